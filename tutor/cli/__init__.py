@@ -1,0 +1,92 @@
+"""The ``backprop-tutor`` command: headless subcommands, or the terminal app when none is given.
+
+Each subcommand lives in a module that defines ``add_<name>_arguments(parser)`` and
+``run_<name>(args) -> int``; modules are imported only when their command runs, so the app's start
+never pays for them (and never imports torch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from tutor import __version__
+
+#: command -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "list": ("tutor.cli.lessons_cmd", "list the lessons in course order"),
+    "validate": ("tutor.cli.lessons_cmd", "check lesson files; one line per problem, file:line:col"),
+    "solve": ("tutor.cli.lessons_cmd", "print the engine's answer to every step of a lesson"),
+    "check": ("tutor.cli.lessons_cmd", "grade a file of answers (step id: answer) against a lesson"),
+}
+
+EXIT_USAGE = 2
+
+
+def _find_command(argv: list[str]) -> int | None:
+    """The index of the subcommand in argv, skipping options and their values."""
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            return None
+        if a.startswith("-"):
+            if a in ("--lessons", "--watch") and "=" not in a:
+                i += 2
+                continue
+            i += 1
+            continue
+        return i if a in COMMANDS else None
+    return None
+
+
+def add_lessons_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--lessons DIR`` option every command shares."""
+    parser.add_argument(
+        "--lessons",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="also load the lessons of this directory (may be repeated)",
+    )
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    commands = "\n".join(f"  {name:<10} {helptext}" for name, (_, helptext) in COMMANDS.items())
+    parser = argparse.ArgumentParser(
+        prog="backprop-tutor",
+        description="Learn backpropagation by computing every value, local gradient and delta yourself.",
+        epilog=f"commands (backprop-tutor COMMAND --help for more):\n{commands}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("lesson", nargs="?", metavar="LESSON", help="open this lesson directly (an id or a .yaml path)")
+    add_lessons_option(parser)
+    parser.add_argument("--watch", metavar="PATH", help="open a lesson file and reload it whenever it is saved")
+    parser.add_argument("--version", action="version", version=f"backprop-tutor {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    index = _find_command(args_list)
+    if index is not None:
+        name = args_list.pop(index)
+        module_name, helptext = COMMANDS[name]
+        module = importlib.import_module(module_name)
+        parser = argparse.ArgumentParser(prog=f"backprop-tutor {name}", description=helptext)
+        add_lessons_option(parser)
+        getattr(module, f"add_{name}_arguments")(parser)
+        args = parser.parse_args(args_list)
+        try:
+            return int(getattr(module, f"run_{name}")(args))
+        except BrokenPipeError:
+            return 0
+        except KeyboardInterrupt:
+            return 130
+    args = _app_parser().parse_args(args_list)
+    from tutor.ui.app import run_app
+
+    return run_app(lesson=args.lesson, lesson_dirs=args.lessons, watch=args.watch)

@@ -1,0 +1,208 @@
+"""The headless lesson commands: ``list``, ``validate``, ``solve`` and ``check``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tutor.course import LessonError, Problem, find_lesson, load_course, load_lesson, prompt, solve, to_plain
+from tutor.course.yamlpos import load_located
+from tutor.grading import grade, show_array
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    print(f"backprop-tutor: {message}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- list
+
+
+def add_list_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``list``."""
+    parser.add_argument("--json", action="store_true", help="print a JSON array of lessons")
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Print the lessons in course order."""
+    course = load_course(args.lessons)
+    for p in course.problems:
+        print(p, file=sys.stderr)
+    if args.json:
+        rows = [
+            {
+                "id": lesson.id,
+                "title": lesson.title,
+                "summary": lesson.summary,
+                "steps": len(lesson.steps),
+                "path": str(lesson.path),
+            }
+            for lesson in course.lessons
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    width = max((len(lesson.id) for lesson in course.lessons), default=10)
+    for i, lesson in enumerate(course.lessons, 1):
+        print(f"{i:>2}. {lesson.id:<{width}}  {lesson.title}  ({len(lesson.steps)} steps)")
+    if not course.lessons:
+        print("no lessons found")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- validate
+
+
+def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``validate``."""
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="lesson files or directories of them")
+
+
+def _expand(paths: list[str]) -> list[Path]:
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out += sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml") and x.name != "course.yaml")
+        else:
+            out.append(p)
+    return out
+
+
+def validate_file(path: Path) -> list[Problem]:
+    """Every problem of one lesson file (empty when it is valid)."""
+    try:
+        load_lesson(path)
+    except LessonError as e:
+        return e.problems
+    return []
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Validate lesson files; one line per problem; exit 1 if any has a problem."""
+    files = _expand(args.paths)
+    bad = 0
+    for f in files:
+        problems = validate_file(f)
+        for p in problems:
+            print(p)
+        if problems:
+            bad += 1
+    good = len(files) - bad
+    print(
+        f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {good} valid, {bad} with problems", file=sys.stderr
+    )
+    return EXIT_FAIL if bad or not files else EXIT_OK
+
+
+# ---------------------------------------------------------------- solve
+
+
+def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``solve``."""
+    parser.add_argument("lesson", metavar="LESSON", help="a lesson id or a path to a .yaml file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _load(ref: str, dirs: list[str]):  # noqa: ANN202 - Lesson | None
+    try:
+        return find_lesson(ref, dirs)
+    except LessonError as e:
+        for p in e.problems:
+            print(p, file=sys.stderr)
+        return None
+
+
+def run_solve(args: argparse.Namespace) -> int:
+    """Print the engine's answers."""
+    lesson = _load(args.lesson, args.lessons)
+    if lesson is None:
+        return EXIT_USAGE
+    sol = solve(lesson)
+    tr = sol.trace
+    if args.json:
+        out = {
+            "id": lesson.id,
+            "output": lesson.output,
+            "values": {n: to_plain(v) for n, v in tr.values.items()},
+            "grads": {n: to_plain(g) for n, g in tr.grads.items()},
+            "steps": [{"id": s.id, "kind": s.kind, "answer": to_plain(sol.answer(s))} for s in lesson.steps],
+        }
+        print(json.dumps(out, indent=2))
+        return EXIT_OK
+    print(f"{lesson.title}  ({lesson.id})")
+    for a in lesson.program.assignments:
+        print(f"  {a.text}")
+    print()
+    for i, s in enumerate(lesson.steps, 1):
+        q = prompt(lesson, s, tr.values)
+        print(f"{i:>2}. {s.id:<18} {q.question}")
+        print(f"    = {show_array(sol.answer(s), 6)}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- check
+
+
+def add_check_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``check``."""
+    parser.add_argument("lesson", metavar="LESSON", help="a lesson id or a path to a .yaml file")
+    parser.add_argument("--answers", required=True, metavar="FILE", help="YAML: step id -> answer as typed")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def read_answers(path: str) -> dict[str, str]:
+    """The answers file: a mapping of step id to the answer text; LessonError when unreadable."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise LessonError([Problem(path, 1, 1, f"cannot read the answers file: {e}")]) from None
+    doc = load_located(text, path)
+    if not isinstance(doc.data, dict):
+        raise LessonError([Problem(path, 1, 1, "the answers file maps step ids to answers, e.g. 'grad:x: -4'")])
+    answers: dict[str, str] = {}
+    for k, v in doc.data.items():
+        if isinstance(v, list):
+            v = json.dumps(v)
+        if v is None or isinstance(v, dict | bool):
+            raise LessonError([doc.problem((k,), f"the answer to {k} must be text or a number")])
+        answers[str(k)] = str(v)
+    return answers
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Grade answers; exit 0 if all are correct, 1 if any is not, 2 on a usage or input error."""
+    lesson = _load(args.lesson, args.lessons)
+    if lesson is None:
+        return EXIT_USAGE
+    try:
+        answers = read_answers(args.answers)
+    except LessonError as e:
+        for p in e.problems:
+            print(p, file=sys.stderr)
+        return EXIT_USAGE
+    ids = [s.id for s in lesson.steps]
+    unknown = [k for k in answers if k not in ids]
+    if unknown:
+        _err(f"{args.answers}: no step {unknown[0]!r} in lesson {lesson.id}; its steps: {', '.join(ids)}")
+        return EXIT_USAGE
+    sol = solve(lesson)
+    results = []
+    for s in lesson.steps:
+        if s.id not in answers:
+            continue
+        v = grade(sol, s, answers[s.id])
+        results.append(
+            {"id": s.id, "correct": v.correct, "status": v.status, "feedback": v.message, "read_as": v.read_as}
+        )
+    if args.json:
+        print(json.dumps({"results": results}, indent=2, ensure_ascii=False))
+    else:
+        for r in results:
+            mark = "✓" if r["correct"] else ("?" if r["status"] == "unreadable" else "✗")
+            print(f"{mark} {r['id']:<18} {r['feedback']}")
+        right = sum(r["correct"] for r in results)
+        print(f"{right}/{len(results)} correct")
+    return EXIT_OK if all(r["correct"] for r in results) else EXIT_FAIL

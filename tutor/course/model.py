@@ -1,0 +1,88 @@
+"""The lesson model: a lesson file (format 1) mirrored field by field, with explicit defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tutor.engine import Program
+from tutor.lang.syntax import Expr
+
+STEP_KINDS = ("value", "local", "grad", "jacobian")
+DEFAULT_TOLERANCE = 0.01  # relative: 3 significant digits pass, 5% off does not
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """An author's anticipated wrong answer: a formula and the message to show when it matches."""
+
+    answer: str
+    expr: Expr
+    message: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing the learner computes: ``value:y``, ``local:L/y``, ``grad:x`` or ``jacobian:S/X``."""
+
+    kind: str
+    node: str
+    wrt: str | None = None
+    hints: tuple[str, ...] = ()
+    explain: str = ""
+    prompt: str = ""
+    tolerance: float | None = None
+    mistakes: tuple[Mistake, ...] = ()
+    line: int = 0
+
+    @property
+    def target(self) -> str:
+        """``y`` or ``L/y``."""
+        return f"{self.node}/{self.wrt}" if self.wrt else self.node
+
+    @property
+    def id(self) -> str:
+        """The step id, ``<kind>:<target>``."""
+        return f"{self.kind}:{self.target}"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A loaded, validated lesson."""
+
+    id: str
+    title: str
+    summary: str
+    intro: str
+    outro: str
+    inputs: dict[str, np.ndarray]
+    constants: dict[str, np.ndarray]
+    program: Program
+    steps: tuple[Step, ...]
+    tolerance: float = DEFAULT_TOLERANCE
+    path: Path | None = None
+    content_hash: str = ""
+    steps_derived: bool = False
+    graph_lines: dict[str, int] = field(default_factory=dict)  # node name -> line in the file
+
+    @property
+    def output(self) -> str:
+        """The output node (the loss)."""
+        return self.program.output
+
+    def leaf_values(self) -> dict[str, np.ndarray]:
+        """Inputs and constants, as the engine takes them."""
+        return {**self.inputs, **self.constants}
+
+    def step(self, step_id: str) -> Step:
+        """The step with this id; KeyError if none."""
+        for s in self.steps:
+            if s.id == step_id:
+                return s
+        raise KeyError(step_id)
+
+    def tolerance_for(self, step: Step) -> float:
+        """The relative tolerance of a step: its own, else the lesson's."""
+        return step.tolerance if step.tolerance is not None else self.tolerance

@@ -1,0 +1,63 @@
+"""What each step asks, in readable maths: ``∂L/∂y = ?``, ``δ = ∂L/∂Z2 (dZ2), shape 1×1``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tutor.course.model import Lesson, Step
+from tutor.engine import fmt_shape
+from tutor.lang.pretty import format_number
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A step's question: a headline in maths, the shape expected, and one line of context."""
+
+    question: str
+    shape: str
+    context: str
+
+    def __str__(self) -> str:
+        return f"{self.question}   (shape {self.shape})  {self.context}".rstrip()
+
+
+def answer_shape(lesson: Lesson, step: Step, values: dict[str, np.ndarray]) -> tuple[int, ...]:
+    """The shape the answer of a step must have."""
+    if step.kind == "jacobian":
+        assert step.wrt is not None
+        return (int(np.size(values[step.node])), int(np.size(values[step.wrt])))
+    if step.kind == "local":
+        assert step.wrt is not None
+        return tuple(np.shape(values[step.wrt]))
+    return tuple(np.shape(values[step.node]))
+
+
+def prompt(lesson: Lesson, step: Step, values: dict[str, np.ndarray]) -> Prompt:
+    """The prompt of a step, given the lesson's forward values (for the context line)."""
+    out = lesson.output
+    shape = fmt_shape(answer_shape(lesson, step, values))
+    a = lesson.program.assignment(step.node) if step.node in lesson.program.nodes else None
+    if step.kind == "value":
+        assert a is not None
+        known = ", ".join(f"{n} = {_short(values[n])}" for n in a.inputs if np.size(values[n]) == 1)
+        context = f"{a.text}" + (f", at {known}" if known else "")
+        return Prompt(f"{step.node} = ?", shape, context)
+    if step.kind == "grad":
+        q = f"δ = ∂{out}/∂{step.node} = ?" + (f"  (d{step.node})" if np.size(values[step.node]) > 1 else "")
+        users = lesson.program.consumers(step.node)
+        context = f"{step.node} feeds {', '.join(users)}" if users else ""
+        return Prompt(q, shape, context)
+    assert a is not None and step.wrt is not None
+    if step.kind == "local":
+        return Prompt(f"∂{step.node}/∂{step.wrt} = ?  (local: other inputs fixed)", shape, a.text)
+    return Prompt(
+        f"Jacobian ∂{step.node}/∂{step.wrt} = ?",
+        shape,
+        f"{a.text}; rows: {step.node} entries, columns: {step.wrt} entries, row-major",
+    )
+
+
+def _short(x: np.ndarray) -> str:
+    return format_number(float(np.asarray(x).reshape(-1)[0]))

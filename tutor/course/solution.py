@@ -1,0 +1,53 @@
+"""The engine's answer to every step of a lesson, from one run (optionally at other leaf values)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tutor.course.model import Lesson, Step
+from tutor.engine import Trace, jacobian, local_derivative, run
+
+
+@dataclass
+class Solution:
+    """A lesson solved by the engine: the trace of one run and each step's expected answer."""
+
+    lesson: Lesson
+    trace: Trace
+    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def answer(self, step: Step) -> np.ndarray:
+        """The expected answer of a step: a value, a local derivative, a delta or a Jacobian."""
+        if step.id not in self._cache:
+            self._cache[step.id] = expected(self.lesson, self.trace, step)
+        return self._cache[step.id]
+
+    def answers(self) -> dict[str, np.ndarray]:
+        """Every step's answer by step id, in step order."""
+        return {s.id: self.answer(s) for s in self.lesson.steps}
+
+
+def expected(lesson: Lesson, trace: Trace, step: Step) -> np.ndarray:
+    """The engine's answer to one step at the trace's values."""
+    if step.kind == "value":
+        return trace.values[step.node]
+    if step.kind == "grad":
+        return trace.grads[step.node]
+    assert step.wrt is not None
+    if step.kind == "local":
+        return local_derivative(lesson.program, trace.values, step.node, step.wrt)
+    return jacobian(lesson.program, trace.values, step.node, step.wrt)
+
+
+def solve(lesson: Lesson, leaves: Mapping[str, np.ndarray] | None = None) -> Solution:
+    """Run the engine on the lesson (at its own values, or at ``leaves``)."""
+    return Solution(lesson, run(lesson.program, leaves if leaves is not None else lesson.leaf_values()))
+
+
+def to_plain(x: np.ndarray) -> float | list:
+    """An array as a number or nested lists, for JSON."""
+    a = np.asarray(x, dtype=float)
+    return float(a) if a.ndim == 0 else a.tolist()

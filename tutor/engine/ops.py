@@ -1,0 +1,336 @@
+"""The op table: every op's forward, vector-Jacobian product, local-derivative text and PyTorch spelling.
+
+Nothing about an op lives anywhere else. A VJP takes ``(g, ans, *args)`` (the upstream gradient, the
+op's output and its input values) and returns one gradient per input, shaped like the *output*
+for broadcasting ops; :func:`tutor.engine.node.unbroadcast` undoes broadcasting in one place.
+
+``local`` holds, per input, the local derivative as a person writes it, with ``{0}``, ``{1}`` ... for
+the input's names and ``{out}`` for the node's own name. ``torch`` is a format string for the PyTorch
+spelling of the op, with ``{0}``, ``{1}`` for the operands and ``{axis}`` for sum and mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Array = np.ndarray
+VJP = Callable[..., tuple[Array, ...]]
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation of the language."""
+
+    name: str
+    forward: Callable[..., Array]
+    vjp: VJP
+    local: tuple[str, ...]
+    torch: str
+    elementwise: bool
+    doc: str
+    symbol: str = ""  # the infix symbol for operators (+ - * / ** @)
+    takes_axis: bool = False  # sum and mean take an optional integer axis, kept as a static argument
+    torch_axis: str = ""  # the PyTorch spelling when an axis is given
+    requires: tuple[str, ...] = field(default_factory=tuple)  # domain notes, e.g. "x > 0"
+
+
+def _sigmoid(x: Array) -> Array:
+    # numerically stable in both tails
+    out = np.empty_like(x, dtype=float)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    ex = np.exp(x[~pos])
+    out[~pos] = ex / (1.0 + ex)
+    return out
+
+
+def _sigmoid_fwd(x: Array) -> Array:
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 0:
+        return _sigmoid(x.reshape(1)).reshape(())
+    return _sigmoid(x)
+
+
+def _softmax(z: Array) -> Array:
+    z = np.asarray(z, dtype=float)
+    if z.ndim == 0:
+        return np.ones_like(z)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softmax_vjp(g: Array, ans: Array, z: Array) -> tuple[Array]:
+    if ans.ndim == 0:
+        return (np.zeros_like(g),)
+    return (ans * (g - (g * ans).sum(axis=-1, keepdims=True)),)
+
+
+def _matmul_vjp(g: Array, ans: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b, g * a
+    if a.ndim == 1:
+        return g @ b.T, np.outer(a, g)
+    if b.ndim == 1:
+        return np.outer(g, b), a.T @ g
+    return g @ np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2) @ g
+
+
+def _pow_vjp(g: Array, ans: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    da = g * b * np.power(a, b - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_a = np.where(a > 0, np.log(np.where(a > 0, a, 1.0)), 0.0)
+    return da, g * ans * log_a
+
+
+def _reduce_vjp(mean: bool) -> VJP:
+    def vjp(g: Array, ans: Array, x: Array, axis: int | None = None) -> tuple[Array]:
+        count = x.size if axis is None else x.shape[axis]
+        scale = 1.0 / count if mean else 1.0
+        return (np.broadcast_to(g * scale, x.shape).copy(),)
+
+    return vjp
+
+
+def _bce(p: Array, t: Array) -> Array:
+    return -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
+
+
+def _bce_vjp(g: Array, ans: Array, p: Array, t: Array) -> tuple[Array, Array]:
+    n = np.broadcast(p, t).size
+    dp = g * (p - t) / (p * (1 - p)) / n
+    dt = g * (np.log(1 - p) - np.log(p)) / n
+    return dp, dt
+
+
+def _mse_vjp(g: Array, ans: Array, p: Array, t: Array) -> tuple[Array, Array]:
+    n = np.broadcast(p, t).size
+    d = 2 * g * (p - t) / n
+    return d, -d
+
+
+def _relu_grad(x: Array) -> Array:
+    return (x > 0).astype(float)
+
+
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in [
+        Op(
+            "add",
+            np.add,
+            lambda g, ans, a, b: (g, g),
+            ("1", "1"),
+            "{0} + {1}",
+            True,
+            "a + b",
+            symbol="+",
+        ),
+        Op(
+            "sub",
+            np.subtract,
+            lambda g, ans, a, b: (g, -g),
+            ("1", "−1"),
+            "{0} - {1}",
+            True,
+            "a − b",
+            symbol="-",
+        ),
+        Op(
+            "mul",
+            np.multiply,
+            lambda g, ans, a, b: (g * b, g * a),
+            ("{1}", "{0}"),
+            "{0} * {1}",
+            True,
+            "a·b, elementwise",
+            symbol="*",
+        ),
+        Op(
+            "div",
+            np.divide,
+            lambda g, ans, a, b: (g / b, -g * a / (b * b)),
+            ("1/{1}", "−{0}/{1}²"),
+            "{0} / {1}",
+            True,
+            "a / b, elementwise",
+            symbol="/",
+        ),
+        Op(
+            "pow",
+            np.power,
+            _pow_vjp,
+            ("{1}·{0}^({1}−1)", "{0}^{1}·log({0})"),
+            "{0} ** {1}",
+            True,
+            "a ** b, elementwise",
+            symbol="**",
+        ),
+        Op(
+            "neg",
+            np.negative,
+            lambda g, ans, a: (-g,),
+            ("−1",),
+            "-{0}",
+            True,
+            "−a",
+        ),
+        Op(
+            "matmul",
+            np.matmul,
+            _matmul_vjp,
+            ("(Jacobian: ∂L/∂{0} = ∂L/∂{out} @ {1}ᵀ)", "(Jacobian: ∂L/∂{1} = {0}ᵀ @ ∂L/∂{out})"),
+            "{0} @ {1}",
+            False,
+            "matrix product",
+            symbol="@",
+        ),
+        Op(
+            "transpose",
+            lambda a: np.swapaxes(a, -1, -2) if a.ndim >= 2 else a,
+            lambda g, ans, a: (np.swapaxes(g, -1, -2) if g.ndim >= 2 else g,),
+            ("(Jacobian: a permutation)",),
+            "{0}.T",
+            False,
+            "aᵀ, swaps the last two axes",
+        ),
+        Op(
+            "exp",
+            np.exp,
+            lambda g, ans, a: (g * ans,),
+            ("exp({0})",),
+            "torch.exp({0})",
+            True,
+            "eˣ",
+        ),
+        Op(
+            "log",
+            np.log,
+            lambda g, ans, a: (g / a,),
+            ("1/{0}",),
+            "torch.log({0})",
+            True,
+            "natural logarithm",
+            requires=("x > 0",),
+        ),
+        Op(
+            "sqrt",
+            np.sqrt,
+            lambda g, ans, a: (g / (2 * ans),),
+            ("1/(2·√{0})",),
+            "torch.sqrt({0})",
+            True,
+            "square root",
+            requires=("x > 0",),
+        ),
+        Op(
+            "abs",
+            np.abs,
+            lambda g, ans, a: (g * np.sign(a),),
+            ("sign({0})",),
+            "torch.abs({0})",
+            True,
+            "absolute value (kink at 0)",
+        ),
+        Op(
+            "sin",
+            np.sin,
+            lambda g, ans, a: (g * np.cos(a),),
+            ("cos({0})",),
+            "torch.sin({0})",
+            True,
+            "sine",
+        ),
+        Op(
+            "cos",
+            np.cos,
+            lambda g, ans, a: (-g * np.sin(a),),
+            ("−sin({0})",),
+            "torch.cos({0})",
+            True,
+            "cosine",
+        ),
+        Op(
+            "tanh",
+            np.tanh,
+            lambda g, ans, a: (g * (1 - ans * ans),),
+            ("1 − tanh²({0})",),
+            "torch.tanh({0})",
+            True,
+            "hyperbolic tangent",
+        ),
+        Op(
+            "sigmoid",
+            _sigmoid_fwd,
+            lambda g, ans, a: (g * ans * (1 - ans),),
+            ("σ({0})(1 − σ({0}))",),
+            "torch.sigmoid({0})",
+            True,
+            "σ(x) = 1/(1 + e⁻ˣ)",
+        ),
+        Op(
+            "relu",
+            lambda a: np.maximum(a, 0.0),
+            lambda g, ans, a: (g * _relu_grad(a),),
+            ("1 if {0} > 0 else 0",),
+            "torch.relu({0})",
+            True,
+            "max(x, 0) (kink at 0)",
+        ),
+        Op(
+            "sum",
+            lambda a, axis=None: np.sum(a) if axis is None else np.sum(a, axis=axis, keepdims=True),
+            _reduce_vjp(mean=False),
+            ("1",),
+            "{0}.sum()",
+            False,
+            "sum(x): all entries; sum(x, 0): down each column (over the batch), keeping a row",
+            takes_axis=True,
+            torch_axis="{0}.sum({axis}, keepdim=True)",
+        ),
+        Op(
+            "mean",
+            lambda a, axis=None: np.mean(a) if axis is None else np.mean(a, axis=axis, keepdims=True),
+            _reduce_vjp(mean=True),
+            ("1/N",),
+            "{0}.mean()",
+            False,
+            "mean(x): of all entries; mean(x, 0): of each column, keeping a row",
+            takes_axis=True,
+            torch_axis="{0}.mean({axis}, keepdim=True)",
+        ),
+        Op(
+            "bce",
+            _bce,
+            _bce_vjp,
+            ("(p − t)/(N·p(1 − p))", "(log(1 − p) − log p)/N"),
+            "F.binary_cross_entropy({0}, {1})",
+            False,
+            "mean binary cross-entropy −mean(t·log p + (1 − t)·log(1 − p))",
+            requires=("0 < p < 1",),
+        ),
+        Op(
+            "mse",
+            lambda p, t: np.mean((p - t) ** 2),
+            _mse_vjp,
+            ("2(p − t)/N", "−2(p − t)/N"),
+            "F.mse_loss({0}, {1})",
+            False,
+            "mean squared error mean((p − t)²)",
+        ),
+        Op(
+            "softmax",
+            _softmax,
+            _softmax_vjp,
+            ("(Jacobian: diag(s) − s sᵀ per row)",),
+            "torch.softmax({0}, dim=-1)",
+            False,
+            "softmax along each row",
+        ),
+    ]
+}
+
+#: Infix operators of the language to op names.
+BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul"}

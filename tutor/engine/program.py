@@ -1,0 +1,222 @@
+"""A lesson's graph as a program of named assignments, and everything one run of it gives.
+
+From one :func:`run`: every node's value and every node's gradient (delta) of the output. On demand:
+the :func:`local_derivative` of one assignment with respect to one of its inputs, other inputs held
+fixed, and the full :func:`jacobian` of an assignment with respect to one of its inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tutor.engine.node import EvalError, Node, backward, build, fmt_shape, leaf
+from tutor.engine.ops import BINARY, OPS
+from tutor.lang.pretty import to_text
+from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary, names_in
+
+MAX_JACOBIAN_ENTRIES = 250_000
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One line of the graph: ``name = expr``."""
+
+    name: str
+    expr: Expr
+    inputs: tuple[str, ...] = ()
+
+    @staticmethod
+    def of(name: str, expr: Expr) -> Assignment:
+        """An assignment with its input names worked out from the expression."""
+        return Assignment(name, expr, tuple(names_in(expr)))
+
+    @property
+    def text(self) -> str:
+        """The line as maths, e.g. ``L = (y − t)²``."""
+        return f"{self.name} = {to_text(self.expr)}"
+
+
+@dataclass(frozen=True)
+class Program:
+    """Leaves (inputs get gradients, constants do not) and assignments in order; the last is the output."""
+
+    inputs: tuple[str, ...]
+    constants: tuple[str, ...]
+    assignments: tuple[Assignment, ...]
+
+    @property
+    def output(self) -> str:
+        """The name of the output node (the loss)."""
+        return self.assignments[-1].name
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """The names of the assigned nodes, in order."""
+        return tuple(a.name for a in self.assignments)
+
+    def assignment(self, name: str) -> Assignment:
+        """The assignment that defines ``name``; KeyError if none does."""
+        for a in self.assignments:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def consumers(self, name: str) -> list[str]:
+        """The nodes whose assignment uses ``name``."""
+        return [a.name for a in self.assignments if name in a.inputs]
+
+
+@dataclass
+class Trace:
+    """One forward and backward run: values of every leaf and node, gradients of every input and node."""
+
+    program: Program
+    values: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray]
+    nodes: dict[str, Node] = field(repr=False, default_factory=dict)
+
+    @property
+    def output(self) -> str:
+        """The output's name."""
+        return self.program.output
+
+
+def forward(program: Program, values: Mapping[str, object]) -> dict[str, Node]:
+    """Build the graph on the given leaf values; returns the node of every name."""
+    env: dict[str, Node] = {}
+    for name in (*program.inputs, *program.constants):
+        env[name] = leaf(values[name], name)
+    for a in program.assignments:
+        node = build(a.expr, env)
+        if node.name is not None:  # a line that only renames another node: give it its own node
+            node = Node(node.value, OPS["add"], (node, leaf(0.0)))
+        node.name = a.name
+        env[a.name] = node
+    return env
+
+
+def run(program: Program, values: Mapping[str, object]) -> Trace:
+    """Forward and backward: every value, and the gradient of the output with respect to every node."""
+    env = forward(program, values)
+    out = env[program.output]
+    grads_by_id = backward(out)
+    grads: dict[str, np.ndarray] = {}
+    for name in (*program.inputs, *program.nodes):
+        node = env[name]
+        grads[name] = grads_by_id.get(id(node), np.zeros_like(node.value))
+    return Trace(program, {n: env[n].value for n in env}, grads, env)
+
+
+def _line_graph(program: Program, values: Mapping[str, np.ndarray], node: str) -> tuple[Node, dict[str, Node]]:
+    """The assignment of ``node`` rebuilt alone, its inputs fresh leaves at the given values."""
+    a = program.assignment(node)
+    env = {n: leaf(values[n], n) for n in a.inputs}
+    return build(a.expr, env), env
+
+
+def _elementwise_path(expr: Expr, wrt: str) -> bool:
+    """Whether every op between the root of ``expr`` and each use of ``wrt`` is elementwise."""
+    if isinstance(expr, Name):
+        return True
+    if isinstance(expr, Num | Literal):
+        return True
+    if wrt not in names_in(expr):
+        return True
+    if isinstance(expr, Unary):
+        return _elementwise_path(expr.operand, wrt)
+    if isinstance(expr, Transpose):
+        return False
+    if isinstance(expr, Binary):
+        if not OPS[BINARY[expr.op]].elementwise:
+            return False
+        return _elementwise_path(expr.left, wrt) and _elementwise_path(expr.right, wrt)
+    if isinstance(expr, Call):
+        if not OPS[expr.func].elementwise:
+            return False
+        return all(_elementwise_path(x, wrt) for x in expr.args)
+    return False
+
+
+def local_problem(program: Program, values: Mapping[str, np.ndarray], node: str, wrt: str) -> str | None:
+    """Why ``local: node/wrt`` is not defined, or None when it is."""
+    try:
+        a = program.assignment(node)
+    except KeyError:
+        return f"{node!r} is not a node of the graph"
+    if wrt not in a.inputs:
+        return f"{wrt!r} is not an input of {node} (its inputs: {', '.join(a.inputs) or 'none'})"
+    out_shape = np.shape(values[node])
+    in_shape = np.shape(values[wrt])
+    if int(np.prod(out_shape)) == 1:
+        return None
+    if not _elementwise_path(a.expr, wrt):
+        return (
+            f"{node} depends on {wrt} through a non-elementwise op, so ∂{node}/∂{wrt} is a full "
+            f"Jacobian: ask for 'jacobian: {node}/{wrt}' or 'grad: {wrt}'"
+        )
+    if out_shape != in_shape:
+        return (
+            f"{wrt} ({fmt_shape(in_shape)}) is broadcast to {node} ({fmt_shape(out_shape)}), so the local "
+            f"derivative does not have {wrt}'s shape: ask for 'jacobian: {node}/{wrt}' or 'grad: {wrt}'"
+        )
+    return None
+
+
+def local_derivative(program: Program, values: Mapping[str, np.ndarray], node: str, wrt: str) -> np.ndarray:
+    """∂node/∂wrt of one assignment, other inputs fixed, shaped like ``wrt`` (elementwise or scalar nodes)."""
+    problem = local_problem(program, values, node, wrt)
+    if problem:
+        raise EvalError(problem)
+    out, env = _line_graph(program, values, node)
+    grads = backward(out)
+    return grads.get(id(env[wrt]), np.zeros_like(env[wrt].value)).reshape(np.shape(values[wrt]))
+
+
+def jacobian_problem(program: Program, values: Mapping[str, np.ndarray], node: str, wrt: str) -> str | None:
+    """Why ``jacobian: node/wrt`` cannot be asked, or None."""
+    try:
+        a = program.assignment(node)
+    except KeyError:
+        return f"{node!r} is not a node of the graph"
+    if wrt not in a.inputs:
+        return f"{wrt!r} is not an input of {node} (its inputs: {', '.join(a.inputs) or 'none'})"
+    size = int(np.size(values[node])) * int(np.size(values[wrt]))
+    if size > MAX_JACOBIAN_ENTRIES:
+        return f"the Jacobian ∂{node}/∂{wrt} would have {size} entries, too many to ask for"
+    return None
+
+
+def jacobian(program: Program, values: Mapping[str, np.ndarray], node: str, wrt: str) -> np.ndarray:
+    """The full Jacobian ∂node/∂wrt: rows are node's entries, columns wrt's, both flattened row-major."""
+    problem = jacobian_problem(program, values, node, wrt)
+    if problem:
+        raise EvalError(problem)
+    out, env = _line_graph(program, values, node)
+    x = env[wrt]
+    rows = []
+    for i in range(out.value.size):
+        seed = np.zeros(out.value.size)
+        seed[i] = 1.0
+        g = backward(out, seed.reshape(out.value.shape)).get(id(x), np.zeros_like(x.value))
+        rows.append(np.asarray(g).reshape(-1))
+    return np.array(rows).reshape(out.value.size, x.value.size)
+
+
+def central_difference(program: Program, values: Mapping[str, np.ndarray], wrt: str, eps: float = 1e-6) -> np.ndarray:
+    """∂output/∂wrt by central differences, for checking the engine and lessons."""
+    base = {k: np.array(v, dtype=float) for k, v in values.items()}
+    x = base[wrt]
+    grad = np.zeros_like(x)
+    flat = x.reshape(-1)
+    for i in range(flat.size):
+        keep = flat[i]
+        flat[i] = keep + eps
+        hi = forward(program, base)[program.output].value
+        flat[i] = keep - eps
+        lo = forward(program, base)[program.output].value
+        flat[i] = keep
+        grad.reshape(-1)[i] = (float(hi) - float(lo)) / (2 * eps)
+    return grad
