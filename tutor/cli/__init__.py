@@ -20,6 +20,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("tutor.cli.lessons_cmd", "check lesson files; one line per problem, file:line:col"),
     "solve": ("tutor.cli.lessons_cmd", "print the engine's answer to every step of a lesson"),
     "check": ("tutor.cli.lessons_cmd", "grade a file of answers (step id: answer) against a lesson"),
+    "torch": ("tutor.cli.torch_cmd", "print the lesson as a PyTorch script; --run runs it and compares"),
+    "new": ("tutor.cli.authoring_cmd", "write a commented starter lesson to edit"),
+    "schema": ("tutor.cli.authoring_cmd", "print the lesson file's JSON Schema (for editors)"),
 }
 
 EXIT_USAGE = 2
