@@ -63,16 +63,14 @@ def leaf(value: object, name: str | None = None) -> Node:
 def apply(op: Op, *parents: Node, axis: int | None = None) -> Node:
     """Run ``op`` forward on the parents' values and return the new node."""
     args = [p.value for p in parents]
-    with np.errstate(all="ignore"):
-        if op.takes_axis:
-            out = op.forward(*args, axis=axis)
-        else:
-            out = op.forward(*args)
+    out = op.forward(*args, axis=axis) if op.takes_axis else op.forward(*args)
     return Node(np.asarray(out, dtype=float), op, parents, axis)
 
 
 def _check_shapes(op: Op, parents: tuple[Node, ...], pos: int) -> None:
     shapes = [p.value.shape for p in parents]
+    if len(shapes) == 2 and shapes[0] == shapes[1] and op.name != "matmul":
+        return
     if op.name == "matmul":
         a, b = shapes
         if len(a) == 0 or len(b) == 0:
@@ -103,7 +101,17 @@ def fmt_shape(shape: tuple[int, ...]) -> str:
 
 
 def build(expr: Expr, env: Mapping[str, Node]) -> Node:
-    """Evaluate a syntax tree into nodes; names are looked up in ``env``."""
+    """Evaluate a syntax tree into nodes; names are looked up in ``env``.
+
+    Floating-point warnings are silenced: overflow and NaN show up in the values, where the lesson
+    checker and the grader look for them.
+    """
+    with np.errstate(all="ignore"):
+        return _build(expr, env)
+
+
+def _build(expr: Expr, env: Mapping[str, Node]) -> Node:
+    build = _build
     if isinstance(expr, Num):
         return leaf(expr.value)
     if isinstance(expr, Name):

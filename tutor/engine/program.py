@@ -106,7 +106,8 @@ def run(program: Program, values: Mapping[str, object]) -> Trace:
     grads: dict[str, np.ndarray] = {}
     for name in (*program.inputs, *program.nodes):
         node = env[name]
-        grads[name] = grads_by_id.get(id(node), np.zeros_like(node.value))
+        g = grads_by_id.get(id(node))
+        grads[name] = np.zeros_like(node.value) if g is None else g
     return Trace(program, {n: env[n].value for n in env}, grads, env)
 
 

@@ -1,0 +1,341 @@
+"""Benchmarks, each a ratio against a floor measured in the same run (these machines are noisy).
+
+    python benchmarks/run.py            # all benchmarks, a table of ratios
+    python benchmarks/run.py --write    # also record the table in benchmarks/RESULTS.md
+    python benchmarks/run.py --only engine,validate
+
+Every figure is the median of several runs; the floor is measured interleaved with the subject so
+that both see the same machine load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tutor.course import load_lesson, shipped_lessons_dir, solve  # noqa: E402
+from tutor.engine import Assignment, Program, run  # noqa: E402
+from tutor.lang import parse_assignment  # noqa: E402
+
+
+@dataclass
+class Row:
+    """One benchmark's outcome."""
+
+    name: str
+    subject: str
+    floor: str
+    ratio: float | None
+    goal: str
+    met: bool | None
+    note: str = ""
+
+
+def timeit(fn: Callable[[], object], repeat: int, number: int = 1) -> list[float]:
+    """Seconds per call, ``repeat`` samples of ``number`` calls each."""
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        out.append((time.perf_counter() - t0) / number)
+    return out
+
+
+def interleaved(a: Callable[[], object], b: Callable[[], object], repeat: int, number: int = 1) -> tuple[float, float]:
+    """Medians of a and b, measured alternately so load affects both alike."""
+    ta, tb = [], []
+    for _ in range(repeat):
+        ta += timeit(a, 1, number)
+        tb += timeit(b, 1, number)
+    return statistics.median(ta), statistics.median(tb)
+
+
+def fmt_time(s: float) -> str:
+    """Seconds in a readable unit."""
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} µs"
+    if s < 1:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.2f} s"
+
+
+# ---------------------------------------------------------------- 4. engine vs PyTorch eager
+
+
+def mlp_program() -> Program:
+    """The 2-layer network of the course, as a Program."""
+    lines = [
+        "Z1 = X @ W1 + b1",
+        "A1 = sigmoid(Z1)",
+        "Z2 = A1 @ W2 + b2",
+        "A2 = sigmoid(Z2)",
+        "L = bce(A2, T)",
+    ]
+    assigns = tuple(Assignment.of(*parse_assignment(x)[:2]) for x in lines)
+    return Program(("W1", "b1", "W2", "b2"), ("X", "T"), assigns)
+
+
+def mlp_values(batch: int = 64, features: int = 4, hidden: int = 32) -> dict[str, np.ndarray]:
+    """Random values for the network: batch 64, 32 hidden units."""
+    rng = np.random.default_rng(0)
+    return {
+        "X": rng.normal(size=(batch, features)),
+        "T": rng.integers(0, 2, size=(batch, 1)).astype(float),
+        "W1": rng.normal(scale=0.5, size=(features, hidden)),
+        "b1": rng.normal(scale=0.1, size=(1, hidden)),
+        "W2": rng.normal(scale=0.5, size=(hidden, 1)),
+        "b2": rng.normal(scale=0.1, size=(1, 1)),
+    }
+
+
+def bench_engine(repeat: int) -> Row:
+    """Our engine's forward+backward against PyTorch eager on the CPU."""
+    prog, vals = mlp_program(), mlp_values()
+    try:
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        t = statistics.median(timeit(lambda: run(prog, vals), repeat, 20))
+        name = "engine fwd+bwd, 2-layer net (batch 64, 32 hidden)"
+        return Row(name, fmt_time(t), "PyTorch not installed", None, "≤ 1×", None)
+    tv = {k: torch.tensor(v, dtype=torch.float64, requires_grad=k not in ("X", "T")) for k, v in vals.items()}
+
+    def torch_step() -> None:
+        for k in ("W1", "b1", "W2", "b2"):
+            tv[k].grad = None
+        z1 = tv["X"] @ tv["W1"] + tv["b1"]
+        a1 = torch.sigmoid(z1)
+        z2 = a1 @ tv["W2"] + tv["b2"]
+        a2 = torch.sigmoid(z2)
+        loss = F.binary_cross_entropy(a2, tv["T"])
+        loss.backward()
+
+    torch_step()
+    run(prog, vals)
+    ours, theirs = interleaved(lambda: run(prog, vals), torch_step, repeat, 20)
+    ratio = ours / theirs
+    return Row(
+        "engine fwd+bwd, 2-layer net (batch 64, 32 hidden)",
+        fmt_time(ours),
+        f"PyTorch eager {fmt_time(theirs)} ({torch.get_num_threads()} threads)",
+        ratio,
+        "≤ 1×",
+        ratio <= 1.0,
+    )
+
+
+# ---------------------------------------------------------------- 3. validate vs yaml.safe_load
+
+
+def make_lesson_corpus(directory: Path, count: int) -> list[Path]:
+    """``count`` lesson files: the shipped lessons, copied with fresh ids."""
+    shipped = sorted(p for p in shipped_lessons_dir().glob("*.yaml") if p.name != "course.yaml")
+    files = []
+    for i in range(count):
+        src = shipped[i % len(shipped)]
+        lesson_id = load_lesson(src).id
+        text = src.read_text(encoding="utf-8").replace(f"id: {lesson_id}", f"id: {lesson_id}-{i}", 1)
+        dst = directory / f"{lesson_id}-{i}.yaml"
+        dst.write_text(text, encoding="utf-8")
+        files.append(dst)
+    return files
+
+
+def bench_validate(repeat: int) -> Row:
+    """``validate`` (load, check, run the engine, lint) of 500 files against yaml.safe_load of the same files."""
+    try:
+        from tutor.cli.lessons_cmd import validate_file
+    except ImportError:  # pragma: no cover
+        validate_file = load_lesson  # type: ignore[assignment]
+    with tempfile.TemporaryDirectory() as tmp:
+        files = make_lesson_corpus(Path(tmp), 500)
+
+        def ours() -> None:
+            for f in files:
+                validate_file(f)
+
+        def floor() -> None:
+            for f in files:
+                yaml.safe_load(f.read_text(encoding="utf-8"))
+
+        a, b = interleaved(ours, floor, max(3, repeat // 4))
+    ratio = a / b
+    return Row("validate 500 lesson files", fmt_time(a), f"yaml.safe_load {fmt_time(b)}", ratio, "≤ 3×", ratio <= 3.0)
+
+
+# ---------------------------------------------------------------- 2. grading one answer
+
+
+def bench_grading(repeat: int) -> Row:
+    """Grading one answer on the 2-layer lesson: p50 and p99 against one engine forward+backward."""
+    from tutor.grading import grade
+
+    path = shipped_lessons_dir() / "two-layer-net.yaml"
+    if not path.exists():
+        return Row("grade one answer (two-layer-net)", "-", "-", None, "p99 < 5 ms", None, "lesson missing")
+    lesson = load_lesson(path)
+    sol = solve(lesson)
+    answers = {
+        "grad:W2": "A1.T @ dZ2",
+        "grad:Z1": "dA1 * A1 * (1 - A1)",
+        "grad:b2": "sum(dZ2, 0)",
+        "grad:A1": "dZ2 @ W2.T",
+    }
+    steps = [s for s in lesson.steps if s.id in answers]
+    wrong = {"grad:W2": "dZ2 @ A1", "grad:Z1": "dA1 * Z1 * (1 - Z1)", "grad:b2": "-dZ2", "grad:A1": "dZ2 @ W2"}
+    for s in steps:  # warm caches (perturbed solutions are computed once per lesson)
+        grade(sol, s, answers[s.id])
+    samples = []
+    for i in range(repeat * 20):
+        s = steps[i % len(steps)]
+        text = answers[s.id] if i % 2 else wrong[s.id]
+        t0 = time.perf_counter()
+        grade(sol, s, text)
+        samples.append(time.perf_counter() - t0)
+    floor = statistics.median(timeit(lambda: run(lesson.program, lesson.leaf_values()), repeat * 5))
+    p50 = float(np.percentile(samples, 50))
+    p99 = float(np.percentile(samples, 99))
+    return Row(
+        "grade one answer (two-layer-net; parse, evaluate, compare, diagnose)",
+        f"p50 {fmt_time(p50)}, p99 {fmt_time(p99)}",
+        f"engine fwd+bwd {fmt_time(floor)}",
+        p99 / floor,
+        "p99 < 5 ms",
+        p99 < 5e-3,
+        f"p50 is {p50 / floor:.1f}× the floor",
+    )
+
+
+# ---------------------------------------------------------------- 1. start-up, 5. memory
+
+
+PROBE = ROOT / "benchmarks" / "start_probe.py"
+
+
+def _probe(mode: str) -> tuple[float, dict[str, str]]:
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, str(PROBE), mode], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    elapsed = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise RuntimeError(f"start probe {mode} failed:\n{r.stderr[-2000:]}")
+    info = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+    return elapsed, info
+
+
+def bench_start(repeat: int) -> list[Row]:
+    """Start to the home screen (headless) against a bare Textual app with one Static; and RSS."""
+    ours, floor, rss, heavy = [], [], [], set()
+    _probe("bare")
+    _probe("tutor")
+    for _ in range(repeat):
+        t, _ = _probe("bare")
+        floor.append(t)
+        t, info = _probe("tutor")
+        ours.append(t)
+        rss.append(int(info.get("rss_kb", 0)))
+        heavy |= {m for m in info.get("heavy", "").split(",") if m}
+    a, b = statistics.median(ours), statistics.median(floor)
+    start = Row(
+        "start to the home screen (headless, whole process)",
+        fmt_time(a),
+        f"bare Textual app {fmt_time(b)}",
+        a / b,
+        "≤ 1.5×",
+        a / b <= 1.5 and not heavy,
+        "heavy modules imported: " + (", ".join(sorted(heavy)) or "none (no torch, no sympy)"),
+    )
+    _, bare_info = _probe("bare")
+    mem = statistics.median(rss)
+    bare_rss = int(bare_info.get("rss_kb", 0)) or 1
+    memory = Row(
+        "resident memory after start (no torch)",
+        f"{mem / 1024:.1f} MiB",
+        f"bare Textual app {bare_rss / 1024:.1f} MiB",
+        mem / bare_rss,
+        "(measured)",
+        None,
+    )
+    return [start, memory]
+
+
+# ---------------------------------------------------------------- main
+
+
+BENCHES = ("start", "grading", "validate", "engine")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks and print (and optionally record) the table."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated subset of {', '.join(BENCHES)}")
+    ap.add_argument("--repeat", type=int, default=9, help="samples per figure (median taken)")
+    ap.add_argument("--write", action="store_true", help="record the results in benchmarks/RESULTS.md")
+    args = ap.parse_args(argv)
+    chosen = [b.strip() for b in args.only.split(",") if b.strip()]
+    rows: list[Row] = []
+    for name in chosen:
+        print(f"… {name}", file=sys.stderr, flush=True)
+        if name == "start":
+            rows += bench_start(args.repeat)
+        elif name == "grading":
+            rows.append(bench_grading(args.repeat))
+        elif name == "validate":
+            rows.append(bench_validate(args.repeat))
+        elif name == "engine":
+            rows.append(bench_engine(args.repeat))
+        else:
+            ap.error(f"unknown benchmark {name!r}")
+    table = render(rows)
+    print(table)
+    if args.write:
+        record(table, args)
+    return 0
+
+
+def render(rows: list[Row]) -> str:
+    """A Markdown table of the rows."""
+    lines = ["| benchmark | measured | floor (same run) | ratio | goal | met |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        ratio = "-" if r.ratio is None else f"{r.ratio:.2f}×"
+        met = {True: "yes", False: "**no**", None: "-"}[r.met]
+        note = f" ({r.note})" if r.note else ""
+        lines.append(f"| {r.name}{note} | {r.subject} | {r.floor} | {ratio} | {r.goal} | {met} |")
+    return "\n".join(lines)
+
+
+def record(table: str, args: argparse.Namespace) -> None:
+    """Append a dated section to RESULTS.md."""
+    path = ROOT / "benchmarks" / "RESULTS.md"
+    head = "# Benchmark results\n\nEach figure is a median; each ratio is against a floor measured in the same run.\n"
+    old = path.read_text(encoding="utf-8") if path.exists() else head
+    cmd = "python benchmarks/run.py " + " ".join(
+        x for x in (f"--only {args.only}" if args.only != ",".join(BENCHES) else "", f"--repeat {args.repeat}") if x
+    )
+    section = (
+        f"\n## {dt.date.today().isoformat()}\n\n"
+        f"- command: `{cmd.strip()}`\n"
+        f"- machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}\n\n{table}\n"
+    )
+    path.write_text(old.rstrip("\n") + "\n" + section, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
