@@ -7,6 +7,11 @@ for broadcasting ops; :func:`tutor.engine.node.unbroadcast` undoes broadcasting 
 ``local`` holds, per input, the local derivative as a person writes it, with ``{0}``, ``{1}`` ... for
 the input's names and ``{out}`` for the node's own name. ``torch`` is a format string for the PyTorch
 spelling of the op, with ``{0}``, ``{1}`` for the operands and ``{axis}`` for sum and mean.
+
+For the grader's diagnoses: ``local_out`` writes the local derivative through the op's output where
+that is how people write it (σ: ``{out}(1 − {out})``); the grader derives the slip "derivative taken
+at the input instead" by calling the VJP with the input in place of the output. ``slips`` are other
+typical wrong derivatives of the op (a wrong VJP and the sentence that corrects it).
 """
 
 from __future__ import annotations
@@ -18,6 +23,15 @@ import numpy as np
 
 Array = np.ndarray
 VJP = Callable[..., tuple[Array, ...]]
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A typical wrong derivative of an op: the VJP as a learner might get it wrong, and the correction."""
+
+    id: str
+    vjp: VJP
+    message: str  # with {0}, {1}, {out} as in Op.local
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,8 @@ class Op:
     takes_axis: bool = False  # sum and mean take an optional integer axis, kept as a static argument
     torch_axis: str = ""  # the PyTorch spelling when an axis is given
     requires: tuple[str, ...] = field(default_factory=tuple)  # domain notes, e.g. "x > 0"
+    local_out: str = ""  # the local derivative written through the output, e.g. "{out}(1 − {out})"
+    slips: tuple[Slip, ...] = ()  # typical wrong derivatives, for the grader's diagnoses
 
 
 def _sigmoid_fwd(x: Array) -> Array:
@@ -156,6 +172,19 @@ OPS: dict[str, Op] = {
             True,
             "a ** b, elementwise",
             symbol="**",
+            slips=(
+                Slip(
+                    "power-not-down",
+                    lambda g, ans, a, b: (g * np.power(a, b - 1), np.zeros_like(ans)),
+                    "you left out the exponent in front: the power rule is d/du uⁿ = n·uⁿ⁻¹, here {1}·{0}^({1}−1)",
+                ),
+                Slip(
+                    "power-not-lowered",
+                    lambda g, ans, a, b: (g * b * ans, np.zeros_like(ans)),
+                    "you kept the exponent at {1}: the power rule lowers it by one, d/du uⁿ = n·uⁿ⁻¹, "
+                    "here {1}·{0}^({1}−1)",
+                ),
+            ),
         ),
         Op(
             "neg",
@@ -249,6 +278,7 @@ OPS: dict[str, Op] = {
             "torch.tanh({0})",
             True,
             "hyperbolic tangent",
+            local_out="1 − {out}²",
         ),
         Op(
             "sigmoid",
@@ -258,6 +288,7 @@ OPS: dict[str, Op] = {
             "torch.sigmoid({0})",
             True,
             "σ(x) = 1/(1 + e⁻ˣ)",
+            local_out="{out}(1 − {out})",
         ),
         Op(
             "relu",
