@@ -6,7 +6,9 @@ for broadcasting ops; :func:`tutor.engine.node.unbroadcast` undoes broadcasting 
 
 ``local`` holds, per input, the local derivative as a person writes it, with ``{0}``, ``{1}`` ... for
 the input's names and ``{out}`` for the node's own name. ``torch`` is a format string for the PyTorch
-spelling of the op, with ``{0}``, ``{1}`` for the operands and ``{axis}`` for sum and mean.
+spelling of the op, with ``{0}``, ``{1}`` for the operands and ``{axis}`` for sum and mean;
+``torch_broadcast`` is the spelling for operands of different shapes where PyTorch does not broadcast
+(its losses want the target shaped like the prediction).
 
 For the grader's diagnoses: ``local_out`` writes the local derivative through the op's output where
 that is how people write it (σ: ``{out}(1 − {out})``); the grader derives the slip "derivative taken
@@ -48,6 +50,7 @@ class Op:
     symbol: str = ""  # the infix symbol for operators (+ - * / ** @)
     takes_axis: bool = False  # sum and mean take an optional integer axis, kept as a static argument
     torch_axis: str = ""  # the PyTorch spelling when an axis is given
+    torch_broadcast: str = ""  # the PyTorch spelling when the operands' shapes differ (torch will not broadcast)
     requires: tuple[str, ...] = field(default_factory=tuple)  # domain notes, e.g. "x > 0"
     local_out: str = ""  # the local derivative written through the output, e.g. "{out}(1 − {out})"
     slips: tuple[Slip, ...] = ()  # typical wrong derivatives, for the grader's diagnoses
@@ -330,6 +333,7 @@ OPS: dict[str, Op] = {
             False,
             "mean binary cross-entropy −mean(t·log p + (1 − t)·log(1 − p))",
             requires=("0 < p < 1",),
+            torch_broadcast="F.binary_cross_entropy(*torch.broadcast_tensors({0}, {1}))",
         ),
         Op(
             "mse",
@@ -339,6 +343,7 @@ OPS: dict[str, Op] = {
             "F.mse_loss({0}, {1})",
             False,
             "mean squared error mean((p − t)²)",
+            torch_broadcast="F.mse_loss(*torch.broadcast_tensors({0}, {1}))",
         ),
         Op(
             "softmax",
