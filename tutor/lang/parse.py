@@ -24,6 +24,7 @@ from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose,
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
+MAX_TREE_DEPTH = 200  # a long chain such as x+x+...+x is a deep tree; printing and evaluating it recurse
 
 #: The functions of the language and how many arguments each takes (min, max).
 FUNCTIONS: dict[str, tuple[int, int]] = {
@@ -282,7 +283,23 @@ def parse(text: str, functions: dict[str, tuple[int, int]] | None = None) -> Exp
         if t.kind == "num":
             raise ParseError(f"unexpected {_describe(t)}: an operator is missing before it", t.pos)
         raise ParseError(f"unexpected {_describe(t)}", t.pos)
+    _check_tree_depth(e)
     return e
+
+
+def _check_tree_depth(root: Expr) -> None:
+    """Refuse trees deeper than MAX_TREE_DEPTH (walked without recursion), so that no later walk overflows."""
+    stack: list[tuple[Expr, int]] = [(root, 1)]
+    while stack:
+        e, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            raise ParseError(f"too many operations chained (more than {MAX_TREE_DEPTH} levels)", e.pos)
+        if isinstance(e, Unary | Transpose):
+            stack.append((e.operand, depth + 1))
+        elif isinstance(e, Binary):
+            stack += [(e.left, depth + 1), (e.right, depth + 1)]
+        elif isinstance(e, Call | Literal):
+            stack += [(a, depth + 1) for a in (e.args if isinstance(e, Call) else e.items)]
 
 
 _ASSIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)$", re.S)
