@@ -71,7 +71,16 @@ def load_located(text: str, file: str) -> Located:
             [Problem(file, 1, 1, f"file is {size} bytes, over the cap of {MAX_FILE_BYTES}: lessons are small")]
         )
     try:
+        depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:  # stop early: PyYAML slows down badly on deep nesting
+                    m = event.start_mark
+                    too_deep = f"nested more than {MAX_DEPTH} levels deep"
+                    raise LessonError([Problem(file, m.line + 1, m.column + 1, too_deep)])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 m = event.start_mark
                 raise LessonError(
