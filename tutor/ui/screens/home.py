@@ -1,0 +1,136 @@
+"""The home screen: the course's lessons in order with their progress, and the files that did not load."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tutor.course import Course, Lesson
+from tutor.progress import ProgressStore
+
+if TYPE_CHECKING:
+    from tutor.ui.app import TutorApp
+
+BAR_WIDTH = 10
+
+
+def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
+    """``■■■□□□□□□□  3/9``: a bar that never exaggerates (full only when every step is done)."""
+    filled = width if total and done >= total else (done * width) // total if total else 0
+    return "■" * filled + "□" * (width - filled) + f" {done}/{total}"
+
+
+class HomeScreen(Screen[None]):
+    """Lessons in course order; Enter (or a click) opens the highlighted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", show=True, priority=False),
+        Binding("f1", "help", "Help"),
+    ]
+
+    def __init__(self, course: Course, store: ProgressStore) -> None:
+        super().__init__()
+        self.course = course
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        """A line of welcome, the lessons, the problems."""
+        yield Header()
+        with VerticalScroll(id="home-pane"):
+            yield Static(
+                "Learn backpropagation by computing every value, local derivative and delta yourself.\n"
+                "Choose a lesson (↑ ↓ and Enter, or click). Your progress is saved after every answer.",
+                id="home-intro",
+            )
+            yield OptionList(id="lessons")
+            yield Static(id="load-problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill the list and show problems, if any."""
+        self.title = "backprop-tutor"
+        self.sub_title = "lessons"
+        self.fill()
+        problems = self.query_one("#load-problems", Static)
+        problems.display = bool(self.course.problems)
+        if self.course.problems:
+            text = Text("Lesson files with problems (not in the list until fixed):\n", style="bold")
+            text.append("\n".join(str(p) for p in self.course.problems))
+            problems.update(text)
+        if not self.course.lessons:
+            self.query_one("#lessons", OptionList).add_option(Option("No lessons found.", disabled=True))
+
+    def on_screen_resume(self) -> None:
+        """Coming back from a lesson: its progress changed."""
+        self.fill()
+
+    def fill(self) -> None:
+        """(Re)build the list, keeping the highlight."""
+        options = self.query_one("#lessons", OptionList)
+        keep = options.highlighted
+        if not self.course.lessons:
+            return
+        options.clear_options()
+        for i, lesson in enumerate(self.course.lessons, 1):
+            options.add_option(Option(self.entry(i, lesson), id=lesson.id))
+        first_open = next((i for i, lesson in enumerate(self.course.lessons) if not self._finished(lesson)), 0)
+        options.highlighted = keep if keep is not None else first_open
+        options.focus()
+
+    def _finished(self, lesson: Lesson) -> bool:
+        """Whether every step of a lesson is solved or shown."""
+        record = self.store.peek(lesson.id, lesson.content_hash)
+        return record is not None and record.done_count([s.id for s in lesson.steps]) == len(lesson.steps)
+
+    def entry(self, number: int, lesson: Lesson) -> Table:
+        """A lesson's row: mark and number; title over its summary; steps over the progress bar."""
+        record = self.store.peek(lesson.id, lesson.content_hash)
+        total = len(lesson.steps)
+        done = record.done_count([s.id for s in lesson.steps]) if record is not None else 0
+        finished = total > 0 and done == total
+        mark = "✓" if finished else "▸" if record is not None and record.started else " "
+        grid = Table.grid(padding=(0, 1), expand=True)
+        grid.add_column(width=4, no_wrap=True)
+        grid.add_column(ratio=1)
+        grid.add_column(no_wrap=True, justify="right")
+        title = Text(lesson.title, style="bold")
+        title.append("\n" + lesson.summary, style="italic")
+        status = "done" if finished else "in progress" if mark == "▸" else ""
+        grid.add_row(
+            Text(f"{mark}{number:>2}.", style="bold"),
+            title,
+            Text(f"{total} steps {status}".rstrip() + "\n" + progress_bar(done, total)),
+        )
+        return grid
+
+    @on(OptionList.OptionSelected, "#lessons")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        """A lesson was chosen with Enter or the mouse."""
+        if event.option.id is not None:
+            self.open_lesson(event.option.id)
+
+    def action_open(self) -> None:
+        """Open the highlighted lesson."""
+        option = self.query_one("#lessons", OptionList).highlighted_option
+        if option is not None and option.id is not None:
+            self.open_lesson(option.id)
+
+    def open_lesson(self, lesson_id: str) -> None:
+        """Open a lesson by id (also used by the command palette)."""
+        app: TutorApp = self.app  # type: ignore[assignment]
+        app.open_lesson(lesson_id)
+
+    def action_help(self) -> None:
+        """The help screen."""
+        from tutor.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())

@@ -1,0 +1,205 @@
+"""One learner working through one lesson: where they are, what they earned, every answer graded and saved.
+
+The screens call this and show what it says; it imports no textual, so the flow is testable on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tutor.course import Lesson, Prompt, Solution, Step, prompt, solve
+from tutor.grading import Verdict, grade, show_array
+from tutor.progress import SHOWN, SOLVED, Attempt, LessonProgress, ProgressStore, StepProgress, now
+
+INTRO = "intro"
+SUMMARY = "summary"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How a finished (or abandoned) lesson went, as lists of step ids."""
+
+    first_try: list[str]
+    after_attempts: list[str]
+    shown: list[str]
+    open: list[str]
+
+
+class LessonSession:
+    """The state of one lesson for one learner, backed by the progress store."""
+
+    def __init__(self, lesson: Lesson, store: ProgressStore, solution: Solution | None = None) -> None:
+        self.lesson = lesson
+        self.store = store
+        self.solution = solution if solution is not None else solve(lesson)
+        self.record: LessonProgress = store.lesson(lesson.id, lesson.content_hash)
+        self.position = self._resume_position()
+        self._value_steps = {s.node for s in lesson.steps if s.kind == "value"}
+        self._grad_steps = {s.node for s in lesson.steps if s.kind == "grad"}
+
+    # --- where the learner is -------------------------------------------------------------
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The lesson's steps."""
+        return self.lesson.steps
+
+    @property
+    def step(self) -> Step | None:
+        """The current step, or None on the intro or the summary."""
+        return self.steps[self.position] if 0 <= self.position < len(self.steps) else None
+
+    @property
+    def on_intro(self) -> bool:
+        """Whether the intro is showing."""
+        return self.position < 0
+
+    @property
+    def on_summary(self) -> bool:
+        """Whether the end-of-lesson summary is showing."""
+        return self.position >= len(self.steps)
+
+    def _resume_position(self) -> int:
+        """Where to open: the saved place, else the intro for a fresh lesson, else the first open step."""
+        current = self.record.current
+        if current == INTRO:
+            return -1
+        if current == SUMMARY:
+            return len(self.steps)
+        ids = [s.id for s in self.steps]
+        if current in ids:
+            return ids.index(current)
+        if not self.record.started:
+            return -1
+        return self.first_open()
+
+    def first_open(self) -> int:
+        """The index of the first step neither solved nor shown (the summary's index if none)."""
+        for i, s in enumerate(self.steps):
+            if not self.progress(s).done:
+                return i
+        return len(self.steps)
+
+    def go(self, position: int) -> None:
+        """Move to a step (-1 is the intro, len(steps) the summary) and remember it."""
+        self.position = max(-1, min(position, len(self.steps)))
+        self.record.current = INTRO if self.on_intro else SUMMARY if self.on_summary else self.steps[self.position].id
+
+    def go_to_step(self, step_id: str) -> bool:
+        """Move to the step with this id; False if the lesson has no such step."""
+        for i, s in enumerate(self.steps):
+            if s.id == step_id:
+                self.go(i)
+                return True
+        return False
+
+    def advance(self) -> None:
+        """To the next open step after this one, else the next step, else the summary."""
+        start = self.position + 1
+        for i in range(start, len(self.steps)):
+            if not self.progress(self.steps[i]).done:
+                self.go(i)
+                return
+        self.go(len(self.steps) if self.first_open() == len(self.steps) else self.first_open())
+
+    # --- the current step ------------------------------------------------------------------
+
+    def progress(self, step: Step) -> StepProgress:
+        """The learner's record of a step."""
+        return self.record.step(step.id)
+
+    def prompt(self, step: Step) -> Prompt:
+        """The step's question in readable maths, with the shape expected."""
+        return prompt(self.lesson, step, self.solution.trace.values)
+
+    def answer_text(self, step: Step, digits: int = 4) -> str:
+        """The engine's answer to a step, as a learner would type it."""
+        return show_array(self.solution.answer(step), digits)
+
+    def submit(self, text: str) -> Verdict:
+        """Grade an answer to the current step; counted attempts are recorded and saved (OSError if not)."""
+        step = self.step
+        if step is None:
+            raise RuntimeError("no step to answer")
+        verdict = grade(self.solution, step, text)
+        if verdict.counts:
+            record = self.progress(step)
+            record.attempts.append(Attempt(text.strip(), verdict.correct, verdict.diagnosis, now()))
+            if verdict.correct and record.status is None:
+                record.status = SOLVED
+            self.record.current = step.id
+            self.save()
+        return verdict
+
+    def hints_seen(self, step: Step) -> tuple[str, ...]:
+        """The hints of a step that the learner has asked for so far."""
+        return step.hints[: self.progress(step).hints]
+
+    def next_hint(self) -> str | None:
+        """Reveal the current step's next hint; None when there are no more."""
+        step = self.step
+        if step is None:
+            return None
+        record = self.progress(step)
+        if record.hints >= len(step.hints):
+            return None
+        record.hints += 1
+        self.save()
+        return step.hints[record.hints - 1]
+
+    def reveal(self) -> str:
+        """Show the current step's answer; the step counts as shown unless already solved."""
+        step = self.step
+        if step is None:
+            raise RuntimeError("no step to reveal")
+        record = self.progress(step)
+        if record.status is None:
+            record.status = SHOWN
+            self.save()
+        return self.answer_text(step)
+
+    def save(self) -> None:
+        """Write the progress file now (OSError if the disk refuses)."""
+        self.store.save(self.record)
+
+    # --- what the graph shows ---------------------------------------------------------------
+
+    def _done(self, kind: str, node: str) -> bool:
+        return any(s.kind == kind and s.node == node and self.progress(s).done for s in self.steps)
+
+    def value_known(self, name: str) -> bool:
+        """A leaf's value from the start; a node's once its value step is done (or if the lesson never asks)."""
+        if name not in self.lesson.program.nodes:
+            return True
+        return name not in self._value_steps or self._done("value", name)
+
+    def grad_known(self, name: str) -> bool:
+        """A delta once its grad step is done; an unasked one for the output at once, others at the end."""
+        if name in self._grad_steps:
+            return self._done("grad", name)
+        return name == self.lesson.output or self.first_open() == len(self.steps)
+
+    def value(self, name: str) -> np.ndarray:
+        """The engine's forward value of a leaf or node."""
+        return self.solution.trace.values[name]
+
+    def grad(self, name: str) -> np.ndarray | None:
+        """The engine's delta ∂output/∂name (None for constants, which get none)."""
+        return self.solution.trace.grads.get(name)
+
+    # --- the end ---------------------------------------------------------------------------
+
+    def summary(self) -> Summary:
+        """Steps solved at the first try, solved after wrong attempts, shown, and still open."""
+        first, after, shown, still = [], [], [], []
+        for s in self.steps:
+            record = self.progress(s)
+            if record.status == SOLVED:
+                (after if record.wrong_attempts else first).append(s.id)
+            elif record.status == SHOWN:
+                shown.append(s.id)
+            else:
+                still.append(s.id)
+        return Summary(first, after, shown, still)
