@@ -45,7 +45,7 @@ def prompt(lesson: Lesson, step: Step, values: dict[str, np.ndarray]) -> Prompt:
         context = f"{a.text}" + (f", at {known}" if known else "")
         return Prompt(f"{step.node} = ?", shape, context)
     if step.kind == "grad":
-        q = f"δ = ∂{out}/∂{step.node} = ?" + (f"  (d{step.node})" if np.size(values[step.node]) > 1 else "")
+        q = f"δ = ∂{out}/∂{step.node} = ?" + (f"  (d{step.node})" if np.ndim(values[step.node]) > 0 else "")
         users = lesson.program.consumers(step.node)
         context = f"{step.node} feeds {', '.join(users)}" if users else ""
         return Prompt(q, shape, context)
