@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from tutor.course import LessonError, Problem, find_lesson, load_course, load_lesson, prompt, solve, to_plain
@@ -58,6 +59,10 @@ def run_list(args: argparse.Namespace) -> int:
 def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``validate``."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help="lesson files or directories of them")
+    parser.add_argument(
+        "--strict", action="store_true", help="treat the linter's warnings as errors (exit 1 when there are any)"
+    )
+    parser.add_argument("--no-lint", action="store_true", help="check the file and the graph only, not the numbers")
 
 
 def _expand(paths: list[str]) -> list[Path]:
@@ -71,28 +76,38 @@ def _expand(paths: list[str]) -> list[Path]:
     return out
 
 
-def validate_file(path: Path) -> list[Problem]:
-    """Every problem of one lesson file (empty when it is valid)."""
+def validate_file(path: Path, lint: bool = True) -> list[Problem]:
+    """Every problem of one lesson file, errors then the linter's warnings (empty when it is clean)."""
     try:
-        load_lesson(path)
+        lesson = load_lesson(path)
     except LessonError as e:
         return e.problems
-    return []
+    if not lint:
+        return []
+    from tutor.authoring.lint import lint as lint_lesson
+
+    return lint_lesson(lesson)
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    """Validate lesson files; one line per problem; exit 1 if any has a problem."""
+    """Validate lesson files; one line per problem; exit 1 if any has an error (or, with --strict, a warning)."""
     files = _expand(args.paths)
-    bad = 0
+    bad = warned = 0
     for f in files:
-        problems = validate_file(f)
+        problems = validate_file(f, lint=not args.no_lint)
+        if args.strict:
+            problems = [replace(p, severity="error") for p in problems]
         for p in problems:
             print(p)
-        if problems:
+        if any(p.severity == "error" for p in problems):
             bad += 1
+        elif problems:
+            warned += 1
     good = len(files) - bad
     print(
-        f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {good} valid, {bad} with problems", file=sys.stderr
+        f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {good} valid, {bad} with problems"
+        + (f", {warned} with warnings" if warned else ""),
+        file=sys.stderr,
     )
     return EXIT_FAIL if bad or not files else EXIT_OK
 

@@ -43,7 +43,7 @@ MAX_GRAPH_LINES = 200
 MAX_STEPS = 300
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
-RESERVED = set(FUNCTIONS) | {"T"}
+RESERVED = set(FUNCTIONS)  # `T` is a fine name: `.T` only follows a dot
 
 
 def _did_you_mean(word: str, options: tuple[str, ...], known: str = "expected one of") -> str:
@@ -217,6 +217,7 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
     assignments: list[Assignment] = []
     offsets: dict[str, int] = {}
     graph_lines: dict[str, int] = {}
+    node_locs: dict[str, tuple[int, int]] = {}
     graph = data.get("graph")
     defined = set(leaves["inputs"]) | set(leaves["constants"])
     if graph is not None and (not isinstance(graph, list) or not graph):
@@ -258,6 +259,7 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
                 assignments.append(a)
                 offsets[name] = offset
                 graph_lines[name] = doc.mark(p).line
+                node_locs[name] = (doc.mark(p).line, doc.mark(p).col)
             defined.add(name)
 
     steps_raw = data.get("steps")
@@ -297,7 +299,23 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
         content_hash=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
         steps_derived=derived,
         graph_lines=graph_lines,
+        locations=_locations(doc, leaves, node_locs),
     )
+
+
+def _locations(
+    doc: Located, leaves: dict[str, dict[str, np.ndarray]], node_locs: dict[str, tuple[int, int]]
+) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    if "id" in doc.data:
+        m = doc.mark(("id",))
+        out["id"] = (m.line, m.col)
+    for section, kind in (("inputs", "input"), ("constants", "constant")):
+        for name in leaves[section]:
+            m = doc.key_mark((section, name))
+            out[f"{kind}:{name}"] = (m.line, m.col)
+    out.update({f"node:{name}": loc for name, loc in node_locs.items()})
+    return out
 
 
 def _first_pos(expr: Any, name: str) -> int:
@@ -440,6 +458,7 @@ def _read_steps(
                 tolerance=r.tolerance(item, p),
                 mistakes=mistakes,
                 line=doc.mark(p).line,
+                col=doc.mark(p).col,
             )
         )
     return steps, False

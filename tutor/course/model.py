@@ -36,6 +36,7 @@ class Step:
     tolerance: float | None = None
     mistakes: tuple[Mistake, ...] = ()
     line: int = 0
+    col: int = 0
 
     @property
     def target(self) -> str:
@@ -66,6 +67,8 @@ class Lesson:
     content_hash: str = ""
     steps_derived: bool = False
     graph_lines: dict[str, int] = field(default_factory=dict)  # node name -> line in the file
+    #: where things stand in the file, (line, col): ``id``, ``input:x``, ``constant:t``, ``node:y``
+    locations: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def output(self) -> str:

@@ -1,0 +1,485 @@
+"""The lesson linter: warnings, computed with the engine, about numbers that would let a learner's mistake pass.
+
+Each check works on a loaded :class:`~tutor.course.Lesson` and returns :class:`~tutor.course.Problem` s with
+severity ``"warning"``, located at the step (or the graph line, or the input) they are about:
+
+* a step whose right answer coincides with a common mistake's answer, naming the mistake it cannot catch
+  (forgot the local factor, forgot the upstream delta, dropped a path of a fan-out, a sign slip, a transposed
+  matrix, a dropped factor or term in a forward value);
+* inputs at a kink (relu or abs of 0), all-zero or all-equal weights, sigmoid or tanh saturated so far that
+  their derivative is below 1e-6;
+* a node or input that does not reach the output, a gradient that is identically zero;
+* every derivative answer cross-checked by central differences (one random direction a step, two runs of the
+  graph or of the node's line, so that ``validate`` stays cheap).
+
+"Coincides" means what the grader would do: the mistake's answer is accepted with the step's tolerance. A
+coincidence that holds whatever the values (the local derivative of ``a + b`` is always 1) is not a weakness of
+the numbers and is not reported: every such candidate is re-checked at jittered values.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from tutor.course.model import Lesson, Step
+from tutor.course.problems import Problem
+from tutor.course.solution import expected
+from tutor.engine import EvalError, Node, Program, Trace, backward, build, forward, leaf, run
+from tutor.grading.compare import all_close
+from tutor.lang.pretty import format_number, to_text
+from tutor.lang.syntax import Binary, Call, Expr, Name, Transpose, Unary
+
+SATURATION = 1e-6  # a sigmoid/tanh derivative below this makes every delta through it vanish
+KINK = 1e-12  # |argument| below this counts as sitting on the kink of relu or abs
+FD_TOLERANCE = 1e-5  # relative agreement required between the engine and central differences
+
+
+def lint(lesson: Lesson) -> list[Problem]:
+    """Every warning about a lesson, in file order."""
+    return _Linter(lesson).run()
+
+
+class _Linter:
+    """One lesson's trace, a second trace at jittered values, and the warnings found so far."""
+
+    def __init__(self, lesson: Lesson) -> None:
+        self.lesson = lesson
+        self.program = lesson.program
+        self.file = str(lesson.path) if lesson.path else "<lesson>"
+        self.trace = run(self.program, lesson.leaf_values())
+        self.jitter_values = _jittered(lesson.leaf_values())
+        self._jitter_trace: Trace | None = None
+        self.reaching = _reaching_output(self.program)
+        self.found: list[Problem] = []
+
+    @property
+    def jitter_trace(self) -> Trace | None:
+        """A run at jittered leaf values (None when the graph cannot be computed there)."""
+        if self._jitter_trace is None:
+            try:
+                with np.errstate(all="ignore"):
+                    self._jitter_trace = run(self.program, self.jitter_values)
+            except EvalError:
+                return None
+        return self._jitter_trace
+
+    def warn(self, where: tuple[int, int], message: str, step: str | None = None) -> None:
+        """Record a warning at (line, col)."""
+        self.found.append(Problem(self.file, where[0], where[1], message, "warning", step))
+
+    def at(self, key: str) -> tuple[int, int]:
+        """The location of ``id``, ``input:x``, ``constant:t`` or ``node:y`` (1:1 when unknown)."""
+        return self.lesson.locations.get(key, (1, 1))
+
+    def step_at(self, step: Step) -> tuple[int, int]:
+        """Where a step stands; a default-walk step stands at its node's graph line."""
+        if step.line:
+            return step.line, step.col or 1
+        return self.at(f"node:{step.node}") if step.node in self.program.nodes else self.at(f"input:{step.node}")
+
+    def run(self) -> list[Problem]:
+        """All checks; warnings sorted by position."""
+        self.check_leaves()
+        self.check_nodes()
+        for step in self.lesson.steps:
+            try:
+                with np.errstate(all="ignore"):
+                    self.check_step(step)
+            except (EvalError, ValueError, FloatingPointError) as e:  # the loader has already vetted the steps
+                self.warn(self.step_at(step), f"the linter could not check this step: {e}", step.id)
+        return sorted(self.found, key=lambda p: (p.line, p.col))
+
+    # ------------------------------------------------------------ leaves and graph lines
+
+    def check_leaves(self) -> None:
+        """All-zero or all-equal weights; inputs that do not reach the output."""
+        weights = _factor_names(self.program)
+        for name in self.program.inputs:
+            v = self.trace.values[name]
+            if name not in self.reaching:
+                self.warn(
+                    self.at(f"input:{name}"),
+                    f"input {name} does not reach the output {self.program.output}: its gradient is 0 whatever "
+                    "the values; use it in the graph or remove it",
+                )
+                continue
+            if name not in weights or v.size < 2:
+                continue
+            if np.all(v == 0):
+                self.warn(
+                    self.at(f"input:{name}"),
+                    f"{name} is all zeros: every product with it is 0, so the deltas that flow through it vanish "
+                    "and a learner's wrong factors go unnoticed; use small distinct values",
+                )
+            elif np.all(v == v.reshape(-1)[0]):
+                self.warn(
+                    self.at(f"input:{name}"),
+                    f"every entry of {name} is {format_number(float(v.reshape(-1)[0]))}: equal weights make rows and "
+                    "columns interchangeable, so a learner who mixes them up (or transposes) is marked right; "
+                    "use distinct values",
+                )
+
+    def check_nodes(self) -> None:
+        """Nodes unused by the output; relu/abs at their kink; saturated sigmoid/tanh."""
+        env = {n: leaf(v, n) for n, v in self.trace.values.items()}
+        for a in self.program.assignments:
+            where = self.at(f"node:{a.name}")
+            if a.name not in self.reaching:
+                self.warn(
+                    where,
+                    f"{a.name} does not reach the output {self.program.output}: its delta is 0 and nothing "
+                    "depends on it; remove the line or use it",
+                )
+            for call in _calls(a.expr):
+                try:
+                    with np.errstate(all="ignore"):
+                        arg = build(call.args[0], env).value
+                except EvalError:
+                    continue
+                entry = _entry_text(arg)
+                if call.func in ("relu", "abs"):
+                    at_kink = np.abs(arg) < KINK
+                    if np.any(at_kink):
+                        self.warn(
+                            where,
+                            f"{call.func}({to_text(call.args[0])}) is at its kink: its argument is 0"
+                            f"{entry(np.argmax(at_kink))}, where the derivative is a convention (the engine and "
+                            "PyTorch use 0, a learner may say 1 or ½); move the values away from 0",
+                        )
+                elif call.func in ("sigmoid", "tanh"):
+                    with np.errstate(all="ignore"):
+                        s = 1.0 / (1.0 + np.exp(-arg)) if call.func == "sigmoid" else np.tanh(arg)
+                        d = s * (1 - s) if call.func == "sigmoid" else 1 - s * s
+                    low = d < SATURATION
+                    if np.any(low):
+                        i = int(np.argmax(low))
+                        self.warn(
+                            where,
+                            f"{call.func}({to_text(call.args[0])}) saturates: its argument is "
+                            f"{format_number(float(arg.reshape(-1)[i]))}{entry(i)}, its derivative "
+                            f"{float(d.reshape(-1)[i]):.1e} is below {SATURATION:g}, so every delta through it is "
+                            "about 0 and 0 is accepted; keep its argument within about ±5",
+                        )
+
+    # ------------------------------------------------------------ steps
+
+    def check_step(self, step: Step) -> None:
+        """The coincidences and the central-difference cross-check of one step."""
+        answer = expected(self.lesson, self.trace, step)
+        rtol = self.lesson.tolerance_for(step)
+        where = self.step_at(step)
+        if step.kind == "grad" and step.node not in self.reaching:
+            self.warn(
+                where,
+                f"{step.node} does not reach the output {self.program.output}: its delta is 0 whatever the "
+                "learner does; ask for a node on a path to the output",
+                step.id,
+            )
+            return
+        if step.kind == "grad" and step.node == self.program.output:
+            return  # ∂L/∂L = 1 by definition: nothing to coincide with
+        zero = bool(np.all(np.abs(answer) <= 1e-12))
+        if zero and step.kind in ("grad", "local"):
+            again = self.again(step)
+            if again is not None and np.all(np.abs(again) <= 1e-12):
+                what = "delta" if step.kind == "grad" else "local derivative"
+                self.warn(
+                    where,
+                    f"the {what} is 0 here and at nearby values too (a saturated or dead unit, or paths that "
+                    "cancel?): whatever the learner does, 0 is right; ask for something else",
+                    step.id,
+                )
+                return
+        if zero or all_close(-answer, answer, rtol):
+            self.warn(
+                where,
+                "the answer is 0 here, so a sign slip (−x) is not caught, nor is any mistake that also gives 0; "
+                "change the values",
+                step.id,
+            )
+        elif step.kind == "grad":
+            self.check_grad(step, answer, rtol, where)
+        elif step.kind == "local":
+            self.check_local(step, answer, rtol, where)
+        elif step.kind == "value":
+            self.check_value(step, answer, rtol, where)
+        if (
+            not zero
+            and answer.ndim == 2
+            and answer.shape[0] == answer.shape[1] > 1
+            and all_close(answer.T, answer, rtol)
+        ):
+            again = self.again(step)
+            structural = again is not None and np.allclose(again, again.T)
+            if not structural:
+                what = "Jacobian with rows and columns swapped" if step.kind == "jacobian" else "transposed answer"
+                self.warn(
+                    where,
+                    f"the answer is a symmetric matrix, so a {what} is marked right; use values that make it "
+                    "asymmetric",
+                    step.id,
+                )
+        if step.kind != "value":
+            self.cross_check(step, answer, where)
+
+    def again(self, step: Step) -> np.ndarray | None:
+        """The step's answer at the jittered values (None when it cannot be computed there)."""
+        tr = self.jitter_trace
+        if tr is None:
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                return expected(self.lesson, tr, step)
+        except EvalError:
+            return None
+
+    def check_grad(self, step: Step, answer: np.ndarray, rtol: float, where: tuple[int, int]) -> None:
+        """Forgot the local factor, forgot the upstream delta, dropped a path of a fan-out."""
+        n = step.node
+        users = [c for c in self.program.consumers(n) if c in self.reaching]
+        out = self.program.output
+        if len(users) >= 2:
+            for c in users:
+                part = _pull(self.program, self.trace.values, c, n, self.trace.grads[c])
+                if all_close(part, answer, rtol):
+                    others = ", ".join(u for u in users if u != c)
+                    self.warn(
+                        where,
+                        f"{n} fans out to {', '.join(users)}, but the path through {others} contributes 0 here: a "
+                        f"learner who forgets to add it (takes only the path through {c}) is marked right",
+                        step.id,
+                    )
+                    return
+            return
+        if len(users) != 1:
+            return
+        c = users[0]
+        upstream = self.trace.grads[c]
+        local_only = _pull(self.program, self.trace.values, c, n, np.ones_like(upstream))
+        if upstream.shape == answer.shape and all_close(upstream, answer, rtol):
+            jt = self.jitter_trace
+            same_later = jt is not None and np.allclose(
+                _pull(self.program, jt.values, c, n, np.ones_like(jt.grads[c])), 1.0
+            )
+            if not (same_later and np.allclose(local_only, 1.0)):
+                self.warn(
+                    where,
+                    f"the local factor ∂{c}/∂{n} changes nothing here (it is 1, or an identity matrix), so a learner "
+                    f"who forgets it (gives the upstream delta ∂{out}/∂{c} alone) is marked right; change the values",
+                    step.id,
+                )
+                return
+        if c != out and local_only.shape == answer.shape and all_close(local_only, answer, rtol):
+            self.warn(
+                where,
+                f"the upstream delta ∂{out}/∂{c} is 1 here, so a learner who forgets it (gives the local "
+                f"derivative ∂{c}/∂{n} alone) is marked right; change the values",
+                step.id,
+            )
+
+    def check_local(self, step: Step, answer: np.ndarray, rtol: float, where: tuple[int, int]) -> None:
+        """A local derivative of 1 hides a forgotten (or never taken) derivative."""
+        if all_close(np.ones_like(answer), answer, rtol):
+            again = self.again(step)
+            if again is not None and np.allclose(again, 1.0):
+                return  # a sum or a difference: 1 whatever the values
+            self.warn(
+                where,
+                f"the local derivative is 1 here, so a learner who forgets to differentiate {step.node} (treats it "
+                "as a plain sum, or drops the factor) is marked right; change the values",
+                step.id,
+            )
+
+    def check_value(self, step: Step, answer: np.ndarray, rtol: float, where: tuple[int, int]) -> None:
+        """A factor of 1 or a term of 0 in the node's line hides forgetting it."""
+        expr = self.program.assignment(step.node).expr
+        if not isinstance(expr, Binary) or expr.op not in ("+", "-", "*", "/"):
+            return
+        env = {k: leaf(v, k) for k, v in self.trace.values.items()}
+        try:
+            left, right = build(expr.left, env).value, build(expr.right, env).value
+        except EvalError:
+            return
+        # each candidate: the line's value without one operand, and the operand dropped
+        if expr.op in ("+", "-"):
+            kind = "term"
+            candidates = [(left, expr.right), (-right if expr.op == "-" else right, expr.left)]
+        elif expr.op == "*":
+            kind = "factor"
+            candidates = [(left, expr.right), (right, expr.left)]
+        else:
+            kind = "divisor"
+            candidates = [(left, expr.right)]
+        for value, dropped in candidates:
+            try:
+                v = np.broadcast_to(value, answer.shape)
+            except ValueError:
+                continue
+            if all_close(v, answer, rtol):
+                self.warn(
+                    where,
+                    f"the {kind} {to_text(dropped)} changes nothing here, so a learner who forgets it is marked "
+                    "right; change the values",
+                    step.id,
+                )
+                return
+
+    # ------------------------------------------------------------ central differences
+
+    def cross_check(self, step: Step, answer: np.ndarray, where: tuple[int, int]) -> None:
+        """The engine's answer against central differences along one random direction."""
+        rng = np.random.default_rng(zlib.crc32(step.id.encode()))
+        values = self.trace.values
+        if step.kind == "grad":
+            if step.node == self.program.output:
+                return
+            sub, wrt = _tail_program(self.program, step.node), step.node
+            direction = rng.standard_normal(np.shape(values[wrt]))
+            numeric = _directional(sub, values, wrt, direction, lambda env: env[sub.output].value)
+            engine = float(np.sum(answer * direction))
+        else:
+            assert step.wrt is not None
+            a = self.program.assignment(step.node)
+            line = Program((step.wrt,), tuple(x for x in a.inputs if x != step.wrt), (a,))
+            wrt = step.wrt
+            direction = rng.standard_normal(np.shape(values[wrt]))
+            if step.kind == "local":
+                numeric = _directional(line, values, wrt, direction, lambda env: np.sum(env[a.name].value))
+                engine = float(np.sum(answer * direction))
+            else:
+                numeric = _directional(line, values, wrt, direction, lambda env: env[a.name].value.reshape(-1))
+                engine = answer @ direction.reshape(-1)
+        scale = 1.0 + float(np.max(np.abs(answer))) * float(np.sum(np.abs(direction)))
+        if numeric is None or not np.all(np.abs(np.asarray(numeric) - engine) <= FD_TOLERANCE * scale):
+            got = "could not be computed" if numeric is None else f"gives {_short(numeric)}"
+            self.warn(
+                where,
+                f"central differences disagree with the engine's answer (along a random direction the engine "
+                f"gives {_short(engine)}, the numerical derivative {got}): a kink or a discontinuity near these "
+                "values? move them",
+                step.id,
+            )
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _jittered(values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The leaves moved by a few percent (deterministically), to tell structural facts from coincidences."""
+    rng = np.random.default_rng(20240601)
+    out = {}
+    for k, v in values.items():
+        v = np.asarray(v, dtype=float)
+        out[k] = v * (1 + 0.07 * rng.uniform(0.5, 1.0, v.shape)) + 0.031 * rng.uniform(0.5, 1.0, v.shape)
+    return out
+
+
+def _reaching_output(program: Program) -> set[str]:
+    """The names (leaves and nodes) on some path to the output."""
+    reach = {program.output}
+    for a in reversed(program.assignments):
+        if a.name in reach:
+            reach.update(a.inputs)
+    return reach
+
+
+def _factor_names(program: Program) -> set[str]:
+    """Names used directly as an operand of ``*`` or ``@`` (weights, in a lesson's terms)."""
+    out: set[str] = set()
+
+    def walk(e: Expr) -> None:
+        if isinstance(e, Binary):
+            if e.op in ("*", "@"):
+                for side in (e.left, e.right):
+                    inner = side.operand if isinstance(side, Transpose) else side
+                    if isinstance(inner, Name):
+                        out.add(inner.id)
+            walk(e.left)
+            walk(e.right)
+        elif isinstance(e, Unary | Transpose):
+            walk(e.operand)
+        elif isinstance(e, Call):
+            for x in e.args:
+                walk(x)
+
+    for a in program.assignments:
+        walk(a.expr)
+    return out
+
+
+def _calls(expr: Expr) -> list[Call]:
+    """Every function call inside an expression."""
+    out: list[Call] = []
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Call):
+            out.append(e)
+            stack.extend(e.args)
+        elif isinstance(e, Binary):
+            stack += [e.left, e.right]
+        elif isinstance(e, Unary | Transpose):
+            stack.append(e.operand)
+    return out
+
+
+def _entry_text(arr: np.ndarray):  # noqa: ANN202 - a small formatter
+    def text(flat_index: int | np.integer) -> str:
+        if arr.size == 1:
+            return ""
+        idx = np.unravel_index(int(flat_index), arr.shape)
+        return f" at entry [{', '.join(str(int(i)) for i in idx)}]"
+
+    return text
+
+
+def _pull(program: Program, values: Mapping[str, np.ndarray], node: str, wrt: str, seed: np.ndarray) -> np.ndarray:
+    """The vector-Jacobian product of one line: ``seed`` pulled back from ``node`` to its input ``wrt``."""
+    a = program.assignment(node)
+    env: dict[str, Node] = {n: leaf(values[n], n) for n in a.inputs}
+    out = build(a.expr, env)
+    grads = backward(out, np.broadcast_to(seed, out.value.shape).astype(float))
+    return grads.get(id(env[wrt]), np.zeros_like(env[wrt].value))
+
+
+def _tail_program(program: Program, name: str) -> Program:
+    """The part of the program after ``name``, with ``name`` as its only input (for a node's delta)."""
+    if name in program.inputs:
+        return Program(
+            (name,), tuple(n for n in (*program.inputs, *program.constants) if n != name), program.assignments
+        )
+    k = program.nodes.index(name)
+    before = (*program.inputs, *program.constants, *program.nodes[:k])
+    return Program((name,), before, program.assignments[k + 1 :])
+
+
+def _directional(
+    program: Program,
+    values: Mapping[str, np.ndarray],
+    wrt: str,
+    direction: np.ndarray,
+    read: Callable[[dict[str, Node]], np.ndarray],
+) -> np.ndarray | float | None:
+    """(f(x + εv) − f(x − εv)) / 2ε for ``read`` of the forward run; None when a run fails."""
+    x = np.asarray(values[wrt], dtype=float)
+    eps = 1e-6 * max(1.0, float(np.max(np.abs(x))))
+    base = {n: values[n] for n in (*program.inputs, *program.constants)}
+    try:
+        with np.errstate(all="ignore"):
+            hi = np.asarray(read(forward(program, {**base, wrt: x + eps * direction})), dtype=float)
+            lo = np.asarray(read(forward(program, {**base, wrt: x - eps * direction})), dtype=float)
+    except EvalError:
+        return None
+    if not (np.all(np.isfinite(hi)) and np.all(np.isfinite(lo))):
+        return None
+    d = (hi - lo) / (2 * eps)
+    return float(d) if d.ndim == 0 else d
+
+
+def _short(x: object) -> str:
+    a = np.asarray(x, dtype=float).reshape(-1)
+    text = ", ".join(f"{v:.6g}" for v in a[:4])
+    return text if a.size == 1 else f"[{text}{', …' if a.size > 4 else ''}]"
