@@ -40,6 +40,7 @@ def run_list(args: argparse.Namespace) -> int:
                 "summary": lesson.summary,
                 "steps": len(lesson.steps),
                 "path": str(lesson.path),
+                "source": course.origins.get(lesson.id, "shipped"),
             }
             for lesson in course.lessons
         ]
@@ -47,7 +48,9 @@ def run_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     width = max((len(lesson.id) for lesson in course.lessons), default=10)
     for i, lesson in enumerate(course.lessons, 1):
-        print(f"{i:>2}. {lesson.id:<{width}}  {lesson.title}  ({len(lesson.steps)} steps)")
+        origin = course.origins.get(lesson.id, "shipped")
+        where = "" if origin == "shipped" else f"  [{origin}: {lesson.path}]"
+        print(f"{i:>2}. {lesson.id:<{width}}  {lesson.title}  ({len(lesson.steps)} steps){where}")
     if not course.lessons:
         print("no lessons found")
     return EXIT_OK
