@@ -1,39 +1,241 @@
-"""The PyTorch panel: how PyTorch computes the current step, and its numbers beside the engine's."""
+"""The PyTorch panel: how PyTorch computes the current step, and its numbers beside the engine's and the learner's.
+
+PyTorch runs in a subprocess started from a worker thread, so the panel opens at once and the app
+never imports torch; without torch the panel shows the code and how to install the extra.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Input, Static, TextArea
 
 from tutor.course import Lesson, Step, solve
 from tutor.grading import show_array
+from tutor.reveal.codegen import lesson_script, step_code
+from tutor.reveal.run import TOLERANCE, TorchRun, compare, grad_fn_text, run_script
+
+#: PyTorch's runs by script text, so reopening the panel on the same lesson is instant.
+_RUNS: dict[str, TorchRun] = {}
+
+RUNNING = "running PyTorch…"
+
+
+def _syntax(code: str) -> Syntax:
+    """Python code, highlighted with the terminal's own colours."""
+    return Syntax(code, "python", theme="ansi_dark", background_color="default", word_wrap=True)
 
 
 class TorchPanel(ModalScreen[None]):
-    """A modal over the lesson screen for one step; Escape closes it."""
+    """A modal over the lesson screen for one step: its PyTorch code, PyTorch's answer and the engine's."""
 
-    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    TorchPanel { align: center middle; }
+    TorchPanel #torch-panel {
+        width: 96%; height: 94%; max-width: 140;
+        border: round $accent; background: $panel; padding: 0 1;
+    }
+    TorchPanel #torch-title { text-style: bold; color: $accent; }
+    TorchPanel .torch-heading { text-style: bold; margin-top: 1; }
+    TorchPanel #torch-note { color: $text-muted; }
+    TorchPanel #torch-status { margin-top: 1; }
+    TorchPanel #torch-status.-missing { color: $warning; }
+    TorchPanel #torch-status.-failed { color: $error; }
+    TorchPanel #torch-status.-agree { color: $success; }
+    TorchPanel #torch-body { height: 1fr; }
+    TorchPanel #torch-script { height: 1fr; display: none; }
+    TorchPanel.-script #torch-script { display: block; }
+    TorchPanel.-script #torch-body { display: none; }
+    TorchPanel #torch-save { display: none; height: auto; }
+    TorchPanel.-saving #torch-save { display: block; }
+    TorchPanel #torch-save Input { width: 1fr; }
+    TorchPanel #torch-save-label { width: auto; padding: 1 1 0 0; }
+    TorchPanel #torch-saved { color: $text-muted; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("s", "toggle_script", "Whole script"),
+        Binding("w", "save", "Save script"),
+        Binding("r", "rerun", "Run again"),
+    ]
 
     def __init__(self, lesson: Lesson, step: Step, learner_answer: np.ndarray | None = None) -> None:
         """Show ``step`` of ``lesson``; ``learner_answer`` is the learner's last graded value, if any."""
         super().__init__()
         self.lesson = lesson
         self.step = step
-        self.learner_answer = learner_answer
+        self.learner_answer = None if learner_answer is None else np.asarray(learner_answer, dtype=float)
+        self.code = step_code(lesson, step)
+        self.script = lesson_script(lesson)
+        self.engine_answer = solve(lesson).answer(step)
+        self.result: TorchRun | None = None
 
     def compose(self) -> ComposeResult:
-        """The step, the graph and the engine's answer."""
-        engine = solve(self.lesson).answer(self.step)
+        """Title, the step's code, the grad_fn tree, the numbers; the whole script and the save box hidden."""
         with Vertical(id="torch-panel"):
-            yield Static(f"PyTorch · {self.lesson.id} · {self.step.id}", id="torch-title")
-            yield Static("\n".join(a.text for a in self.lesson.program.assignments), id="torch-graph")
-            yield Static(f"engine: {show_array(engine, 6)}", id="torch-engine")
-            if self.learner_answer is not None:
-                yield Static(f"yours:  {show_array(self.learner_answer, 6)}", id="torch-learner")
-            yield Static("Escape closes", id="torch-help")
+            yield Static(Text(f"PyTorch · {self.lesson.title} · {self.step.id}"), id="torch-title")
+            with VerticalScroll(id="torch-body"):
+                yield Static(Text(f"# {self.code.note}"), id="torch-note")
+                yield Static(_syntax(self.code.text), id="torch-code")
+                yield Static(f"{self.step.node}.grad_fn, as PyTorch builds it", classes="torch-heading")
+                yield Static(RUNNING, id="torch-grad-fn")
+                yield Static("answers", classes="torch-heading")
+                yield Static(self._numbers(), id="torch-numbers")
+                yield Static(RUNNING, id="torch-status")
+            yield TextArea(
+                self.script,
+                read_only=True,
+                show_line_numbers=True,
+                id="torch-script",
+                soft_wrap=False,
+                tab_behavior="focus",
+            )
+            with Horizontal(id="torch-save"):
+                yield Static("save as", id="torch-save-label")
+                yield Input(value=f"{self.lesson.id}_torch.py", id="torch-save-input")
+            yield Static("", id="torch-saved")
+            yield Footer()
+
+    def on_mount(self) -> None:
+        """Highlight the script where the editor can, then start PyTorch (or reuse its last run)."""
+        area = self.query_one("#torch-script", TextArea)
+        try:
+            area.language = "python"
+        except Exception:
+            pass
+        cached = _RUNS.get(self.script)
+        if cached is not None:
+            self._show(cached)
+        else:
+            self._run()
+
+    # ------------------------------------------------------------ running PyTorch
+
+    @work(thread=True, exclusive=True, group="torch")
+    def _run(self) -> None:
+        """Run the lesson's script under PyTorch in a subprocess; show the result on the UI thread."""
+        result = run_script(lesson_script(self.lesson, report=True))
+        if result.status != "failed":
+            _RUNS[self.script] = result
+        self.app.call_from_thread(self._show, result)
+
+    def _show(self, result: TorchRun) -> None:
+        """Fill in PyTorch's numbers, the grad_fn tree and the verdict."""
+        self.result = result
+        status = self.query_one("#torch-status", Static)
+        status.remove_class("-missing", "-failed", "-agree")
+        tree = self.query_one("#torch-grad-fn", Static)
+        self.query_one("#torch-numbers", Static).update(self._numbers())
+        if result.status == "missing":
+            tree.update("(needs PyTorch)")
+            status.add_class("-missing")
+            status.update(Text(result.message + "\nThe code above runs as it is once PyTorch is installed."))
+            return
+        if not result.ok:
+            tree.update("(PyTorch did not run)")
+            status.add_class("-failed")
+            status.update(Text(result.message))
+            return
+        if self.step.node in self.lesson.program.nodes:
+            tree.update(Text(grad_fn_text(result, self.step.node)))
+        else:
+            tree.update(Text(f"{self.step.node} is a leaf: PyTorch gives it no grad_fn, only .grad"))
+        comparison = compare(self.lesson, result)
+        mine = comparison.step(self.step.id)
+        bad = comparison.disagreements()
+        largest = comparison.largest
+        lines = [f"PyTorch {result.torch_version} ran the whole lesson in {result.seconds:.1f} s."]
+        if mine is not None:
+            lines.append(f"This step: PyTorch and the engine differ by at most {mine.diff:.3g}.")
+        where = f" ({largest.label})" if largest and largest.diff > 0 else ""
+        lines.append(
+            f"Whole lesson, {len(comparison.differences)} numbers: largest difference "
+            f"{comparison.largest_diff:.3g}{where}; "
+            + (f"{len(bad)} beyond {TOLERANCE:g}: {', '.join(d.label for d in bad[:3])}" if bad else "all agree.")
+        )
+        status.add_class("-failed" if bad else "-agree")
+        status.update(Text("\n".join(lines)))
+
+    def _numbers(self) -> Table:
+        """PyTorch's answer, the engine's and the learner's, side by side."""
+        table = Table(show_header=True, box=None, padding=(0, 2))
+        table.add_column("")
+        table.add_column("answer", overflow="fold")
+        table.add_column("difference from the engine", justify="right")
+        table.add_row("engine", show_array(self.engine_answer, 8), "")
+        r = self.result
+        if r is None:
+            table.add_row("PyTorch", RUNNING, "")
+        elif r.ok and self.step.id in r.steps:
+            theirs = r.steps[self.step.id]
+            table.add_row("PyTorch", show_array(theirs, 8), self._gap(theirs))
+        else:
+            table.add_row("PyTorch", "—", "")
+        if self.learner_answer is not None:
+            table.add_row("yours", show_array(self.learner_answer, 8), self._gap(self.learner_answer))
+        return table
+
+    def _gap(self, x: np.ndarray) -> str:
+        """The largest difference from the engine's answer, or why there is none."""
+        if np.shape(x) != np.shape(self.engine_answer):
+            return f"shape {np.shape(x)} ≠ {np.shape(self.engine_answer)}"
+        return f"{float(np.max(np.abs(x - self.engine_answer), initial=0.0)):.3g}"
+
+    # ------------------------------------------------------------ actions
+
+    def action_close(self) -> None:
+        """Escape: close the save box if it is open, else the panel."""
+        if self.has_class("-saving"):
+            self.remove_class("-saving")
+            return
+        self.dismiss(None)
+
+    def action_toggle_script(self) -> None:
+        """Show the whole-lesson script in a read-only code view, or go back to the step."""
+        self.toggle_class("-script")
+        if self.has_class("-script"):
+            self.query_one("#torch-script", TextArea).focus()
+
+    def action_save(self) -> None:
+        """Ask for a file name to write the whole-lesson script to."""
+        self.add_class("-saving")
+        box = self.query_one("#torch-save-input", Input)
+        box.focus()
+        box.action_end()
+
+    def action_rerun(self) -> None:
+        """Run PyTorch again (e.g. after installing it)."""
+        _RUNS.pop(self.script, None)
+        self.result = None
+        self.query_one("#torch-numbers", Static).update(self._numbers())
+        self.query_one("#torch-status", Static).update(RUNNING)
+        self._run()
+
+    @on(Input.Submitted, "#torch-save-input")
+    def _save(self, event: Input.Submitted) -> None:
+        """Write the script to the named file (relative to the working directory; ``~`` allowed)."""
+        saved = self.query_one("#torch-saved", Static)
+        name = event.value.strip()
+        if not name:
+            saved.update("type a file name, e.g. lesson.py")
+            return
+        path = Path(name).expanduser()
+        try:
+            path.write_text(self.script, encoding="utf-8")
+        except OSError as e:
+            saved.update(Text(f"could not save to {path}: {e.strerror or e}"))
+            return
+        self.remove_class("-saving")
+        saved.update(Text(f"saved to {path.resolve()}: run it with python {path}"))
+        self.set_focus(None)
