@@ -1,0 +1,170 @@
+"""Formula answers: what their names mean, the allow-list over the parsed tree, evaluation at one run.
+
+In an answer, each name of the lesson (input, constant or node) stands for its forward value, and
+``d<name>`` for the gradient (delta) of the output with respect to ``<name>``, as in NumPy code:
+``dZ2``, ``dW1``, ``dx``. When the lesson itself has a leaf or node named ``d...`` (say ``dx``), that
+real name wins: ``dx`` is then its value, and that gradient cannot be written as a name.
+
+Allowed, and nothing else: numbers, those names, ``+ - * / ** @``, unary minus, parentheses,
+``x.T`` (transpose), the functions of the language (``exp log sqrt abs sin cos tanh sigmoid relu sum
+mean bce mse softmax``; ``σ`` is sigmoid), and number literals ``[1, 2]``, ``[[1, 2], [3, 4]]``.
+``sum(x, 0)`` sums down each column (over the batch) and keeps a 1×n row; ``sum(x, 1)`` sums each
+row; ``sum(x)`` sums everything; ``mean`` likewise; the axis is the number 0, 1 or -1. There are no
+strings, attributes other than ``.T``, subscripts, keywords or calls of anything else: the parser
+refuses them, and :func:`check_tree` walks the tree and refuses any node outside this list before
+anything is evaluated.
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+import keyword
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from tutor.course.model import Lesson, Step
+from tutor.engine import EvalError, Trace, build, leaf
+from tutor.engine.node import Node
+from tutor.engine.ops import BINARY, OPS
+from tutor.lang import FUNCTIONS
+from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary
+
+ALLOWED_NODES = (Num, Name, Unary, Binary, Call, Transpose, Literal)
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What one name in an answer stands for: the value or the gradient (``kind``) of a lesson name."""
+
+    kind: str  # "value" or "grad"
+    of: str
+
+
+class FormulaError(ValueError):
+    """A formula outside the allow-list or with a name the lesson lacks; ``pos`` is its column."""
+
+    def __init__(self, message: str, pos: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+def meanings(lesson: Lesson) -> dict[str, Meaning]:
+    """Every name an answer to this lesson may use, and what it stands for."""
+    program = lesson.program
+    out: dict[str, Meaning] = {}
+    for n in (*program.inputs, *program.nodes):
+        out["d" + n] = Meaning("grad", n)
+    for n in (*program.inputs, *program.constants, *program.nodes):
+        out[n] = Meaning("value", n)  # a real name wins over a d-name
+    return out
+
+
+def own_name(step: Step, names: Mapping[str, Meaning]) -> str | None:
+    """The name that would be the answer itself (``dx`` for grad:x, ``y`` for value:y), if any."""
+    for name, m in names.items():
+        if step.kind == "value" and m == Meaning("value", step.node):
+            return name
+        if step.kind == "grad" and m == Meaning("grad", step.node):
+            return name
+    return None
+
+
+def walk(root: Expr) -> list[Expr]:
+    """Every node of the tree, without recursion."""
+    out: list[Expr] = []
+    stack = [root]
+    while stack:
+        e = stack.pop()
+        out.append(e)
+        if isinstance(e, Unary | Transpose):
+            stack.append(e.operand)
+        elif isinstance(e, Binary):
+            stack += [e.right, e.left]
+        elif isinstance(e, Call):
+            stack += reversed(e.args)
+        elif isinstance(e, Literal):
+            stack += reversed(e.items)
+    return out
+
+
+def _unknown(name: str, names: Mapping[str, Meaning]) -> str:
+    if keyword.iskeyword(name) or name in vars(builtins) or name in ("os", "sys", "np", "numpy", "torch"):
+        return f"{name!r} is Python, not part of the answer language: use the lesson's names, numbers and functions"
+    lower = {n.lower(): n for n in names}
+    guess = lower.get(name.lower())
+    if guess is None:
+        close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
+        guess = close[0] if close else None
+    if guess is not None:
+        return f"unknown name {name!r}: did you mean {guess}?"
+    values = [n for n, m in names.items() if m.kind == "value"]
+    grads = [n for n, m in names.items() if m.kind == "grad"]
+    return f"unknown name {name!r}: this lesson has {', '.join(values)}" + (
+        f", and the gradients {', '.join(grads)}" if grads else ""
+    )
+
+
+def check_tree(tree: Expr, names: Mapping[str, Meaning]) -> None:
+    """Raise FormulaError unless every node of the tree is on the allow-list (nothing is evaluated here)."""
+    nodes = walk(tree)
+    for e in nodes:
+        if isinstance(e, Name) and e.id not in names:
+            raise FormulaError(_unknown(e.id, names), e.pos)
+    for e in nodes:
+        pos = getattr(e, "pos", 0)
+        if not isinstance(e, ALLOWED_NODES):
+            raise FormulaError(f"{type(e).__name__} is not part of the answer language", pos)
+        if isinstance(e, Unary) and e.op != "-":
+            raise FormulaError(f"unknown operator {e.op!r}", pos)
+        if isinstance(e, Binary) and e.op not in BINARY:
+            raise FormulaError(f"unknown operator {e.op!r}", pos)
+        if isinstance(e, Call):
+            if e.func not in FUNCTIONS or e.func not in OPS:
+                raise FormulaError(f"unknown function {e.func!r}", pos)
+            lo, hi = FUNCTIONS[e.func]
+            if not lo <= len(e.args) <= hi:
+                raise FormulaError(f"{e.func}() takes {lo if lo == hi else f'{lo} or {hi}'} arguments", pos)
+            if OPS[e.func].takes_axis and len(e.args) == 2:
+                axis = e.args[1]
+                if not (isinstance(axis, Num) and axis.value in (0, 1, -1)):
+                    raise FormulaError(
+                        f"the second argument of {e.func}() is the axis, the number 0 (down the columns), 1 or -1",
+                        pos,
+                    )
+        if isinstance(e, Literal):
+            for item in e.items:
+                if not isinstance(item, Num | Literal):
+                    raise FormulaError("a [...] literal holds only numbers, e.g. [[1, -2], [3, 4]]", item.pos)
+
+
+def environment(trace: Trace, names: Mapping[str, Meaning]) -> dict[str, Node]:
+    """Leaf nodes for every allowed name, at the values and gradients of one run."""
+    env: dict[str, Node] = {}
+    for name, m in names.items():
+        source = trace.values if m.kind == "value" else trace.grads
+        if m.of in source:
+            env[name] = leaf(source[m.of], name)
+    return env
+
+
+def evaluate(tree: Expr, env: Mapping[str, Node]) -> np.ndarray:
+    """The value of a checked formula at one run; EvalError on shapes that do not fit."""
+    return build(tree, env).value
+
+
+__all__ = [
+    "ALLOWED_NODES",
+    "EvalError",
+    "FormulaError",
+    "Meaning",
+    "check_tree",
+    "environment",
+    "evaluate",
+    "meanings",
+    "own_name",
+    "walk",
+]
