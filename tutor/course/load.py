@@ -19,7 +19,7 @@ from tutor.course.model import DEFAULT_TOLERANCE, STEP_KINDS, Lesson, Mistake, S
 from tutor.course.problems import LessonError, Problem
 from tutor.course.yamlpos import Located, load_located
 from tutor.engine import Assignment, EvalError, Program, jacobian_problem, local_problem, run
-from tutor.lang import FUNCTIONS, ParseError, parse, parse_assignment
+from tutor.lang import FUNCTIONS, ParseError, names_in, parse, parse_assignment
 
 LESSON_KEYS = (
     "format",
@@ -191,6 +191,7 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
     tolerance = r.tolerance(data, ()) or DEFAULT_TOLERANCE
 
     leaves: dict[str, dict[str, np.ndarray]] = {"inputs": {}, "constants": {}}
+    broken: set[str] = set()  # leaves and lines already reported: later uses of them are not reported again
     for section in ("inputs", "constants"):
         block = data.get(section)
         if block is None:
@@ -211,6 +212,8 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
             arr = r.array(value, (section, name), name)
             if arr is not None:
                 leaves[section][name] = arr
+            else:
+                broken.add(name)
     if "inputs" in data and isinstance(data.get("inputs"), dict) and not data["inputs"]:
         r.err(("inputs",), "a lesson needs at least one input")
 
@@ -234,6 +237,9 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
                 name, expr, offset = parse_assignment(line)
             except ParseError as e:
                 r.err_at(*_expr_col(doc, p, e.pos), f"graph: {e.message} in {line.strip()!r}")
+                lhs = re.match(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=", line)
+                if lhs:
+                    broken.add(lhs.group(1))
                 continue
             if not NAME_RE.match(name) or name in RESERVED:
                 r.err(p, f"{name!r} cannot name a node")
@@ -244,10 +250,12 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
                 continue
             a = Assignment.of(name, expr)
             for used in a.inputs:
+                if used in broken and used not in defined:
+                    break
                 if used not in defined:
-                    later = any(isinstance(g, str) and re.match(rf"^\s*{re.escape(used)}\s*=", g) for g in graph[i:])
+                    later = [g for g in graph[i:] if isinstance(g, str) and re.match(rf"^\s*{re.escape(used)}\s*=", g)]
                     reason = (
-                        f"{used!r} is used before it is assigned (graph lines run in order; a cycle?)"
+                        _cycle_or_order(name, used, later[0])
                         if later
                         else f"unknown name {used!r}"
                         + _did_you_mean(used, tuple(sorted(defined)), "names defined so far")
@@ -301,6 +309,18 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
         graph_lines=graph_lines,
         locations=_locations(doc, leaves, node_locs),
     )
+
+
+def _cycle_or_order(name: str, used: str, later_line: str) -> str:
+    """The message for a name used before its line: a cycle when that line uses this node back."""
+    try:
+        _, later_expr, _ = parse_assignment(later_line)
+        back = name in names_in(later_expr)
+    except ParseError:
+        back = False
+    if back:
+        return f"a cycle: {name} uses {used} and {used} uses {name}; a graph has no cycles"
+    return f"{used!r} is used before it is assigned: graph lines run in order; move the line of {used} up"
 
 
 def _locations(

@@ -16,6 +16,8 @@ from tutor.course.problems import LessonError, Problem
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 40
+#: the only explicit tags accepted: the plain types (``!!str 1.0`` and friends)
+PLAIN_TAGS = {"!"} | {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
 
 Path_ = tuple[Any, ...]
 
@@ -94,9 +96,13 @@ def load_located(text: str, file: str) -> Located:
                     ]
                 )
             tag = getattr(event, "tag", None)
-            if tag and not tag.startswith("tag:yaml.org,2002:") and tag != "!":
+            if tag and tag not in PLAIN_TAGS:
+                if tag.startswith("tag:yaml.org,2002:"):
+                    tag = "!!" + tag.removeprefix("tag:yaml.org,2002:")
                 m = event.start_mark
-                raise LessonError([Problem(file, m.line + 1, m.column + 1, f"YAML tag {tag!r} is not allowed")])
+                raise LessonError(
+                    [Problem(file, m.line + 1, m.column + 1, f"YAML tag {tag!r} is not allowed: write plain values")]
+                )
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
