@@ -96,11 +96,10 @@ class _Writer:
         self.names = python_names(lesson)
         self.values = solve(lesson).trace.values
         self.env: dict[str, Node] = {n: leaf(v, n) for n, v in self.values.items()}
-        grad_names = set(lesson.program.inputs)
-        for a in lesson.program.assignments:
-            if grad_names.intersection(a.inputs):
-                grad_names.add(a.name)
-        self.needs_grad = grad_names  # inputs and the nodes that depend on one
+        # A node computed from constants alone is made a leaf that requires grad (so it gets a delta too);
+        # every other node then depends on something that requires grad.
+        tracked = {*lesson.program.inputs, *lesson.program.nodes}
+        self.fresh_leaves = {a.name for a in lesson.program.assignments if not tracked.intersection(a.inputs)}
 
     def shape(self, e: Expr) -> tuple[int, ...]:
         """The shape of a subexpression at the lesson's values."""
@@ -177,7 +176,7 @@ class _Writer:
             code = f"{code}.clone()"
         elif not tensor:
             code = f"torch.tensor({code}, {DTYPE})"
-        return code, name not in self.needs_grad
+        return code, name in self.fresh_leaves
 
 
 def step_code(lesson: Lesson, step: Step, writer: _Writer | None = None) -> StepCode:
