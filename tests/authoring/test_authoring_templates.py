@@ -78,3 +78,15 @@ def test_shipped_lessons_match_the_schema(path):
 def test_schema_catches_what_an_editor_should_underline(name):
     data = yaml.safe_load((BROKEN / f"{name}.yaml").read_text(encoding="utf-8"))
     assert list(jsonschema.Draft7Validator(load_schema()).iter_errors(data))
+
+
+def test_authoring_imports_no_ui_or_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tutor.authoring, tutor.cli.authoring_cmd\n"
+        "print(','.join(m for m in sys.modules if m.split('.')[0] in ('textual', 'torch')))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == ""
