@@ -43,7 +43,7 @@ def show_array(x: np.ndarray, digits: int = 4) -> str:
 def _num(v: float, digits: int) -> str:
     if v == 0:
         return "0"
-    if v == int(v) and abs(v) < 1e9:
+    if abs(v) < 1e9 and v == int(v):
         return str(int(v))
     return format_number(float(f"{v:.{digits}g}"))
 

@@ -10,7 +10,7 @@ _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 def format_number(x: float) -> str:
     """A number as a person writes it: ``2``, ``0.5``, ``1e-06``."""
-    if x == int(x) and abs(x) < 1e15:
+    if abs(x) < 1e15 and x == int(x):  # (inf and nan fail the first test)
         return str(int(x))
     return f"{x:.6g}"
 
@@ -54,7 +54,7 @@ def to_text(e: Expr, math: bool = True) -> str:
         if e.op == "**":
             base = wrap(e.left, p + 1)
             r = e.right
-            if math and isinstance(r, Num) and r.value == int(r.value) and abs(r.value) < 100:
+            if math and isinstance(r, Num) and abs(r.value) < 100 and r.value == int(r.value):
                 return base + format_number(r.value).translate(_SUPERSCRIPT)
             return f"{base}{'^' if math else '**'}{wrap(r, p)}"
         left = wrap(e.left, p)
