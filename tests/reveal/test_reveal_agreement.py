@@ -18,7 +18,7 @@ from tutor.reveal.codegen import lesson_script
 from tutor.reveal.run import TOLERANCE, compare, run_lesson
 
 pytest.importorskip("torch")
-from torch_ref import torch_run  # noqa: E402  (the tests' own, independent PyTorch evaluator)
+from torch_ref import torch_run  # the tests' own, independent PyTorch evaluator
 
 TEST_LESSONS = sorted((Path(__file__).parent / "lessons").glob("*.yaml"))
 ALL = SHIPPED + TEST_LESSONS
