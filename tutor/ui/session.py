@@ -114,7 +114,7 @@ class LessonSession:
         """The step's question in readable maths, with the shape expected."""
         return prompt(self.lesson, step, self.solution.trace.values)
 
-    def answer_text(self, step: Step, digits: int = 4) -> str:
+    def answer_text(self, step: Step, digits: int = 6) -> str:
         """The engine's answer to a step, as a learner would type it."""
         return show_array(self.solution.answer(step), digits)
 

@@ -248,7 +248,8 @@ class LessonScreen(Screen[None]):
             if step.explain:
                 self.refresh_view()
             else:
-                self.flash = f"{step.id}: {event.value.strip()} ✓"
+                question = s.prompt(step).question
+                self.flash = "✓ " + question.replace("= ?", f"= {s.answer_text(step, 4)}", 1)
                 self._move(s.advance)
             return
         record = s.progress(step)

@@ -1,0 +1,210 @@
+"""Pilot tests: each shipped lesson completed by typing the engine's answers, then found again after a restart."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SHIPPED
+from helpers import shown, type_answer
+from textual.widgets import Input, OptionList
+
+from tutor.course import load_course, load_lesson, solve
+from tutor.grading import show_array
+from tutor.progress import SHOWN, SOLVED, ProgressStore
+from tutor.ui.app import TutorApp
+from tutor.ui.screens.home import HomeScreen
+from tutor.ui.screens.lesson import LessonScreen
+from tutor.ui.widgets.graph import GraphPanel
+
+WRONG = "12345.678"
+
+
+def graph_cell(app: TutorApp, row: str, column: str) -> str:
+    """The text of one cell of the graph panel."""
+    table = app.screen.query_one(GraphPanel)
+    return str(table.get_cell(row, column))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+async def test_complete_each_shipped_lesson_then_resume(path):
+    lesson = load_lesson(path)
+    solution = solve(lesson)
+    steps = lesson.steps
+    hint_at = next((i for i, s in enumerate(steps) if s.hints and i > 0), None)
+    show_at = len(steps) - 1 if len(steps) > 2 else None
+    app = TutorApp(load_course(), lesson=lesson)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        assert screen.session.on_intro
+        await pilot.press("enter")
+        for i, step in enumerate(steps):
+            assert screen.session.step == step, f"expected to be on {step.id}"
+            assert shown(pilot, "#question")  # the question is on screen
+            if step.kind == "value":
+                assert graph_cell(app, step.node, "value") == "?"
+            if step.kind == "grad":
+                assert graph_cell(app, step.node, "grad") == "?"
+            if i == 0:
+                await type_answer(pilot, WRONG)
+                feedback = shown(pilot, "#feedback")
+                assert "✗" in feedback and "(attempt 1)" in feedback
+                assert screen.query_one("#answer", Input).value == WRONG  # kept to edit
+                assert screen.session.progress(step).wrong_attempts == 1
+                await type_answer(pilot, "2 +")  # unreadable: said so, not counted
+                assert "not counted" in shown(pilot, "#feedback")
+                assert screen.session.progress(step).wrong_attempts == 1
+            if i == hint_at:
+                await pilot.press("f2")
+                assert step.hints[0] in shown(pilot, "#hints")
+                assert screen.session.progress(step).hints == 1
+            if i == show_at:
+                await pilot.press("f3")
+                assert "The answer is" in shown(pilot, "#feedback")
+                assert screen.session.progress(step).status == SHOWN
+                await pilot.press("enter")
+                continue
+            await type_answer(pilot, show_array(solution.answer(step), 10))
+            assert screen.session.progress(step).status == SOLVED, shown(pilot, "#feedback")
+            if step.kind == "value":
+                assert graph_cell(app, step.node, "value") not in ("?", "·")
+            if step.explain:  # the explanation waits for Enter
+                assert screen.session.step == step
+                assert "Correct" in shown(pilot, "#feedback")
+                await pilot.press("enter")
+        assert screen.session.on_summary
+        summary = screen.session.summary()
+        assert steps[0].id in summary.after_attempts
+        if show_at is not None:
+            assert summary.shown == [steps[show_at].id]
+        assert not summary.open
+        await pilot.press("ctrl+q")
+
+    # restart: the progress is there, the lesson is marked done on the home screen
+    store = ProgressStore()
+    record = store.peek(lesson.id, lesson.content_hash)
+    assert record is not None
+    assert record.done_count([s.id for s in steps]) == len(steps)
+    assert record.steps[steps[0].id].attempts[0].text == WRONG
+    app = TutorApp(load_course(), store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        options = app.screen.query_one("#lessons", OptionList)
+        index = next(i for i, o in enumerate(options.options) if o.id == lesson.id)
+        prompt = options.get_option_at_index(index).prompt
+        cells = [str(c) for col in prompt.columns for c in col.cells]
+        assert any("✓" in c for c in cells), cells
+        assert any(f"{len(steps)}/{len(steps)}" in c for c in cells)
+
+
+async def test_quit_mid_lesson_and_resume_exactly_there():
+    course = load_course()
+    lesson = course.lessons[0]
+    solution = solve(lesson)
+    app = TutorApp(course, lesson=lesson)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        for step in lesson.steps[:2]:
+            await type_answer(pilot, show_array(solution.answer(step), 10))
+            if step.explain:
+                await pilot.press("enter")
+        await pilot.press("f2")
+        expected = lesson.steps[2]
+        assert app.screen.session.step == expected
+        await pilot.press("ctrl+q")
+
+    app = TutorApp(load_course())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        options = app.screen.query_one("#lessons", OptionList)
+        assert options.highlighted_option.id == lesson.id
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        assert screen.session.step == expected
+        assert expected.hints[0] in shown(pilot, "#hints")  # the hint asked for before is still there
+        # values earned before the restart are in the graph again
+        first = lesson.steps[0]
+        assert graph_cell(app, first.node, "value") == show_array(solution.answer(first))
+
+
+async def test_keys_do_not_fire_while_typing_and_navigation_works():
+    course = load_course()
+    lesson = course.lessons[0]
+    app = TutorApp(course, lesson=lesson)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        screen = app.screen
+        await type_answer(pilot, "htqpn?", submit=False)  # letters that are keys elsewhere just type
+        assert screen.session.position == 0 and isinstance(app.screen, LessonScreen)
+        await pilot.press("f6")
+        assert screen.session.position == 1
+        assert screen.query_one("#answer", Input).value == ""
+        await pilot.press("f5", "f5")
+        assert screen.session.on_intro
+        await pilot.press("f1")
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        await pilot.press("escape")
+        assert app.screen is screen
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_torch_key_opens_the_panel_or_says_it_is_missing():
+    course = load_course()
+    app = TutorApp(course, lesson=course.lessons[0])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter", "f4")
+        await pilot.pause()
+        opened = app.screen.__class__.__name__ == "TorchPanel"
+        notified = any("PyTorch" in n.message for n in app._notifications)
+        assert opened or notified
+
+
+async def test_command_palette_opens_a_lesson():
+    course = load_course()
+    target = course.lessons[-1]
+    app = TutorApp(course)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*target.title[:12])
+        for _ in range(20):
+            await pilot.pause(0.05)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.id == target.id
+
+
+async def test_corrupt_progress_file_warns_and_moves_on(tmp_path):
+    from tutor.paths import progress_file
+
+    progress_file().parent.mkdir(parents=True, exist_ok=True)
+    progress_file().write_text("{oops", encoding="utf-8")
+    app = TutorApp(load_course())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert any("moved to" in n.message for n in app._notifications)
+    assert list(progress_file().parent.glob("progress.json.corrupt-*"))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 12), (30, 8)])
+async def test_small_terminals_do_not_crash(size):
+    course = load_course()
+    lesson = (
+        next(lesson for lesson in course.lessons if lesson.id == "two-layer-net")
+        if course.get("two-layer-net")
+        else course.lessons[0]
+    )
+    app = TutorApp(course, lesson=lesson)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("enter")
+        await type_answer(pilot, WRONG)
+        await pilot.press("f2", "f3", "enter", "f1")
+        await pilot.resize_terminal(*size) if hasattr(pilot, "resize_terminal") else None
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
