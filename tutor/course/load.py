@@ -409,6 +409,59 @@ def _check_numbers(r: _Reader, doc: Located, program: Program, trace: Any, graph
             path = where(name) if name in program.nodes else ("inputs", name)
             r.err(path, f"the gradient of {out} with respect to {name} is not finite (NaN or overflow)")
             return
+    underflow = _underflow(program, trace)
+    if underflow:
+        node, wrt, text = underflow  # node: the line to point at
+        r.err(
+            where(node),
+            f"the gradient of {out} with respect to {wrt} underflows to 0 at {text}: its "
+            f"derivative is too small for floating point at these values; move the values so that "
+            f"the argument stays within about ±20",
+        )
+
+
+#: smooth ops whose derivative is never exactly 0 in exact arithmetic, yet underflows to 0 in floats
+_SATURATING = {"sigmoid", "tanh", "exp", "softmax"}
+_SATURATION_ARG = 30.0
+
+
+def _underflow(program: Program, trace: Any) -> tuple[str, str, str] | None:
+    """Where an input's delta underflows to exactly 0: (node, its input, the node's line), or None.
+
+    Only smooth saturating ops count (a relu's 0 is real, and the linter warns about it); the node
+    named is the one nearest the output whose local derivative underflowed.
+    """
+    from tutor.lang.syntax import Call
+
+    reach = {program.output}
+    for a in reversed(program.assignments):
+        if a.name in reach:
+            reach.update(a.inputs)
+    dead = {n for n in (*program.inputs, *program.nodes) if n in reach and not np.any(trace.grads[n])}
+    if not any(n in dead for n in program.inputs):
+        return None
+    for a in reversed(program.assignments):
+        if a.name not in reach or a.name in dead:
+            continue
+        for u in a.inputs:
+            if u not in dead:
+                continue
+            stack, saturated = [a.expr], False
+            while stack and not saturated:
+                e = stack.pop()
+                if isinstance(e, Call) and e.func in _SATURATING:
+                    from tutor.engine import build, leaf
+
+                    env = {n: leaf(trace.values[n]) for n in a.inputs}
+                    arg = build(e.args[0], env).value
+                    saturated = bool(np.max(np.abs(arg)) > _SATURATION_ARG)
+                for attr in ("operand", "left", "right"):
+                    if hasattr(e, attr):
+                        stack.append(getattr(e, attr))
+                stack.extend(getattr(e, "args", ()))
+            if saturated:
+                return a.name, u, a.text
+    return None
 
 
 def _read_steps(
