@@ -221,6 +221,9 @@ def run_check(args: argparse.Namespace) -> int:
         for r in results:
             mark = "✓" if r["correct"] else ("?" if r["status"] == "unreadable" else "✗")
             print(f"{mark} {r['id']:<18} {r['feedback']}")
+            typed = answers[r["id"]].strip()
+            if r["read_as"] and not r["correct"] and r["read_as"].replace(" ", "") != typed.replace(" ", ""):
+                print(f"  {'':<18} (read as {r['read_as']})")
         right = sum(r["correct"] for r in results)
         print(f"{right}/{len(results)} correct")
     return EXIT_OK if all(r["correct"] for r in results) else EXIT_FAIL
