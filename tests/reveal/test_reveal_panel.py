@@ -115,6 +115,20 @@ async def test_panel_without_torch_shows_the_code_and_how_to_install(no_torch) -
         assert not isinstance(app.screen, TorchPanel)
 
 
+@needs_torch
+async def test_closing_the_panel_before_pytorch_finishes_is_safe(monkeypatch) -> None:
+    monkeypatch.setattr(panel_module, "_RUNS", {})
+    app = PanelApp(CHAIN, "value:y", None)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, TorchPanel)
+    assert app.return_code in (None, 0)
+
+
 async def test_panel_reports_a_failing_script(monkeypatch) -> None:
     monkeypatch.setattr(panel_module, "_RUNS", {})
     monkeypatch.setattr(panel_module, "run_script", lambda code: TorchRun("failed", "the PyTorch script failed: boom"))

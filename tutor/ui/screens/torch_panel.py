@@ -132,6 +132,8 @@ class TorchPanel(ModalScreen[None]):
 
     def _show(self, result: TorchRun) -> None:
         """Fill in PyTorch's numbers, the grad_fn tree and the verdict."""
+        if not self.is_attached:  # closed before PyTorch finished
+            return
         self.result = result
         status = self.query_one("#torch-status", Static)
         status.remove_class("-missing", "-failed", "-agree")
