@@ -34,8 +34,8 @@ class LessonScreen(Screen[None]):
         Binding("f2", "hint", "Hint"),
         Binding("f3", "show_answer", "Answer"),
         Binding("f4", "torch", "PyTorch"),
-        Binding("f5", "previous", "◀ Step"),
-        Binding("f6", "next", "Step ▶"),
+        Binding("f5", "previous", "Prev"),
+        Binding("f6", "next", "Next"),
         Binding("escape", "home", "Lessons"),
     ]
 
@@ -57,6 +57,7 @@ class LessonScreen(Screen[None]):
         with Vertical(id="lesson-body"):
             yield GraphPanel(id="graph")
             with VerticalScroll(id="step-pane"):
+                yield Static(id="previous")
                 yield Static(id="step-title")
                 yield Markdown(id="step-text")
                 yield Static(id="question")
@@ -65,7 +66,7 @@ class LessonScreen(Screen[None]):
                 yield Static(id="feedback")
                 yield Markdown(id="explain")
             yield Input(id="answer", select_on_focus=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Show where the learner is."""
@@ -184,10 +185,11 @@ class LessonScreen(Screen[None]):
         feedback.display = True
 
     def _show_flash(self) -> None:
-        """The line carried over from the step just solved, above everything else."""
-        if self.flash:
-            self.notify(self.flash, title="Correct", timeout=3)
-            self.flash = ""
+        """The line carried over from the step just solved, above the new step (once)."""
+        previous = self.query_one("#previous", Static)
+        previous.display = bool(self.flash)
+        previous.update(self.flash)
+        self.flash = ""
 
     def _summary_markdown(self) -> str:
         """The end-of-lesson summary: the outro and how each step went."""

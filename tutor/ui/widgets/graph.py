@@ -16,7 +16,7 @@ UNKNOWN = "·"
 ASKED = "?"
 
 
-def show_cell(x: np.ndarray, digits: int = 4) -> str:
+def show_cell(x: np.ndarray, digits: int = 5) -> str:
     """A value for a table cell: a number, a vector, or a matrix one row per line."""
     a = np.asarray(x, dtype=float)
     if a.ndim <= 1:

@@ -1,0 +1,99 @@
+"""--watch: a lesson file edited while the tutor shows it is reloaded; its errors are shown, then fixed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import ROOT
+from helpers import shown, type_answer
+
+from tutor.course import load_course, solve
+from tutor.grading import show_array
+from tutor.ui.app import TutorApp, run_app
+from tutor.ui.screens.lesson import LessonScreen
+from tutor.ui.screens.problems import ProblemsScreen
+from tutor.ui.widgets.graph import GraphPanel
+
+SOURCE = (ROOT / "lessons" / "chain-rule.yaml").read_text(encoding="utf-8")
+
+
+def save(path: Path, text: str, tick: list[int]) -> None:
+    """Write the file and give it a new modification time (a save in an editor)."""
+    path.write_text(text, encoding="utf-8")
+    tick[0] += 10
+    os.utime(path, (tick[0], tick[0]))
+
+
+async def wait_for(pilot, condition, tries: int = 60) -> bool:
+    """Let the app run until ``condition()`` holds (the watch polls every half second)."""
+    for _ in range(tries):
+        if condition():
+            return True
+        await pilot.pause(0.1)
+    return condition()
+
+
+async def test_watch_reloads_keeps_the_place_and_shows_errors(tmp_path):
+    path = tmp_path / "mine.yaml"
+    tick = [1_000_000]
+    save(path, SOURCE, tick)
+    app = TutorApp(load_course(), watch=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        lesson = screen.lesson
+        await pilot.press("enter")
+        step = lesson.steps[0]
+        await type_answer(pilot, show_array(solve(lesson).answer(step), 10))
+        place = screen.session.step
+        assert place is not None and place.id != step.id
+
+        # an edit that changes a number: reloaded, same place, the new number in the graph
+        save(path, SOURCE.replace("x: 1.5", "x: 2.5"), tick)
+        assert await wait_for(pilot, lambda: screen.lesson.inputs["x"] == 2.5)
+        assert app.screen is screen
+        assert screen.session.step is not None and screen.session.step.id == place.id
+        assert str(screen.query_one(GraphPanel).get_cell("x", "value")) == "2.5"
+
+        # a broken edit: the problems are shown, located, and the app keeps running
+        save(path, SOURCE.replace("y = 2 * x", "y = 2 * q"), tick)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, ProblemsScreen))
+        problems = shown(pilot, "#problems-list")
+        assert "mine.yaml:" in problems and "q" in problems
+
+        # broken again differently: the list is updated
+        save(path, SOURCE.replace("steps:", "stpes:"), tick)
+        assert await wait_for(pilot, lambda: "stpes" in shown(pilot, "#problems-list"))
+
+        # fixed: back to the lesson, at the same place
+        save(path, SOURCE, tick)
+        assert await wait_for(pilot, lambda: app.screen is screen)
+        assert screen.session.step is not None and screen.session.step.id == place.id
+        assert not app.screen_stack[-1].__class__.__name__ == "ProblemsScreen"
+
+
+async def test_watch_a_file_that_is_broken_from_the_start(tmp_path):
+    path = tmp_path / "broken.yaml"
+    tick = [2_000_000]
+    save(path, SOURCE.replace("L = (y - t) ** 2", "L = (y - t ** 2"), tick)
+    app = TutorApp(load_course(), watch=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ProblemsScreen)
+        assert "broken.yaml:" in shown(pilot, "#problems-list")
+        save(path, SOURCE, tick)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
+        assert app.screen.session.on_intro
+
+
+def test_watch_of_a_missing_file_exits_2(tmp_path, capsys):
+    assert run_app(None, [], str(tmp_path / "nope.yaml")) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_unknown_lesson_exits_2_with_a_message(capsys):
+    assert run_app("no-such-lesson", [], None) == 2
+    err = capsys.readouterr().err
+    assert "no-such-lesson" in err and "Traceback" not in err
