@@ -190,6 +190,11 @@ def read_answers(path: str) -> dict[str, str]:
     return answers
 
 
+def _plain(text: str) -> str:
+    """A formula without spaces and with ASCII operators, to compare what was typed with what was read."""
+    return text.replace(" ", "").replace("−", "-").replace("·", "*")
+
+
 def run_check(args: argparse.Namespace) -> int:
     """Grade answers; exit 0 if all are correct, 1 if any is not, 2 on a usage or input error."""
     lesson = _load(args.lesson, args.lessons)
@@ -221,8 +226,8 @@ def run_check(args: argparse.Namespace) -> int:
         for r in results:
             mark = "✓" if r["correct"] else ("?" if r["status"] == "unreadable" else "✗")
             print(f"{mark} {r['id']:<18} {r['feedback']}")
-            typed = answers[r["id"]].strip()
-            if r["read_as"] and not r["correct"] and r["read_as"].replace(" ", "") != typed.replace(" ", ""):
+            typed, read = (_plain(x) for x in (answers[r["id"]], r["read_as"]))
+            if read and not r["correct"] and read != typed:
                 print(f"  {'':<18} (read as {r['read_as']})")
         right = sum(r["correct"] for r in results)
         print(f"{right}/{len(results)} correct")

@@ -169,7 +169,12 @@ def _wrong(
 ) -> Verdict:
     found = diagnose(point, step, value, others)
     if found is None:
-        return Verdict("wrong", "Not quite: that is not the right value.", read_as, value)
+        what = describe(point.solution.lesson, step)
+        if others is not None and np.size(value) <= 6:  # a formula: say what it gave
+            message = f"Not quite: {read_as} gives {show_array(value)} here, which is not {what}."
+        else:
+            message = f"Not quite: that is not {what}, and it matches none of the usual slips."
+        return Verdict("wrong", message, read_as, value)
     diagnosis, message = found
     return Verdict("wrong", message, read_as, value, diagnosis)
 
@@ -292,6 +297,12 @@ def _factor(
                 f"Off by a factor of {_ratio_text(k)}: check the power rule, d/du uⁿ = n·uⁿ⁻¹ "
                 f"(the exponent {format_number(n)} comes down in front, once)."
             )
+    # One typed number is always *some* multiple of the answer: only a simple ratio (2, 1/3 ...) tells
+    # something then. Several entries, or a formula checked at other points, make any ratio meaningful.
+    informative = int(big.sum()) > 1 or bool(elsewhere)
+    simple = "." not in _ratio_text(k) and 0.1 <= abs(k) <= 10
+    if not (informative or simple):
+        return None
     return "factor", f"Off by a constant factor: your answer is {_ratio_text(k)} times the right one."
 
 
