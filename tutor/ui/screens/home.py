@@ -104,11 +104,10 @@ class HomeScreen(Screen[None]):
         grid.add_column(no_wrap=True, justify="right")
         title = Text(lesson.title, style="bold")
         title.append("\n" + lesson.summary, style="italic")
-        status = "done" if finished else "in progress" if mark == "▸" else ""
         grid.add_row(
             Text(f"{mark}{number:>2}.", style="bold"),
             title,
-            Text(f"{total} steps {status}".rstrip() + "\n" + progress_bar(done, total)),
+            Text(f"{total} steps" + ("  done" if finished else "") + "\n" + progress_bar(done, total)),
         )
         return grid
 

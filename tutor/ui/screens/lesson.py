@@ -143,7 +143,7 @@ class LessonScreen(Screen[None]):
             if answer.value and self._shown_step != step.id:
                 answer.value = ""
             tries = record.wrong_attempts
-            answer.placeholder = "Type the answer and press Enter, e.g. -2.5, 2*(3-4.25), or [[1, 2], [3, 4]]"
+            answer.placeholder = "Your answer, e.g. -2.5, 2*(3-4.25) or [[1, 2], [3, 4]]; Enter grades"
             if tries:
                 self._feedback(f"{tries} wrong attempt{'s' if tries != 1 else ''} so far.", "wrong")
         self._shown_step = step.id
