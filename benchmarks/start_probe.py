@@ -1,7 +1,7 @@
 """Start an app headless until its first screen is up, then report memory and heavy imports.
 
-    python benchmarks/start_probe.py bare    # a bare Textual app with one Static (the floor)
-    python benchmarks/start_probe.py tutor   # backprop-tutor until the lesson list is mounted
+python benchmarks/start_probe.py bare    # a bare Textual app with one Static (the floor)
+python benchmarks/start_probe.py tutor   # backprop-tutor until the lesson list is mounted
 """
 
 from __future__ import annotations
