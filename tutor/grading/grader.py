@@ -265,7 +265,8 @@ def _factor(
     big = np.abs(expected) > 1e-6 * float(np.max(np.abs(expected), initial=0.0))
     if not big.any():
         return None
-    k = float(np.median(fitted[big] / expected[big]))
+    with np.errstate(all="ignore"):  # a huge typed number may overflow the ratio: then it is no factor
+        k = float(np.median(fitted[big] / expected[big]))
     if not np.isfinite(k) or abs(k) < 1e-6 or abs(k - 1) < 2 * rtol or abs(k + 1) < 2 * rtol:
         return None
     if not all_close(fitted, k * expected, rtol):
