@@ -192,19 +192,18 @@ async def test_corrupt_progress_file_warns_and_moves_on(tmp_path):
 
 
 @pytest.mark.parametrize("size", [(80, 24), (40, 12), (30, 8)])
-async def test_small_terminals_do_not_crash(size):
+async def test_small_terminals_and_resizing_do_not_crash(size):
     course = load_course()
-    lesson = (
-        next(lesson for lesson in course.lessons if lesson.id == "two-layer-net")
-        if course.get("two-layer-net")
-        else course.lessons[0]
-    )
+    lesson = course.get("two-layer-net") or course.lessons[0]
     app = TutorApp(course, lesson=lesson)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("enter")
+        await pilot.resize_terminal(*size)
         await type_answer(pilot, WRONG)
         await pilot.press("f2", "f3", "enter", "f1")
-        await pilot.resize_terminal(*size) if hasattr(pilot, "resize_terminal") else None
+        await pilot.resize_terminal(100, 30)
+        await pilot.resize_terminal(*size)
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+        assert app.screen.query_one("#lessons", OptionList).option_count == len(course.lessons)

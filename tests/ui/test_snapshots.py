@@ -31,7 +31,7 @@ def test_home_screen(snap_compare):
 
 def test_lesson_step_with_feedback_and_hint(snap_compare):
     async def run_before(pilot) -> None:
-        await pilot.press("enter", "enter")  # intro, then y = ? answered wrong... first start
+        await pilot.press("enter")  # past the intro, to y = ?
         await no_blink(pilot)
         await pilot.press("3", "enter")  # y = 3: right, no explanation, on to L
         await pilot.press("1", ".", "5", "enter", "f2")  # wrong, then a hint
