@@ -200,8 +200,6 @@ class LessonScreen(Screen[None]):
             return ", ".join(f"`{i}`" for i in ids) if ids else "none"
 
         parts = [f"# {lesson.title}: done" if not summary.open else f"# {lesson.title}: summary"]
-        if lesson.outro:
-            parts.append(lesson.outro)
         parts.append(
             "\n".join(
                 [
@@ -214,6 +212,8 @@ class LessonScreen(Screen[None]):
                 + ([f"| still open | {len(summary.open)} | {names(summary.open)} |"] if summary.open else [])
             )
         )
+        if lesson.outro:
+            parts.append(lesson.outro)
         if summary.open:
             parts.append("Some steps are still open: press **F5** to go back, or **Escape** for the lessons.")
         else:
