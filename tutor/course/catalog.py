@@ -1,97 +1,39 @@
-"""Find lessons in several places and put them in course order; report clashes and order-file mistakes.
+"""Load every lesson in course order; report clashes and order-file mistakes.
 
-Directories are read in this order: the shipped course, each ``--lessons DIR``, the user lessons directory
-(:func:`tutor.paths.user_lessons_dir`, when it exists), then each directory of ``BACKPROP_TUTOR_LESSONS``
-(an ``os.pathsep``-separated list). A directory may hold ``course.yaml`` with ``order: [id, ...]``: the
-lessons it lists come first, in that order, the rest after them sorted by file name. When two files
+Where lessons are looked for, and in which order, is :mod:`tutor.course.index`'s business. When two files
 declare the same id, the first one found wins and the other is reported, naming both files.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tutor.course.index import (
+    ENV_VAR,
+    ORDER_FILE,
+    lesson_dirs,
+    lesson_files,
+    read_order,
+    shipped_lessons_dir,
+)
 from tutor.course.load import load_lesson
 from tutor.course.model import Lesson
 from tutor.course.problems import LessonError, Problem
-from tutor.course.yamlpos import load_located
 
-ORDER_FILE = "course.yaml"
-ORDER_KEYS = ("order",)
-ENV_VAR = "BACKPROP_TUTOR_LESSONS"
-
-
-def shipped_lessons_dir() -> Path:
-    """The directory of the shipped lessons (inside the installed package, or the repo's ``lessons/``)."""
-    here = Path(__file__).resolve().parent.parent
-    packaged = here / "_lessons"
-    if packaged.is_dir():
-        return packaged
-    return here.parent / "lessons"
-
-
-def lesson_dirs(extra_dirs: Iterable[str | Path] = (), include_shipped: bool = True) -> list[tuple[Path, str]]:
-    """Every directory to read, in course order, with where it came from (duplicates dropped)."""
-    from tutor.paths import user_lessons_dir
-
-    dirs: list[tuple[Path, str]] = [(shipped_lessons_dir(), "shipped")] if include_shipped else []
-    dirs += [(Path(d), "--lessons") for d in extra_dirs]
-    user = user_lessons_dir()
-    if user.is_dir():
-        dirs.append((user, "user"))
-    dirs += [(Path(d).expanduser(), ENV_VAR) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d.strip()]
-    seen: set[Path] = set()
-    out = []
-    for d, origin in dirs:
-        key = d.resolve() if d.exists() else d.absolute()
-        if key not in seen:
-            seen.add(key)
-            out.append((d, origin))
-    return out
-
-
-def read_order(directory: Path) -> tuple[list[str], dict[str, Problem], list[Problem]]:
-    """A directory's ``course.yaml``: the ids in order, a problem ready for each id (if it has no lesson),
-    and the problems of the file itself."""
-    order_file = directory / ORDER_FILE
-    if not order_file.is_file():
-        return [], {}, []
-    try:
-        doc = load_located(order_file.read_text(encoding="utf-8"), str(order_file))
-    except LessonError as e:
-        return [], {}, e.problems
-    except (OSError, UnicodeDecodeError) as e:
-        return [], {}, [Problem(str(order_file), 1, 1, f"cannot read the course order: {e}")]
-    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("order"), list):
-        return [], {}, [doc.problem(("order",), "course.yaml holds 'order:', a list of lesson ids in teaching order")]
-    problems = [
-        doc.problem((k,), f"unknown key {k!r} in course.yaml; it holds only 'order:'", key=True)
-        for k in doc.data
-        if k not in ORDER_KEYS
-    ]
-    ids: list[str] = []
-    missing: dict[str, Problem] = {}
-    for i, x in enumerate(doc.data["order"]):
-        if not isinstance(x, str):
-            problems.append(doc.problem(("order", i), "each entry of 'order' is a lesson id"))
-            continue
-        if x in ids:
-            problems.append(doc.problem(("order", i), f"{x!r} is listed twice in the order"))
-            continue
-        ids.append(x)
-        missing[x] = doc.problem(("order", i), f"the order lists {x!r}, but no lesson in {directory} has that id")
-    return ids, missing, problems
-
-
-def lesson_files(directory: Path) -> list[Path]:
-    """The lesson files of a directory, sorted by file name (the course order is applied by lesson id)."""
-    files = [p for p in directory.glob("*.yaml") if p.name != ORDER_FILE]
-    files += [p for p in directory.glob("*.yml") if p.name != ORDER_FILE]
-    return sorted(files, key=lambda p: p.name)
+__all__ = [
+    "ENV_VAR",
+    "ORDER_FILE",
+    "Course",
+    "find_lesson",
+    "lesson_dirs",
+    "lesson_files",
+    "load_course",
+    "read_order",
+    "shipped_lessons_dir",
+]
 
 
 @dataclass

@@ -7,7 +7,6 @@ values and steps that cannot be computed are errors, located at the offending li
 from __future__ import annotations
 
 import difflib
-import hashlib
 import math
 import re
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tutor.course.index import content_hash, default_step_ids
 from tutor.course.model import DEFAULT_TOLERANCE, STEP_KINDS, Lesson, Mistake, Step
 from tutor.course.problems import LessonError, Problem
 from tutor.course.yamlpos import Located, load_located
@@ -304,7 +304,7 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
         steps=tuple(steps),
         tolerance=tolerance,
         path=path,
-        content_hash=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+        content_hash=content_hash(text),
         steps_derived=derived,
         graph_lines=graph_lines,
         locations=_locations(doc, leaves, node_locs),
@@ -584,13 +584,8 @@ def _step_problem(kind: str, node: str, wrt: str | None, program: Program, value
 
 
 def default_steps(program: Program) -> list[Step]:
-    """The walk used when a lesson gives no steps: every node's value in graph order, then the
-    gradient of every node from the output backwards (the output's own, 1, is skipped), then the
-    gradient of every input, in reverse order of declaration."""
-    steps = [Step("value", n) for n in program.nodes]
-    steps += [Step("grad", n) for n in reversed(program.nodes[:-1])]
-    steps += [Step("grad", n) for n in reversed(program.inputs)]
-    return steps
+    """The walk used when a lesson gives no steps (see :func:`tutor.course.index.default_step_ids`)."""
+    return [Step(kind, name) for kind, name in default_step_ids(program.nodes, program.inputs)]
 
 
 def load_lesson(path: str | Path) -> Lesson:
