@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+TYPE_LIMIT = 24  # longer answers (matrices) are pasted, as a learner would, to keep the tests quick
+
 
 async def type_answer(pilot: Pilot, text: str, submit: bool = True) -> None:
-    """Clear the answer box and type ``text`` key by key (then Enter)."""
+    """Clear the answer box and type ``text`` key by key, or paste it when long (then Enter)."""
     box = pilot.app.screen.query_one("#answer", Input)
     box.value = ""
-    await pilot.press(*text)
+    if len(text) <= TYPE_LIMIT:
+        await pilot.press(*text)
+    else:
+        box.focus()
+        box.post_message(events.Paste(text))
+        await pilot.pause()
     assert box.value == text
     if submit:
         await pilot.press("enter")

@@ -33,6 +33,7 @@ async def test_complete_each_shipped_lesson_then_resume(path):
     show_at = len(steps) - 1 if len(steps) > 2 else None
     app = TutorApp(load_course(), lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()  # the lesson asked for opens after the first draw
         screen = app.screen
         assert isinstance(screen, LessonScreen)
         assert screen.session.on_intro
@@ -63,7 +64,7 @@ async def test_complete_each_shipped_lesson_then_resume(path):
                 assert screen.session.progress(step).status == SHOWN
                 await pilot.press("enter")
                 continue
-            await type_answer(pilot, show_array(solution.answer(step), 10))
+            await type_answer(pilot, show_array(solution.answer(step), 6))
             assert screen.session.progress(step).status == SOLVED, shown(pilot, "#feedback")
             if step.kind == "value":
                 assert graph_cell(app, step.node, "value") not in ("?", "·")
@@ -103,9 +104,10 @@ async def test_quit_mid_lesson_and_resume_exactly_there():
     solution = solve(lesson)
     app = TutorApp(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()  # the lesson asked for opens after the first draw
         await pilot.press("enter")
         for step in lesson.steps[:2]:
-            await type_answer(pilot, show_array(solution.answer(step), 10))
+            await type_answer(pilot, show_array(solution.answer(step), 6))
             if step.explain:
                 await pilot.press("enter")
         await pilot.press("f2")
@@ -134,6 +136,7 @@ async def test_keys_do_not_fire_while_typing_and_navigation_works():
     lesson = course.lessons[0]
     app = TutorApp(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()  # the lesson asked for opens after the first draw
         await pilot.press("enter")
         screen = app.screen
         await type_answer(pilot, "htqpn?", submit=False)  # letters that are keys elsewhere just type
@@ -155,6 +158,7 @@ async def test_torch_key_opens_the_panel_or_says_it_is_missing():
     course = load_course()
     app = TutorApp(course, lesson=course.lessons[0])
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()  # the lesson asked for opens after the first draw
         await pilot.press("enter", "f4")
         await pilot.pause()
         opened = app.screen.__class__.__name__ == "TorchPanel"
@@ -167,6 +171,7 @@ async def test_command_palette_opens_a_lesson():
     target = course.lessons[-1]
     app = TutorApp(course)
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()  # the lesson asked for opens after the first draw
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*target.title[:12])
@@ -197,6 +202,7 @@ async def test_small_terminals_and_resizing_do_not_crash(size):
     lesson = course.get("two-layer-net") or course.lessons[0]
     app = TutorApp(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()  # the lesson asked for opens after the first draw
         await pilot.press("enter")
         await pilot.resize_terminal(*size)
         await type_answer(pilot, WRONG)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from tutor.course import Course, Lesson, LessonError, find_lesson, load_course, load_lesson
+from tutor.course.index import CourseIndex, LessonEntry, index_course
+from tutor.course.problems import LessonError, Problem
 from tutor.progress import ProgressStore
 from tutor.ui.commands import LessonCommands
 from tutor.ui.screens.home import HomeScreen
-from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.screens.problems import ProblemsScreen
+
+if TYPE_CHECKING:  # the lesson screen, the engine and NumPy load when a lesson opens, not at start
+    from tutor.course import Course, Lesson
+    from tutor.ui.screens.lesson import LessonScreen
 
 WATCH_INTERVAL = 0.5  # seconds between two looks at a watched lesson file
 EXIT_USAGE = 2
@@ -32,14 +36,23 @@ class TutorApp(App[int]):
 
     def __init__(
         self,
-        course: Course,
+        course: CourseIndex | Course,
         *,
         store: ProgressStore | None = None,
         lesson: Lesson | None = None,
         watch: Path | None = None,
+        lesson_dirs: list[str] | None = None,
     ) -> None:
         super().__init__()
-        self.course = course
+        #: lessons already loaded and checked, by id; the rest load when opened
+        self.loaded: dict[str, Lesson] = {}
+        if isinstance(course, CourseIndex):
+            self.course = course
+            self._check_dirs: list[str] | None = list(lesson_dirs or [])
+        else:  # a fully loaded course (tests, embedding): nothing left to check
+            self.course = CourseIndex([_entry_of(x) for x in course.lessons], list(course.problems))
+            self.loaded = {x.id: x for x in course.lessons}
+            self._check_dirs = None
         self.store = store if store is not None else ProgressStore()
         self.start_lesson = lesson
         self.watch_path = watch
@@ -50,25 +63,57 @@ class TutorApp(App[int]):
         self.push_screen(HomeScreen(self.course, self.store))
         if self.store.warning:
             self.notify(self.store.warning, title="Progress file", severity="warning", timeout=12)
+        # A screen pushed over the home screen before it has been drawn once can race its Header (a
+        # Textual NoMatches on HeaderTitle): open the watched or asked-for lesson after that first draw.
         if self.watch_path is not None:
             self._watch_stamp = self._stamp()
-            self._load_watched()
+            self.call_after_refresh(self._load_watched)
             self.set_interval(WATCH_INTERVAL, self._poll_watched, name="watch-lesson")
         elif self.start_lesson is not None:
-            self._show_lesson(self.start_lesson)
+            self.call_after_refresh(self._show_lesson, self.start_lesson)
+        if self._check_dirs is not None:  # after the first paint, so that the list shows at once
+            self.call_after_refresh(self.run_worker, self._check_course, thread=True, name="check-course")
+
+    def _check_course(self) -> None:
+        """In the background: load and check every lesson, then show what did not load."""
+        from tutor.course import load_course
+
+        course = load_course(self._check_dirs or [])
+        self.call_from_thread(self._course_checked, course)
+
+    def _course_checked(self, course: Course) -> None:
+        """Keep the checked lessons and show the problems found on the home screen."""
+        for lesson in course.lessons:
+            self.loaded.setdefault(lesson.id, lesson)
+        self.course.problems = list(course.problems)
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+        if home is not None:
+            home.show_problems()
 
     # --- opening lessons --------------------------------------------------------------------
 
     def open_lesson(self, lesson_id: str) -> None:
         """Open a lesson of the course by id (from the home screen or the command palette)."""
-        lesson = self.course.get(lesson_id)
-        if lesson is None:
+        entry = self.course.get(lesson_id)
+        if entry is None:
             self.notify(f"No lesson with id {lesson_id!r}.", severity="error")
             return
+        lesson = self.loaded.get(lesson_id)
+        if lesson is None or lesson.content_hash != entry.content_hash:
+            from tutor.course import load_lesson
+
+            try:
+                lesson = load_lesson(entry.path)
+            except LessonError as e:
+                self.push_screen(ProblemsScreen(str(entry.path), e.problems))
+                return
+            self.loaded[lesson_id] = lesson
         self._show_lesson(lesson)
 
     def _show_lesson(self, lesson: Lesson) -> None:
         """Replace whatever lesson is open by this one, over the home screen."""
+        from tutor.ui.screens.lesson import LessonScreen
+
         home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
         if home is not None:
             self._pop_to(home)
@@ -95,14 +140,14 @@ class TutorApp(App[int]):
     def _load_watched(self, reloaded: bool = False) -> None:
         """Load the watched file; show it (keeping the place) or show its problems."""
         assert self.watch_path is not None
+        from tutor.course import load_lesson
+
         try:
             lesson = load_lesson(self.watch_path)
         except LessonError as e:
             self._show_problems(e.problems)
             return
         except OSError as e:
-            from tutor.course import Problem
-
             self._show_problems([Problem(str(self.watch_path), 1, 1, f"cannot read the file: {e}")])
             return
         problems = self._problems_screen()
@@ -133,6 +178,8 @@ class TutorApp(App[int]):
 
     def _lesson_screen(self) -> LessonScreen | None:
         """The lesson screen, if one is on the stack."""
+        from tutor.ui.screens.lesson import LessonScreen
+
         return next((s for s in self.screen_stack if isinstance(s, LessonScreen)), None)
 
     def _pop_to(self, screen: object) -> None:
@@ -151,6 +198,8 @@ def run_app(lesson: str | None, lesson_dirs: list[str], watch: str | None) -> in
             print(f"backprop-tutor: --watch {watch}: no such file", file=sys.stderr)
             return EXIT_USAGE
     elif lesson is not None:
+        from tutor.course import find_lesson
+
         try:
             start = find_lesson(lesson, lesson_dirs)
         except LessonError as e:
@@ -160,9 +209,23 @@ def run_app(lesson: str | None, lesson_dirs: list[str], watch: str | None) -> in
         except OSError as e:
             print(f"backprop-tutor: {lesson}: {e}", file=sys.stderr)
             return EXIT_USAGE
-    course = load_course(lesson_dirs)
-    if start is not None and course.get(start.id) is None:
-        course.lessons.append(start)
-    app = TutorApp(course, lesson=start, watch=watch_path)
+    index = index_course(lesson_dirs)
+    if start is not None and index.get(start.id) is None:
+        index.entries.append(_entry_of(start))
+    app = TutorApp(index, lesson=start, watch=watch_path, lesson_dirs=lesson_dirs)
+    if start is not None:
+        app.loaded[start.id] = start
     result = app.run()
     return int(result or 0)
+
+
+def _entry_of(lesson: Lesson) -> LessonEntry:
+    """The lesson-list entry of a loaded lesson."""
+    return LessonEntry(
+        lesson.id,
+        lesson.title,
+        lesson.summary,
+        tuple(step.id for step in lesson.steps),
+        lesson.content_hash,
+        lesson.path if lesson.path is not None else Path(f"{lesson.id}.yaml"),
+    )

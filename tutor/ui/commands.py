@@ -19,7 +19,7 @@ class LessonCommands(Provider):
         app: TutorApp = self.app  # type: ignore[assignment]
         return [
             (f"Open lesson {i}: {lesson.title}", f"{lesson.id} · {lesson.summary}", lesson.id)
-            for i, lesson in enumerate(app.course.lessons, 1)
+            for i, lesson in enumerate(app.course.entries, 1)
         ]
 
     async def discover(self) -> Hits:

@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tutor.course import Course, Lesson
+from tutor.course.index import CourseIndex, LessonEntry
 from tutor.progress import ProgressStore
+from tutor.ui.widgets.titlebar import TitleBar
 
 if TYPE_CHECKING:
     from tutor.ui.app import TutorApp
@@ -37,14 +38,14 @@ class HomeScreen(Screen[None]):
         Binding("f1", "help", "Help"),
     ]
 
-    def __init__(self, course: Course, store: ProgressStore) -> None:
+    def __init__(self, course: CourseIndex, store: ProgressStore) -> None:
         super().__init__()
         self.course = course
         self.store = store
 
     def compose(self) -> ComposeResult:
         """A line of welcome, the lessons, the problems."""
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="home-pane"):
             yield Static(
                 "Learn backpropagation by computing every value, local derivative and delta yourself.\n"
@@ -60,14 +61,19 @@ class HomeScreen(Screen[None]):
         self.title = "backprop-tutor"
         self.sub_title = "lessons"
         self.fill()
+        self.show_problems()
+        if not self.course.entries:
+            self.query_one("#lessons", OptionList).add_option(Option("No lessons found.", disabled=True))
+
+    def show_problems(self) -> None:
+        """List the lesson files that have problems (as found so far) under the lessons."""
         problems = self.query_one("#load-problems", Static)
         problems.display = bool(self.course.problems)
         if self.course.problems:
-            text = Text("Lesson files with problems (not in the list until fixed):\n", style="bold")
+            text = Text("Lesson files with problems (fix them and restart; `backprop-tutor validate` tells more):\n")
+            text.stylize("bold")
             text.append("\n".join(str(p) for p in self.course.problems))
             problems.update(text)
-        if not self.course.lessons:
-            self.query_one("#lessons", OptionList).add_option(Option("No lessons found.", disabled=True))
 
     def on_screen_resume(self) -> None:
         """Coming back from a lesson: its progress changed."""
@@ -77,25 +83,25 @@ class HomeScreen(Screen[None]):
         """(Re)build the list, keeping the highlight."""
         options = self.query_one("#lessons", OptionList)
         keep = options.highlighted
-        if not self.course.lessons:
+        if not self.course.entries:
             return
         options.clear_options()
-        for i, lesson in enumerate(self.course.lessons, 1):
+        for i, lesson in enumerate(self.course.entries, 1):
             options.add_option(Option(self.entry(i, lesson), id=lesson.id))
-        first_open = next((i for i, lesson in enumerate(self.course.lessons) if not self._finished(lesson)), 0)
+        first_open = next((i for i, lesson in enumerate(self.course.entries) if not self._finished(lesson)), 0)
         options.highlighted = keep if keep is not None else first_open
         options.focus()
 
-    def _finished(self, lesson: Lesson) -> bool:
+    def _finished(self, lesson: LessonEntry) -> bool:
         """Whether every step of a lesson is solved or shown."""
         record = self.store.peek(lesson.id, lesson.content_hash)
-        return record is not None and record.done_count([s.id for s in lesson.steps]) == len(lesson.steps)
+        return record is not None and record.done_count(lesson.step_ids) == len(lesson.step_ids)
 
-    def entry(self, number: int, lesson: Lesson) -> Table:
+    def entry(self, number: int, lesson: LessonEntry) -> Table:
         """A lesson's row: mark and number; title over its summary; steps over the progress bar."""
         record = self.store.peek(lesson.id, lesson.content_hash)
-        total = len(lesson.steps)
-        done = record.done_count([s.id for s in lesson.steps]) if record is not None else 0
+        total = len(lesson.step_ids)
+        done = record.done_count(lesson.step_ids) if record is not None else 0
         finished = total > 0 and done == total
         mark = "✓" if finished else "▸" if record is not None and record.started else " "
         grid = Table.grid(padding=(0, 1), expand=True)

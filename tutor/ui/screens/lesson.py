@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Markdown, Static
+from textual.widgets import Footer, Input, Markdown, Static
 
 from tutor.course import Lesson, Step
 from tutor.progress import SHOWN, SOLVED, ProgressStore
 from tutor.ui.session import LessonSession
 from tutor.ui.widgets.graph import GraphPanel
+from tutor.ui.widgets.titlebar import TitleBar
 
 KIND_NAMES = {
     "value": "forward value",
@@ -53,7 +54,7 @@ class LessonScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Header, the graph, the step's text and feedback, the answer box, the footer."""
-        yield Header()
+        yield TitleBar()
         with Vertical(id="lesson-body"):
             yield GraphPanel(id="graph")
             with VerticalScroll(id="step-pane"):

@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from tutor.course import Problem
+from tutor.ui.widgets.titlebar import TitleBar
 
 
 class ProblemsScreen(Screen[None]):
@@ -26,7 +27,7 @@ class ProblemsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """A heading and the problems."""
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="problems-pane"):
             yield Static(id="problems-title")
             yield Static(id="problems-list")
