@@ -6,9 +6,13 @@ python benchmarks/start_probe.py tutor   # backprop-tutor until the lesson list 
 
 from __future__ import annotations
 
-import asyncio
-import resource
-import sys
+import time
+
+T0 = time.perf_counter()  # before any import of the app's: imports count, interpreter start-up does not
+
+import asyncio  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
 
 HEAVY = ("torch", "sympy", "scipy", "pandas", "matplotlib", "jax")
 
@@ -26,19 +30,24 @@ async def bare() -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         app.query_one(Static)
+        print(f"ready_s={time.perf_counter() - T0}")
 
 
 async def tutor() -> None:
-    """backprop-tutor as started by the command: course loaded, progress read, home screen mounted."""
-    from tutor.course import load_course
+    """backprop-tutor as ``run_app`` starts it: lessons indexed, progress read, the lesson list mounted."""
+    from textual.widgets import OptionList
+
+    from tutor.course.index import index_course
     from tutor.ui.app import TutorApp
     from tutor.ui.screens.home import HomeScreen
 
-    app = TutorApp(load_course())
+    app = TutorApp(index_course(), lesson_dirs=[])
     async with app.run_test(size=(100, 30)) as pilot:
-        while not isinstance(app.screen, HomeScreen):
+        while not isinstance(app.screen, HomeScreen) or not app.screen.query_one("#lessons", OptionList).option_count:
             await pilot.pause()
-        await pilot.pause()
+        print(f"ready_s={time.perf_counter() - T0}")
+        heavy = sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in HEAVY})
+        print(f"heavy_at_home={','.join(heavy)}")
 
 
 def main() -> None:
