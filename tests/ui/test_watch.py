@@ -40,9 +40,8 @@ async def test_watch_reloads_keeps_the_place_and_shows_errors(tmp_path):
     save(path, SOURCE, tick)
     app = TutorApp(load_course(), watch=path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        assert await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
         screen = app.screen
-        assert isinstance(screen, LessonScreen)
         lesson = screen.lesson
         await pilot.press("enter")
         step = lesson.steps[0]
@@ -80,8 +79,7 @@ async def test_watch_a_file_that_is_broken_from_the_start(tmp_path):
     save(path, SOURCE.replace("L = (y - t) ** 2", "L = (y - t ** 2"), tick)
     app = TutorApp(load_course(), watch=path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, ProblemsScreen)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, ProblemsScreen))
         assert "broken.yaml:" in shown(pilot, "#problems-list")
         save(path, SOURCE, tick)
         assert await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
