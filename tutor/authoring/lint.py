@@ -30,7 +30,7 @@ from tutor.course.solution import expected
 from tutor.engine import EvalError, Node, Program, Trace, backward, build, forward, leaf, run
 from tutor.grading.compare import all_close
 from tutor.lang.pretty import format_number, to_text
-from tutor.lang.syntax import Binary, Call, Expr, Name, Transpose, Unary
+from tutor.lang.syntax import Binary, Call, Expr, Name, Transpose, walk
 
 SATURATION = 1e-6  # a sigmoid/tanh derivative below this makes every delta through it vanish
 KINK = 1e-12  # |argument| below this counts as sitting on the kink of relu or abs
@@ -389,41 +389,19 @@ def _reaching_output(program: Program) -> set[str]:
 def _factor_names(program: Program) -> set[str]:
     """Names used directly as an operand of ``*`` or ``@`` (weights, in a lesson's terms)."""
     out: set[str] = set()
-
-    def walk(e: Expr) -> None:
-        if isinstance(e, Binary):
-            if e.op in ("*", "@"):
+    for a in program.assignments:
+        for e in walk(a.expr):
+            if isinstance(e, Binary) and e.op in ("*", "@"):
                 for side in (e.left, e.right):
                     inner = side.operand if isinstance(side, Transpose) else side
                     if isinstance(inner, Name):
                         out.add(inner.id)
-            walk(e.left)
-            walk(e.right)
-        elif isinstance(e, Unary | Transpose):
-            walk(e.operand)
-        elif isinstance(e, Call):
-            for x in e.args:
-                walk(x)
-
-    for a in program.assignments:
-        walk(a.expr)
     return out
 
 
 def _calls(expr: Expr) -> list[Call]:
     """Every function call inside an expression."""
-    out: list[Call] = []
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, Call):
-            out.append(e)
-            stack.extend(e.args)
-        elif isinstance(e, Binary):
-            stack += [e.left, e.right]
-        elif isinstance(e, Unary | Transpose):
-            stack.append(e.operand)
-    return out
+    return [e for e in walk(expr) if isinstance(e, Call)]
 
 
 def _entry_text(arr: np.ndarray):  # noqa: ANN202 - a small formatter

@@ -18,8 +18,9 @@ from tutor.course.index import content_hash, default_step_ids
 from tutor.course.model import DEFAULT_TOLERANCE, STEP_KINDS, Lesson, Mistake, Step
 from tutor.course.problems import LessonError, Problem
 from tutor.course.yamlpos import Located, load_located
-from tutor.engine import Assignment, EvalError, Program, jacobian_problem, local_problem, run
+from tutor.engine import Assignment, EvalError, Program, build, jacobian_problem, leaf, local_problem, run
 from tutor.lang import FUNCTIONS, ParseError, names_in, parse, parse_assignment
+from tutor.lang.syntax import Call, Name, walk
 
 LESSON_KEYS = (
     "format",
@@ -339,21 +340,8 @@ def _locations(
 
 
 def _first_pos(expr: Any, name: str) -> int:
-    from tutor.lang.syntax import Name
-
-    stack = [expr]
-    best = None
-    while stack:
-        e = stack.pop()
-        if isinstance(e, Name) and e.id == name:
-            best = e.pos if best is None else min(best, e.pos)
-        for attr in ("operand", "left", "right"):
-            if hasattr(e, attr):
-                stack.append(getattr(e, attr))
-        for attr in ("args", "items"):
-            if hasattr(e, attr):
-                stack.extend(getattr(e, attr))
-    return best or 0
+    """The column of the first use of ``name`` in an expression."""
+    return min((e.pos for e in walk(expr) if isinstance(e, Name) and e.id == name), default=0)
 
 
 def _locate_eval_error(
@@ -431,8 +419,6 @@ def _underflow(program: Program, trace: Any) -> tuple[str, str, str] | None:
     Only smooth saturating ops count (a relu's 0 is real, and the linter warns about it); the node
     named is the one nearest the output whose local derivative underflowed.
     """
-    from tutor.lang.syntax import Call
-
     reach = {program.output}
     for a in reversed(program.assignments):
         if a.name in reach:
@@ -446,19 +432,12 @@ def _underflow(program: Program, trace: Any) -> tuple[str, str, str] | None:
         for u in a.inputs:
             if u not in dead:
                 continue
-            stack, saturated = [a.expr], False
-            while stack and not saturated:
-                e = stack.pop()
-                if isinstance(e, Call) and e.func in _SATURATING:
-                    from tutor.engine import build, leaf
-
-                    env = {n: leaf(trace.values[n]) for n in a.inputs}
-                    arg = build(e.args[0], env).value
-                    saturated = bool(np.max(np.abs(arg)) > _SATURATION_ARG)
-                for attr in ("operand", "left", "right"):
-                    if hasattr(e, attr):
-                        stack.append(getattr(e, attr))
-                stack.extend(getattr(e, "args", ()))
+            env = {n: leaf(trace.values[n]) for n in a.inputs}
+            saturated = any(
+                np.max(np.abs(build(e.args[0], env).value)) > _SATURATION_ARG
+                for e in walk(a.expr)
+                if isinstance(e, Call) and e.func in _SATURATING
+            )
             if saturated:
                 return a.name, u, a.text
     return None

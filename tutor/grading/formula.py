@@ -30,7 +30,7 @@ from tutor.engine import EvalError, Trace, build, leaf
 from tutor.engine.node import Node
 from tutor.engine.ops import BINARY, OPS
 from tutor.lang import FUNCTIONS
-from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary
+from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary, walk
 
 ALLOWED_NODES = (Num, Name, Unary, Binary, Call, Transpose, Literal)
 
@@ -71,24 +71,6 @@ def own_name(step: Step, names: Mapping[str, Meaning]) -> str | None:
         if step.kind == "grad" and m == Meaning("grad", step.node):
             return name
     return None
-
-
-def walk(root: Expr) -> list[Expr]:
-    """Every node of the tree, without recursion."""
-    out: list[Expr] = []
-    stack = [root]
-    while stack:
-        e = stack.pop()
-        out.append(e)
-        if isinstance(e, Unary | Transpose):
-            stack.append(e.operand)
-        elif isinstance(e, Binary):
-            stack += [e.right, e.left]
-        elif isinstance(e, Call):
-            stack += reversed(e.args)
-        elif isinstance(e, Literal):
-            stack += reversed(e.items)
-    return out
 
 
 def _unknown(name: str, names: Mapping[str, Meaning]) -> str:

@@ -2,7 +2,7 @@
 
 from tutor.lang.parse import FUNCTIONS, ParseError, parse, parse_assignment
 from tutor.lang.pretty import format_number, to_text
-from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary, names_in
+from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary, names_in, walk
 
 __all__ = [
     "FUNCTIONS",
@@ -20,4 +20,5 @@ __all__ = [
     "parse",
     "parse_assignment",
     "to_text",
+    "walk",
 ]

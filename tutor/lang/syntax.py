@@ -68,24 +68,24 @@ class Literal:
 Expr = Num | Name | Unary | Binary | Call | Transpose | Literal
 
 
+def walk(root: Expr) -> list[Expr]:
+    """Every node of the tree in pre-order (left before right), without recursion."""
+    out: list[Expr] = []
+    stack = [root]
+    while stack:
+        e = stack.pop()
+        out.append(e)
+        if isinstance(e, Unary | Transpose):
+            stack.append(e.operand)
+        elif isinstance(e, Binary):
+            stack += [e.right, e.left]
+        elif isinstance(e, Call):
+            stack += reversed(e.args)
+        elif isinstance(e, Literal):
+            stack += reversed(e.items)
+    return out
+
+
 def names_in(expr: Expr) -> list[str]:
     """The names an expression uses, in order of first appearance."""
-    seen: dict[str, None] = {}
-
-    def walk(e: Expr) -> None:
-        if isinstance(e, Name):
-            seen.setdefault(e.id)
-        elif isinstance(e, Unary | Transpose):
-            walk(e.operand)
-        elif isinstance(e, Binary):
-            walk(e.left)
-            walk(e.right)
-        elif isinstance(e, Call):
-            for a in e.args:
-                walk(a)
-        elif isinstance(e, Literal):
-            for a in e.items:
-                walk(a)
-
-    walk(expr)
-    return list(seen)
+    return list(dict.fromkeys(e.id for e in walk(expr) if isinstance(e, Name)))
