@@ -12,7 +12,6 @@ from textual.binding import Binding, BindingType
 from tutor.course.index import CourseIndex, LessonEntry, index_course
 from tutor.course.problems import LessonError, Problem
 from tutor.progress import ProgressStore
-from tutor.ui.commands import LessonCommands
 from tutor.ui.screens.home import HomeScreen
 from tutor.ui.screens.problems import ProblemsScreen
 
@@ -24,12 +23,19 @@ WATCH_INTERVAL = 0.5  # seconds between two looks at a watched lesson file
 EXIT_USAGE = 2
 
 
+def _lesson_commands() -> type:
+    """The command palette's lesson provider, imported when the palette first opens (not at start)."""
+    from tutor.ui.commands import LessonCommands
+
+    return LessonCommands
+
+
 class TutorApp(App[int]):
     """Home screen of lessons; a lesson screen per lesson opened; live reload of a watched file."""
 
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tutor"
-    COMMANDS: ClassVar = App.COMMANDS | {LessonCommands}
+    COMMANDS: ClassVar = App.COMMANDS | {_lesson_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
