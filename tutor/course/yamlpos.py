@@ -15,6 +15,9 @@ import yaml
 from tutor.course.problems import LessonError, Problem
 
 MAX_FILE_BYTES = 256 * 1024
+#: libyaml's parser where PyYAML has it (marks, styles and errors are the same, and it is many times
+#: faster); the pure-Python one otherwise. Scalars are always resolved by PyYAML's SafeLoader rules.
+_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 40
 #: the only explicit tags accepted: the plain types (``!!str 1.0`` and friends)
 PLAIN_TAGS = {"!"} | {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
@@ -61,8 +64,45 @@ class Located:
 def _mark(node: yaml.Node) -> Mark:
     sm = node.start_mark
     quoted = isinstance(node, yaml.ScalarNode) and node.style in ("'", '"')
-    single = isinstance(node, yaml.ScalarNode) and node.style in (None, "'", '"') and node.end_mark.line == sm.line
+    # a plain scalar's style is None in PyYAML's parser and "" in libyaml's
+    single = isinstance(node, yaml.ScalarNode) and node.style in (None, "", "'", '"') and node.end_mark.line == sm.line
     return Mark(sm.line + 1, sm.column + 1, quoted, single)
+
+
+def _scan(text: str, file: str, loader: type) -> yaml.Node | None:
+    """Check the event stream (depth, anchors, aliases, tags), then compose the node tree."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:  # stop early: PyYAML slows down badly on deep nesting
+                m = event.start_mark
+                too_deep = f"nested more than {MAX_DEPTH} levels deep"
+                raise LessonError([Problem(file, m.line + 1, m.column + 1, too_deep)])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            m = event.start_mark
+            message = "YAML anchors and aliases (&name, *name) are not allowed in lessons: write the value out"
+            raise LessonError([Problem(file, m.line + 1, m.column + 1, message)])
+        tag = getattr(event, "tag", None)
+        if tag and tag not in PLAIN_TAGS:
+            if tag.startswith("tag:yaml.org,2002:"):
+                tag = "!!" + tag.removeprefix("tag:yaml.org,2002:")
+            m = event.start_mark
+            raise LessonError(
+                [Problem(file, m.line + 1, m.column + 1, f"YAML tag {tag!r} is not allowed: write plain values")]
+            )
+    return yaml.compose(text, Loader=loader)
+
+
+def _yaml_problem(e: yaml.YAMLError, file: str) -> LessonError:
+    """A YAML syntax error as a located problem."""
+    if isinstance(e, yaml.MarkedYAMLError):
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return LessonError([Problem(file, line, col, f"invalid YAML: {e.problem or e.context or 'invalid YAML'}")])
+    return LessonError([Problem(file, 1, 1, f"invalid YAML: {e}")])
 
 
 def load_located(text: str, file: str) -> Located:
@@ -73,44 +113,16 @@ def load_located(text: str, file: str) -> Located:
             [Problem(file, 1, 1, f"file is {size} bytes, over the cap of {MAX_FILE_BYTES}: lessons are small")]
         )
     try:
-        depth = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:  # stop early: PyYAML slows down badly on deep nesting
-                    m = event.start_mark
-                    too_deep = f"nested more than {MAX_DEPTH} levels deep"
-                    raise LessonError([Problem(file, m.line + 1, m.column + 1, too_deep)])
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                m = event.start_mark
-                raise LessonError(
-                    [
-                        Problem(
-                            file,
-                            m.line + 1,
-                            m.column + 1,
-                            "YAML anchors and aliases (&name, *name) are not allowed in lessons: write the value out",
-                        )
-                    ]
-                )
-            tag = getattr(event, "tag", None)
-            if tag and tag not in PLAIN_TAGS:
-                if tag.startswith("tag:yaml.org,2002:"):
-                    tag = "!!" + tag.removeprefix("tag:yaml.org,2002:")
-                m = event.start_mark
-                raise LessonError(
-                    [Problem(file, m.line + 1, m.column + 1, f"YAML tag {tag!r} is not allowed: write plain values")]
-                )
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = e.problem or e.context or "invalid YAML"
-        raise LessonError([Problem(file, line, col, f"invalid YAML: {what}")]) from None
-    except yaml.YAMLError as e:
-        raise LessonError([Problem(file, 1, 1, f"invalid YAML: {e}")]) from None
+        root = _scan(text, file, _FastLoader)
+    except yaml.YAMLError as fast_error:
+        # report with PyYAML's own parser, so that the message reads the same with or without libyaml
+        try:
+            root = _scan(text, file, yaml.SafeLoader)
+        except yaml.YAMLError as e:
+            raise _yaml_problem(e, file) from None
+        except RecursionError:
+            raise LessonError([Problem(file, 1, 1, "invalid YAML: nested too deeply")]) from None
+        raise _yaml_problem(fast_error, file) from None
     except RecursionError:
         raise LessonError([Problem(file, 1, 1, "invalid YAML: nested too deeply")]) from None
     marks: dict[Path_, Mark] = {}
