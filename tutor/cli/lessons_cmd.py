@@ -192,7 +192,7 @@ def read_answers(path: str) -> dict[str, str]:
 
 def _plain(text: str) -> str:
     """A formula without spaces and with ASCII operators, to compare what was typed with what was read."""
-    return text.replace(" ", "").replace("−", "-").replace("·", "*")
+    return text.replace(" ", "").replace("−", "-").replace("·", "*").replace("ᵀ", ".T")
 
 
 def run_check(args: argparse.Namespace) -> int:
