@@ -22,7 +22,7 @@ from tutor.engine.node import Node, topological, unbroadcast
 from tutor.engine.ops import BINARY, OPS, VJP, Op
 from tutor.grading.points import Point
 from tutor.lang.pretty import to_text
-from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary, names_in
+from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary, names_in, walk
 
 
 @dataclass(frozen=True)
@@ -205,18 +205,30 @@ def _candidates(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
 
 
 def _value_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
-    e = lesson.program.assignment(step.node).expr
+    """A forward value: an input of the line given as the answer, the line left unapplied."""
+    a = lesson.program.assignment(step.node)
+    e = a.expr
+    values = point.solution.trace.values
     if isinstance(e, Call) and len(e.args) == 1 and isinstance(e.args[0], Name):
         arg = e.args[0].id
         return [
             Candidate(
                 "before-op",
                 "before-op",
-                point.solution.trace.values[arg],
+                values[arg],
                 f"That is {arg}, the input of {e.func}: {step.node} = {to_text(e)} still applies {e.func}.",
             )
         ]
-    return []
+    return [
+        Candidate(
+            f"before-op:{u}",
+            "before-op",
+            values[u],
+            f"That is {u} itself, an input of the line {a.text}: work out the whole right-hand side.",
+        )
+        for u in a.inputs
+        if np.shape(values[u]) == np.shape(values[step.node])
+    ]
 
 
 def _slips(op: Op) -> list[tuple[str, VJP, Callable[[Node, Expr, str], str]]]:
@@ -360,25 +372,21 @@ def batch_sizes(lesson: Lesson) -> list[int]:
 
 
 def exponents(lesson: Lesson, step: Step) -> list[float]:
-    """Constant exponents of powers between the step's node and the output (and in the step's own line)."""
+    """Constant exponents of powers between the step's node and the output (and in the step's own line).
+
+    None for a forward value: the power rule is about derivatives.
+    """
+    if step.kind == "value":
+        return []
     program = lesson.program
     nodes = {step.node}
     for a in program.assignments:  # in order: everything fed by the step's node
         if nodes & set(a.inputs):
             nodes.add(a.name)
-    found: list[float] = []
-    for a in program.assignments:
-        if a.name not in nodes or (a.name == step.node and step.kind != "local"):
-            continue
-        stack: list[Expr] = [a.expr]
-        while stack:
-            e = stack.pop()
-            if isinstance(e, Binary):
-                if e.op == "**" and isinstance(e.right, Num) and e.right.value not in (0, 1):
-                    found.append(e.right.value)
-                stack += [e.left, e.right]
-            elif isinstance(e, Unary | Transpose):
-                stack.append(e.operand)
-            elif isinstance(e, Call):
-                stack += list(e.args)
-    return found
+    return [
+        e.right.value
+        for a in program.assignments
+        if a.name in nodes and not (a.name == step.node and step.kind != "local")
+        for e in walk(a.expr)
+        if isinstance(e, Binary) and e.op == "**" and isinstance(e.right, Num) and e.right.value not in (0, 1)
+    ]
