@@ -110,3 +110,16 @@ def test_lessons_option(tmp_path, capsys):
     (tmp_path / "extra.yaml").write_text(Path(SHIPPED[0]).read_text().replace("id: chain-rule", "id: extra"))
     code, out, _ = run_cli(capsys, "--lessons", str(tmp_path), "list")
     assert code == 0 and "extra" in out.splitlines()[-1]
+
+
+def test_validate_checks_course_yaml_as_the_course_order(tmp_path, capsys):
+    shipped = sorted(SHIPPED[0].parent.glob("*.yaml"))  # the lessons and course.yaml, as a shell glob gives them
+    assert any(p.name == "course.yaml" for p in shipped)
+    code, out, _ = run_cli(capsys, "validate", *map(str, shipped))
+    assert code == 0 and out == ""
+    (tmp_path / "chain-rule.yaml").write_text(SHIPPED[0].read_text())
+    (tmp_path / "course.yaml").write_text("order: [chain-rule, chian-rule]\nextra: 1\n")
+    code, out, _ = run_cli(capsys, "validate", str(tmp_path))
+    assert code == 1
+    assert f"{tmp_path}/course.yaml:2:1: unknown key 'extra' in course.yaml; it holds only 'order:'" in out
+    assert "warning: the order lists 'chian-rule'" in out

@@ -73,14 +73,33 @@ def _expand(paths: list[str]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out += sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml") and x.name != "course.yaml")
+            out += sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml"))
         else:
             out.append(p)
     return out
 
 
+def validate_order_file(path: Path) -> list[Problem]:
+    """The problems of a folder's ``course.yaml``: its own, and (as warnings) ids that name no lesson."""
+    from tutor.course.index import index_entry, lesson_files, read_order
+
+    ids, missing, problems = read_order(path.parent)
+    known = set()
+    for f in lesson_files(path.parent):
+        try:
+            known.add(index_entry(f).id)
+        except LessonError:
+            continue  # reported when that file itself is validated
+    return problems + [replace(missing[x], severity="warning") for x in ids if x not in known]
+
+
 def validate_file(path: Path, lint: bool = True) -> list[Problem]:
-    """Every problem of one lesson file, errors then the linter's warnings (empty when it is clean)."""
+    """Every problem of one lesson file, errors then the linter's warnings (empty when it is clean).
+
+    A folder's ``course.yaml`` is the course order, not a lesson, and is checked as such.
+    """
+    if path.name == "course.yaml" and path.is_file():
+        return validate_order_file(path)
     try:
         lesson = load_lesson(path)
     except LessonError as e:
