@@ -52,7 +52,7 @@ class _Linter:
         self.trace = run(self.program, lesson.leaf_values())
         self.jitter_values = _jittered(lesson.leaf_values())
         self._jitter_trace: Trace | None = None
-        self.reaching = _reaching_output(self.program)
+        self.reaching = self.program.reaching_output()
         self.found: list[Problem] = []
 
     @property
@@ -375,15 +375,6 @@ def _jittered(values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         v = np.asarray(v, dtype=float)
         out[k] = v * (1 + 0.07 * rng.uniform(0.5, 1.0, v.shape)) + 0.031 * rng.uniform(0.5, 1.0, v.shape)
     return out
-
-
-def _reaching_output(program: Program) -> set[str]:
-    """The names (leaves and nodes) on some path to the output."""
-    reach = {program.output}
-    for a in reversed(program.assignments):
-        if a.name in reach:
-            reach.update(a.inputs)
-    return reach
 
 
 def _factor_names(program: Program) -> set[str]:

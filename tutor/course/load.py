@@ -419,10 +419,7 @@ def _underflow(program: Program, trace: Any) -> tuple[str, str, str] | None:
     Only smooth saturating ops count (a relu's 0 is real, and the linter warns about it); the node
     named is the one nearest the output whose local derivative underflowed.
     """
-    reach = {program.output}
-    for a in reversed(program.assignments):
-        if a.name in reach:
-            reach.update(a.inputs)
+    reach = program.reaching_output()
     dead = {n for n in (*program.inputs, *program.nodes) if n in reach and not np.any(trace.grads[n])}
     if not any(n in dead for n in program.inputs):
         return None

@@ -64,6 +64,14 @@ class Program:
                 return a
         raise KeyError(name)
 
+    def reaching_output(self) -> set[str]:
+        """The names (leaves and nodes) on some path to the output."""
+        reach = {self.output}
+        for a in reversed(self.assignments):
+            if a.name in reach:
+                reach.update(a.inputs)
+        return reach
+
     def consumers(self, name: str) -> list[str]:
         """The nodes whose assignment uses ``name``."""
         return [a.name for a in self.assignments if name in a.inputs]
