@@ -6,17 +6,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from tutor.engine.ops import BINARY, OPS, Op
+from tutor.engine.ops import BINARY, OPS, Op, fmt_shape
+from tutor.engine.shapes import EvalError, expr_shape
 from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary
 
-
-class EvalError(ValueError):
-    """An expression that cannot be computed (unknown name, shape mismatch ...); ``pos`` is its column."""
-
-    def __init__(self, message: str, pos: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.pos = pos
+__all__ = ["EvalError", "Node", "backward", "build", "fmt_shape", "leaf", "literal_value", "unbroadcast"]
 
 
 class Node:
@@ -67,47 +61,37 @@ def apply(op: Op, *parents: Node, axis: int | None = None) -> Node:
     return Node(np.asarray(out, dtype=float), op, parents, axis)
 
 
-def _check_shapes(op: Op, parents: tuple[Node, ...], pos: int) -> None:
-    shapes = [p.value.shape for p in parents]
-    if len(shapes) == 2 and shapes[0] == shapes[1] and op.name != "matmul":
-        return
-    if op.name == "matmul":
-        a, b = shapes
-        if len(a) == 0 or len(b) == 0:
-            raise EvalError(f"@ needs vectors or matrices, got shapes {fmt_shape(a)} and {fmt_shape(b)}", pos)
-        inner_a = a[-1]
-        inner_b = b[0] if len(b) == 1 else b[-2]
-        if inner_a != inner_b:
-            raise EvalError(
-                f"shapes {fmt_shape(a)} and {fmt_shape(b)} do not match for @ "
-                f"({inner_a} columns against {inner_b} rows)",
-                pos,
-            )
-    elif len(parents) == 2:
-        try:
-            np.broadcast_shapes(*shapes)
-        except ValueError:
-            raise EvalError(
-                f"shapes {fmt_shape(shapes[0])} and {fmt_shape(shapes[1])} do not broadcast for {op.symbol or op.name}",
-                pos,
-            ) from None
-
-
-def fmt_shape(shape: tuple[int, ...]) -> str:
-    """A shape as a learner reads it: ``scalar``, ``3`` (a vector), ``2×3``."""
-    if len(shape) == 0:
-        return "scalar"
-    return "×".join(str(n) for n in shape)
-
-
 def build(expr: Expr, env: Mapping[str, Node]) -> Node:
     """Evaluate a syntax tree into nodes; names are looked up in ``env``.
 
-    Floating-point warnings are silenced: overflow and NaN show up in the values, where the lesson
-    checker and the grader look for them.
+    Every shape and the size of the work are checked first (:func:`tutor.engine.shapes.expr_shape`), so an
+    EvalError comes before any array is built. Floating-point warnings are silenced: overflow and NaN show
+    up in the values, where the lesson checker and the grader look for them.
     """
+    expr_shape(expr, _Shapes(env))
+    return build_checked(expr, env)
+
+
+def build_checked(expr: Expr, env: Mapping[str, Node]) -> Node:
+    """:func:`build` for an expression whose shapes :mod:`tutor.engine.shapes` has already checked."""
     with np.errstate(all="ignore"):
         return _build(expr, env)
+
+
+class _Shapes(Mapping[str, tuple[int, ...]]):
+    """The shapes of the nodes of an environment, read without copying anything."""
+
+    def __init__(self, env: Mapping[str, Node]) -> None:
+        self.env = env
+
+    def __getitem__(self, name: str) -> tuple[int, ...]:
+        return self.env[name].value.shape
+
+    def __iter__(self):  # noqa: ANN204 - Mapping protocol
+        return iter(self.env)
+
+    def __len__(self) -> int:
+        return len(self.env)
 
 
 def _build(expr: Expr, env: Mapping[str, Node]) -> Node:
@@ -115,37 +99,18 @@ def _build(expr: Expr, env: Mapping[str, Node]) -> Node:
     if isinstance(expr, Num):
         return leaf(expr.value)
     if isinstance(expr, Name):
-        try:
-            return env[expr.id]
-        except KeyError:
-            raise EvalError(f"unknown name {expr.id!r}", expr.pos) from None
+        return env[expr.id]
     if isinstance(expr, Unary):
         return apply(OPS["neg"], build(expr.operand, env))
     if isinstance(expr, Transpose):
         return apply(OPS["transpose"], build(expr.operand, env))
     if isinstance(expr, Binary):
-        op = OPS[BINARY[expr.op]]
-        parents = (build(expr.left, env), build(expr.right, env))
-        _check_shapes(op, parents, expr.pos)
-        return apply(op, *parents)
+        return apply(OPS[BINARY[expr.op]], build(expr.left, env), build(expr.right, env))
     if isinstance(expr, Call):
         op = OPS[expr.func]
         if op.takes_axis and len(expr.args) == 2:
-            axis_expr = expr.args[1]
-            if not (isinstance(axis_expr, Num) and axis_expr.value in (0, 1, -1)):
-                raise EvalError(f"the axis of {expr.func}() must be 0, 1 or -1", expr.pos)
-            x = build(expr.args[0], env)
-            axis = int(axis_expr.value)
-            if x.value.ndim == 0 or (axis == 1 and x.value.ndim < 2):
-                raise EvalError(
-                    f"{expr.func}(x, {axis}) needs x with that axis; x has shape {fmt_shape(x.value.shape)}",
-                    expr.pos,
-                )
-            return apply(op, x, axis=axis)
-        parents = tuple(build(a, env) for a in expr.args)
-        if len(parents) == 2:
-            _check_shapes(op, parents, expr.pos)
-        return apply(op, *parents)
+            return apply(op, build(expr.args[0], env), axis=int(expr.args[1].value))  # type: ignore[union-attr]
+        return apply(op, *(build(a, env) for a in expr.args))
     if isinstance(expr, Literal):
         return leaf(literal_value(expr))
     raise EvalError(f"cannot evaluate {type(expr).__name__}", getattr(expr, "pos", 0))

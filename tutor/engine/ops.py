@@ -8,7 +8,9 @@ for broadcasting ops; :func:`tutor.engine.node.unbroadcast` undoes broadcasting 
 the input's names and ``{out}`` for the node's own name. ``torch`` is a format string for the PyTorch
 spelling of the op, with ``{0}``, ``{1}`` for the operands and ``{axis}`` for sum and mean;
 ``torch_broadcast`` is the spelling for operands of different shapes where PyTorch does not broadcast
-(its losses want the target shaped like the prediction).
+(its losses want the target shaped like the prediction). ``shape`` gives the output's shape from the
+inputs' shapes (and the axis) without computing anything, or raises :class:`ShapeMismatch` saying why
+the shapes do not fit: :mod:`tutor.engine.shapes` uses it to check sizes before any array is built.
 
 For the grader's diagnoses: ``local_out`` writes the local derivative through the op's output where
 that is how people write it (σ: ``{out}(1 − {out})``); the grader derives the slip "derivative taken
@@ -25,6 +27,79 @@ import numpy as np
 
 Array = np.ndarray
 VJP = Callable[..., tuple[Array, ...]]
+Shape = tuple[int, ...]
+
+
+class ShapeMismatch(ValueError):
+    """Operand shapes an op cannot take; the message says which shapes and why."""
+
+
+def fmt_shape(shape: Shape) -> str:
+    """A shape as a learner reads it: ``scalar``, ``3`` (a vector), ``2×3``."""
+    if len(shape) == 0:
+        return "scalar"
+    return "×".join(str(n) for n in shape)
+
+
+def same_shape(a: Shape, axis: int | None = None) -> Shape:
+    """Elementwise ops of one operand (and softmax): the output has the operand's shape."""
+    return a
+
+
+def broadcast_shape(symbol: str) -> Callable[..., Shape]:
+    """Elementwise ops of two operands: NumPy broadcasting."""
+
+    def shape(a: Shape, b: Shape, axis: int | None = None) -> Shape:
+        try:
+            return tuple(np.broadcast_shapes(a, b))
+        except ValueError:
+            raise ShapeMismatch(f"shapes {fmt_shape(a)} and {fmt_shape(b)} do not broadcast for {symbol}") from None
+
+    return shape
+
+
+def matmul_shape(a: Shape, b: Shape, axis: int | None = None) -> Shape:
+    """``a @ b`` for vectors and matrices: the inner sizes must agree, and a vector's axis is dropped."""
+    if len(a) == 0 or len(b) == 0:
+        raise ShapeMismatch(f"@ needs vectors or matrices, got shapes {fmt_shape(a)} and {fmt_shape(b)}")
+    inner_a = a[-1]
+    inner_b = b[0] if len(b) == 1 else b[-2]
+    if inner_a != inner_b:
+        raise ShapeMismatch(
+            f"shapes {fmt_shape(a)} and {fmt_shape(b)} do not match for @ ({inner_a} columns against {inner_b} rows)"
+        )
+    return (*a[:-1], *b[:-2], *b[-1:]) if len(b) >= 2 else tuple(a[:-1])
+
+
+def transpose_shape(a: Shape, axis: int | None = None) -> Shape:
+    """``a.T`` swaps the last two axes; a scalar or a vector is unchanged."""
+    return (*a[:-2], a[-1], a[-2]) if len(a) >= 2 else a
+
+
+def reduce_shape(name: str) -> Callable[..., Shape]:
+    """``sum``/``mean``: a scalar, or with an axis the operand's shape with that axis kept as 1."""
+
+    def shape(a: Shape, axis: int | None = None) -> Shape:
+        if axis is None:
+            return ()
+        if len(a) == 0 or (axis == 1 and len(a) < 2):
+            raise ShapeMismatch(f"{name}(x, {axis}) needs x with that axis; x has shape {fmt_shape(a)}")
+        out = list(a)
+        out[axis] = 1
+        return tuple(out)
+
+    return shape
+
+
+def loss_shape(name: str) -> Callable[..., Shape]:
+    """A loss of a prediction and a target: the two broadcast, the result is a scalar."""
+    check = broadcast_shape(name)
+
+    def shape(a: Shape, b: Shape, axis: int | None = None) -> Shape:
+        check(a, b)
+        return ()
+
+    return shape
 
 
 @dataclass(frozen=True)
@@ -43,6 +118,7 @@ class Op:
     name: str
     forward: Callable[..., Array]
     vjp: VJP
+    shape: Callable[..., Shape]
     local: tuple[str, ...]
     torch: str
     elementwise: bool
@@ -130,6 +206,7 @@ OPS: dict[str, Op] = {
             "add",
             np.add,
             lambda g, ans, a, b: (g, g),
+            broadcast_shape("+"),
             ("1", "1"),
             "{0} + {1}",
             True,
@@ -140,6 +217,7 @@ OPS: dict[str, Op] = {
             "sub",
             np.subtract,
             lambda g, ans, a, b: (g, -g),
+            broadcast_shape("-"),
             ("1", "−1"),
             "{0} - {1}",
             True,
@@ -150,6 +228,7 @@ OPS: dict[str, Op] = {
             "mul",
             np.multiply,
             lambda g, ans, a, b: (g * b, g * a),
+            broadcast_shape("*"),
             ("{1}", "{0}"),
             "{0} * {1}",
             True,
@@ -160,6 +239,7 @@ OPS: dict[str, Op] = {
             "div",
             np.divide,
             lambda g, ans, a, b: (g / b, -g * a / (b * b)),
+            broadcast_shape("/"),
             ("1/{1}", "−{0}/{1}²"),
             "{0} / {1}",
             True,
@@ -170,6 +250,7 @@ OPS: dict[str, Op] = {
             "pow",
             np.power,
             _pow_vjp,
+            broadcast_shape("**"),
             ("{1}·{0}^({1}−1)", "{0}^{1}·log({0})"),
             "{0} ** {1}",
             True,
@@ -193,6 +274,7 @@ OPS: dict[str, Op] = {
             "neg",
             np.negative,
             lambda g, ans, a: (-g,),
+            same_shape,
             ("−1",),
             "-{0}",
             True,
@@ -202,6 +284,7 @@ OPS: dict[str, Op] = {
             "matmul",
             np.matmul,
             _matmul_vjp,
+            matmul_shape,
             ("(Jacobian: ∂L/∂{0} = ∂L/∂{out} @ {1}ᵀ)", "(Jacobian: ∂L/∂{1} = {0}ᵀ @ ∂L/∂{out})"),
             "{0} @ {1}",
             False,
@@ -212,6 +295,7 @@ OPS: dict[str, Op] = {
             "transpose",
             lambda a: np.swapaxes(a, -1, -2) if a.ndim >= 2 else a,
             lambda g, ans, a: (np.swapaxes(g, -1, -2) if g.ndim >= 2 else g,),
+            transpose_shape,
             ("(Jacobian: a permutation)",),
             "{0}.T",
             False,
@@ -221,6 +305,7 @@ OPS: dict[str, Op] = {
             "exp",
             np.exp,
             lambda g, ans, a: (g * ans,),
+            same_shape,
             ("exp({0})",),
             "torch.exp({0})",
             True,
@@ -230,6 +315,7 @@ OPS: dict[str, Op] = {
             "log",
             np.log,
             lambda g, ans, a: (g / a,),
+            same_shape,
             ("1/{0}",),
             "torch.log({0})",
             True,
@@ -240,6 +326,7 @@ OPS: dict[str, Op] = {
             "sqrt",
             np.sqrt,
             lambda g, ans, a: (g / (2 * ans),),
+            same_shape,
             ("1/(2·√{0})",),
             "torch.sqrt({0})",
             True,
@@ -250,6 +337,7 @@ OPS: dict[str, Op] = {
             "abs",
             np.abs,
             lambda g, ans, a: (g * np.sign(a),),
+            same_shape,
             ("sign({0})",),
             "torch.abs({0})",
             True,
@@ -259,6 +347,7 @@ OPS: dict[str, Op] = {
             "sin",
             np.sin,
             lambda g, ans, a: (g * np.cos(a),),
+            same_shape,
             ("cos({0})",),
             "torch.sin({0})",
             True,
@@ -268,6 +357,7 @@ OPS: dict[str, Op] = {
             "cos",
             np.cos,
             lambda g, ans, a: (-g * np.sin(a),),
+            same_shape,
             ("−sin({0})",),
             "torch.cos({0})",
             True,
@@ -277,6 +367,7 @@ OPS: dict[str, Op] = {
             "tanh",
             np.tanh,
             lambda g, ans, a: (g * (1 - ans * ans),),
+            same_shape,
             ("1 − tanh²({0})",),
             "torch.tanh({0})",
             True,
@@ -287,6 +378,7 @@ OPS: dict[str, Op] = {
             "sigmoid",
             _sigmoid_fwd,
             lambda g, ans, a: (g * ans * (1 - ans),),
+            same_shape,
             ("σ({0})(1 − σ({0}))",),
             "torch.sigmoid({0})",
             True,
@@ -297,6 +389,7 @@ OPS: dict[str, Op] = {
             "relu",
             lambda a: np.maximum(a, 0.0),
             lambda g, ans, a: (g * _relu_grad(a),),
+            same_shape,
             ("1 if {0} > 0 else 0",),
             "torch.relu({0})",
             True,
@@ -306,6 +399,7 @@ OPS: dict[str, Op] = {
             "sum",
             lambda a, axis=None: np.sum(a) if axis is None else np.sum(a, axis=axis, keepdims=True),
             _reduce_vjp(mean=False),
+            reduce_shape("sum"),
             ("1",),
             "{0}.sum()",
             False,
@@ -317,6 +411,7 @@ OPS: dict[str, Op] = {
             "mean",
             lambda a, axis=None: np.mean(a) if axis is None else np.mean(a, axis=axis, keepdims=True),
             _reduce_vjp(mean=True),
+            reduce_shape("mean"),
             ("1/N",),
             "{0}.mean()",
             False,
@@ -328,6 +423,7 @@ OPS: dict[str, Op] = {
             "bce",
             _bce,
             _bce_vjp,
+            loss_shape("bce"),
             ("(p − t)/(N·p(1 − p))", "(log(1 − p) − log p)/N"),
             "F.binary_cross_entropy({0}, {1})",
             False,
@@ -339,6 +435,7 @@ OPS: dict[str, Op] = {
             "mse",
             lambda p, t: np.mean((p - t) ** 2),
             _mse_vjp,
+            loss_shape("mse"),
             ("2(p − t)/N", "−2(p − t)/N"),
             "F.mse_loss({0}, {1})",
             False,
@@ -349,6 +446,7 @@ OPS: dict[str, Op] = {
             "softmax",
             _softmax,
             _softmax_vjp,
+            same_shape,
             ("(Jacobian: diag(s) − s sᵀ per row)",),
             "torch.softmax({0}, dim=-1)",
             False,

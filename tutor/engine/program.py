@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tutor.engine.node import EvalError, Node, backward, build, fmt_shape, leaf
+from tutor.engine.node import EvalError, Node, backward, build, build_checked, fmt_shape, leaf
 from tutor.engine.ops import BINARY, OPS
+from tutor.engine.shapes import expr_shape, program_shapes
 from tutor.lang.pretty import to_text
 from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary, names_in
 
 MAX_JACOBIAN_ENTRIES = 250_000
+#: work units of a Jacobian (one backward pass through the node's line per row, see tutor.engine.shapes):
+#: about a tenth of a second, so that validating, solving or grading a Jacobian step never stalls
+MAX_JACOBIAN_WORK = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -93,12 +97,16 @@ class Trace:
 
 
 def forward(program: Program, values: Mapping[str, object]) -> dict[str, Node]:
-    """Build the graph on the given leaf values; returns the node of every name."""
+    """Build the graph on the given leaf values; returns the node of every name.
+
+    Every line's shapes and the run's size are checked before any array is built (EvalError naming the line).
+    """
     env: dict[str, Node] = {}
     for name in (*program.inputs, *program.constants):
         env[name] = leaf(values[name], name)
+    program_shapes(program, {name: node.value.shape for name, node in env.items()})
     for a in program.assignments:
-        node = build(a.expr, env)
+        node = build_checked(a.expr, env)
         if node.name is not None:  # a line that only renames another node: give it its own node
             node = Node(node.value, OPS["add"], (node, leaf(0.0)))
         node.name = a.name
@@ -184,34 +192,60 @@ def local_derivative(program: Program, values: Mapping[str, np.ndarray], node: s
     return grads.get(id(env[wrt]), np.zeros_like(env[wrt].value)).reshape(np.shape(values[wrt]))
 
 
+def jacobian_work(program: Program, values: Mapping[str, np.ndarray], node: str, wrt: str) -> int:
+    """The work units of ``jacobian: node/wrt``: one backward pass through the node's line per row, plus the row.
+
+    EvalError when the line cannot be computed at these shapes.
+    """
+    a = program.assignment(node)
+    _, line_work = expr_shape(a.expr, {n: np.shape(values[n]) for n in a.inputs})
+    return int(np.size(values[node])) * (line_work + int(np.size(values[wrt])))
+
+
 def jacobian_problem(program: Program, values: Mapping[str, np.ndarray], node: str, wrt: str) -> str | None:
-    """Why ``jacobian: node/wrt`` cannot be asked, or None."""
+    """Why ``jacobian: node/wrt`` cannot be asked (not an input, too many entries, too much work), or None."""
     try:
         a = program.assignment(node)
     except KeyError:
         return f"{node!r} is not a node of the graph"
     if wrt not in a.inputs:
         return f"{wrt!r} is not an input of {node} (its inputs: {', '.join(a.inputs) or 'none'})"
-    size = int(np.size(values[node])) * int(np.size(values[wrt]))
-    if size > MAX_JACOBIAN_ENTRIES:
-        return f"the Jacobian ∂{node}/∂{wrt} would have {size} entries, too many to ask for"
+    rows, cols = int(np.size(values[node])), int(np.size(values[wrt]))
+    if rows * cols > MAX_JACOBIAN_ENTRIES:
+        return f"the Jacobian ∂{node}/∂{wrt} would have {rows * cols} entries, too many to ask for"
+    try:
+        work = jacobian_work(program, values, node, wrt)
+    except EvalError as e:
+        return e.message
+    if work > MAX_JACOBIAN_WORK:
+        return (
+            f"the Jacobian ∂{node}/∂{wrt} takes {rows} backward passes through the line of {node}, {work} work "
+            f"units, more than the {MAX_JACOBIAN_WORK} a step may use: make {node} smaller or its line simpler, "
+            f"or ask for 'grad: {wrt}'"
+        )
     return None
 
 
 def jacobian(program: Program, values: Mapping[str, np.ndarray], node: str, wrt: str) -> np.ndarray:
-    """The full Jacobian ∂node/∂wrt: rows are node's entries, columns wrt's, both flattened row-major."""
+    """The full Jacobian ∂node/∂wrt: rows are node's entries, columns wrt's, both flattened row-major.
+
+    Row i is one backward pass seeded with the i-th unit vector; the seed is one array, set and reset.
+    """
     problem = jacobian_problem(program, values, node, wrt)
     if problem:
         raise EvalError(problem)
     out, env = _line_graph(program, values, node)
     x = env[wrt]
-    rows = []
+    result = np.zeros((out.value.size, x.value.size))
+    seed = np.zeros(out.value.shape)
+    unit = seed.reshape(-1)  # a view: setting unit[i] sets the seed
     for i in range(out.value.size):
-        seed = np.zeros(out.value.size)
-        seed[i] = 1.0
-        g = backward(out, seed.reshape(out.value.shape)).get(id(x), np.zeros_like(x.value))
-        rows.append(np.asarray(g).reshape(-1))
-    return np.array(rows).reshape(out.value.size, x.value.size)
+        unit[i] = 1.0
+        g = backward(out, seed).get(id(x))
+        if g is not None:
+            result[i] = np.asarray(g).reshape(-1)  # a copy, taken before the seed is reset
+        unit[i] = 0.0
+    return result
 
 
 def central_difference(program: Program, values: Mapping[str, np.ndarray], wrt: str, eps: float = 1e-6) -> np.ndarray:
