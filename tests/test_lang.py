@@ -66,3 +66,17 @@ def test_assignment_positions():
     with pytest.raises(ParseError) as info:
         parse_assignment("y = 2 * * x")
     assert info.value.pos == 8
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [("exp(-1e999)", 5), ("1e309 - 1e309", 0), ("2 * " + "9" * 400, 4), ("[1, 1e999]", 4)],
+)
+def test_number_literals_that_are_not_finite_are_refused_at_their_column(text, column):
+    with pytest.raises(ParseError) as info:
+        parse(text)
+    assert info.value.pos == column and "too large" in info.value.message
+
+
+def test_tiny_literals_are_fine():
+    assert parse("1e-999").value == 0.0 and parse("1.7e308").value == 1.7e308

@@ -17,6 +17,7 @@ followed by ``(`` (``q(1-q)``).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -207,7 +208,10 @@ class _Parser:
         t = self.tok
         if t.kind == "num":
             self.take()
-            return Num(float(t.text), t.pos)
+            value = float(t.text)
+            if not math.isfinite(value):
+                raise ParseError(f"the number {_short(t.text)} is too large: numbers go up to about 1.8e308", t.pos)
+            return Num(value, t.pos)
         if t.kind == "name":
             self.take()
             if t.text in self.functions and self.at("("):
@@ -260,6 +264,11 @@ class _Parser:
         self.expect("]", "to close the '['")
         self.depth -= 1
         return Literal(tuple(items), start.pos)
+
+
+def _short(text: str) -> str:
+    """A long token cut to a readable length."""
+    return text if len(text) <= 24 else f"{text[:20]}…"
 
 
 def _describe(t: Token) -> str:
