@@ -87,7 +87,7 @@ def test_a_long_graph_is_refused_at_the_line_where_its_work_runs_out():
         program_shapes(p, {"x": (64, 64)})
     assert e.value.node is not None and e.value.node.startswith("y")
     assert str(MAX_RUN_WORK) in e.value.message
-    ok = program(["x"], lines[:5] + ["L = sum(y4)"])
+    ok = program(["x"], [*lines[:5], "L = sum(y4)"])
     assert program_shapes(ok, {"x": (64, 64)}).work <= MAX_RUN_WORK
 
 
