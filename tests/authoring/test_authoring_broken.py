@@ -54,7 +54,7 @@ def test_file_over_the_size_cap(tmp_path: Path):
     big = tmp_path / "big.yaml"
     big.write_text("format: 1\n" + "# padding\n" * (MAX_FILE_BYTES // 10 + 1))
     [p] = validate_file(big)
-    assert (p.line, p.col) == (1, 1) and "over the cap" in p.message
+    assert (p.line, p.col) == (1, 1) and "over the limit" in p.message
 
 
 def test_billion_laughs_is_refused_before_expansion():

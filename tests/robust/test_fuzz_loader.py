@@ -22,10 +22,12 @@ GARBAGE = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(10**30), max_value=10**30),
+    st.integers(min_value=10**300, max_value=10**450),  # OverflowError as floats (security review, finding 7)
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40),
     st.sampled_from(
         ["nan", ".inf", "-.inf", "1e308", "1e-320", "x = ", "y = 2 * * x", "L = sum(", "@", "[[1, 2], [3]]"]
+        + ["L = exp(-1e999)", "y = x * 1e400", "x\n", "0x" + "f" * 5000, "9" * 5000, "<<", "="]
     ),
     st.lists(st.integers(-5, 5), max_size=4),
     st.lists(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=3), max_size=3),
@@ -140,6 +142,18 @@ BOMBS = [
     "\x00\x01\x02",
     "format: 1\nid: x\ntitle: t\ninputs: {x: 800}\ngraph: [y = exp(x), L = y * 0]\n",
     "format: 1\nid: x\ntitle: t\ninputs: {x: 0.5}\ngraph: [L = log(x - 0.5)]\n",
+    # security review, findings 6-8
+    "format: 1\nid: x\n<<: {title: t}\ninputs: {x: 1}\ngraph: [L = x]\n",
+    "format: 1\nid: x\ntitle: t\n=: 1\ninputs: {x: 1}\ngraph: [L = x]\n",
+    "format: 1\nid: x\ntitle: t\ntolerance: " + "9" * 400 + "\ninputs: {x: 1}\ngraph: [L = x]\n",
+    "format: 1\nid: x\ntitle: 0x" + "f" * 5000 + "\ninputs: {x: 1}\ngraph: [L = x]\n",
+    "format: 1\nid: x\ntitle: t\ninputs: {x: 1}\ngraph: [y = exp(-1e999) + x, L = y]\n",
+    "format: 1\nid: x\ntitle: t\ninputs: {x: " + "[" * 100000 + "1" + "]" * 100000 + "}\ngraph: [L = x]\n",
+    "format: 1\nid: x\ntitle: t\ninputs: {c: [" + ", ".join(["[1]"] * 64) + "], v: [" + ", ".join(["1"] * 4096)
+    + "]}\ngraph: [M = c + v, L = sum(M.T @ M)]\n",
+    'format: 1\nid: "x\\n"\ntitle: t\ninputs: {x: 1}\ngraph: [L = x]\n',
+    'format: 1\nid: x\ntitle: t\ninputs: {"x\\n": 1}\ngraph: [L = 2 * 3]\n',
+    "format: 1\nid: x\ntitle: t\ninputs: {x: 1}\ngraph: [L = x]\n---\nformat: 1\n",
 ]
 
 

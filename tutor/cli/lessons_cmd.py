@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tutor.course import LessonError, Problem, find_lesson, load_course, load_lesson, prompt, solve, to_plain
-from tutor.course.yamlpos import load_located
+from tutor.course.answers import read_answers
 from tutor.grading import grade, show_array
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -188,25 +188,6 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lesson", metavar="LESSON", help="a lesson id or a path to a .yaml file")
     parser.add_argument("--answers", required=True, metavar="FILE", help="YAML: step id -> answer as typed")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-
-
-def read_answers(path: str) -> dict[str, str]:
-    """The answers file: a mapping of step id to the answer text; LessonError when unreadable."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise LessonError([Problem(path, 1, 1, f"cannot read the answers file: {e}")]) from None
-    doc = load_located(text, path)
-    if not isinstance(doc.data, dict):
-        raise LessonError([Problem(path, 1, 1, "the answers file maps step ids to answers, e.g. 'grad:x: -4'")])
-    answers: dict[str, str] = {}
-    for k, v in doc.data.items():
-        if isinstance(v, list):
-            v = json.dumps(v)
-        if v is None or isinstance(v, dict | bool):
-            raise LessonError([doc.problem((k,), f"the answer to {k} must be text or a number")])
-        answers[str(k)] = str(v)
-    return answers
 
 
 def _plain(text: str) -> str:

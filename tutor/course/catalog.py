@@ -14,14 +14,17 @@ from pathlib import Path
 from tutor.course.index import (
     ENV_VAR,
     ORDER_FILE,
+    folder_problem,
     lesson_dirs,
     lesson_files,
+    list_lessons,
     read_order,
     shipped_lessons_dir,
 )
 from tutor.course.load import load_lesson
 from tutor.course.model import Lesson
 from tutor.course.problems import LessonError, Problem
+from tutor.safefile import is_regular_file
 
 __all__ = [
     "ENV_VAR",
@@ -54,14 +57,16 @@ def load_course(extra_dirs: Iterable[str | Path] = (), include_shipped: bool = T
     course = Course()
     where: dict[str, Path] = {}
     for d, origin in lesson_dirs(extra_dirs, include_shipped):
-        if not d.is_dir():
-            label = f"{ENV_VAR} names" if origin == ENV_VAR else "--lessons names"
-            course.problems.append(Problem(str(d), 1, 1, f"{label} {d}, which is not a directory of lessons"))
+        problem = folder_problem(d, origin)
+        if problem is not None:
+            course.problems.append(problem)
             continue
         order, missing, order_problems = read_order(d)
         course.problems.extend(order_problems)
+        files, listing_problems = list_lessons(d)
+        course.problems.extend(listing_problems)
         found: list[Lesson] = []
-        for f in lesson_files(d):
+        for f in files:
             try:
                 lesson = load_lesson(f)
             except LessonError as e:
@@ -99,7 +104,7 @@ def load_course(extra_dirs: Iterable[str | Path] = (), include_shipped: bool = T
 def find_lesson(ref: str, extra_dirs: Iterable[str | Path] = ()) -> Lesson:
     """A lesson by path (``.yaml``/``.yml`` or an existing file) or by id; LessonError if not found."""
     p = Path(ref)
-    if p.suffix in (".yaml", ".yml") or p.is_file():
+    if p.suffix in (".yaml", ".yml") or is_regular_file(p):
         return load_lesson(p)
     course = load_course(extra_dirs)
     lesson = course.get(ref)

@@ -8,28 +8,36 @@ Directories are read in this order: the shipped course, each ``--lessons DIR``, 
 (:func:`tutor.paths.user_lessons_dir`, when it exists), then each directory of ``BACKPROP_TUTOR_LESSONS``
 (an ``os.pathsep``-separated list). A directory may hold ``course.yaml`` with ``order: [id, ...]``: the
 lessons it lists come first, in that order, the rest after them sorted by file name.
+
+Everything here is bounded: at most :data:`MAX_LESSON_FILES` lesson files are read from a folder, each
+through :mod:`tutor.safefile` (regular files only, size checked before reading) and :mod:`tutor.course.yamlpos`
+(the loader's own safe YAML pass: depth, aliases, tags, merge keys, huge numbers); a folder that cannot be
+read is a problem, never an exception.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from tutor.course.problems import LessonError, Problem
 from tutor.course.yamlpos import MAX_FILE_BYTES, load_located
+from tutor.safefile import FileRefused, list_dir_files, read_text
 
 ORDER_FILE = "course.yaml"
 ORDER_KEYS = ("order",)
 ENV_VAR = "BACKPROP_TUTOR_LESSONS"
 STEP_KINDS = ("value", "local", "grad", "jacobian")
 _ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: lesson files read from one folder; the rest are reported (10,000 files took 27 s before the list appeared)
+MAX_LESSON_FILES = 1000
+LESSON_SUFFIXES = (".yaml", ".yml")
 
 
 def shipped_lessons_dir() -> Path:
@@ -42,37 +50,78 @@ def shipped_lessons_dir() -> Path:
 
 
 def lesson_dirs(extra_dirs: Iterable[str | Path] = (), include_shipped: bool = True) -> list[tuple[Path, str]]:
-    """Every directory to read, in course order, with where it came from (duplicates dropped)."""
+    """Every directory to read, in course order, with where it came from (duplicates dropped).
+
+    The user lessons directory is included when it exists or cannot even be looked at (so that the
+    problem is reported); the others are always included, and :func:`folder_problem` says what is wrong.
+    """
     from tutor.paths import user_lessons_dir
 
     dirs: list[tuple[Path, str]] = [(shipped_lessons_dir(), "shipped")] if include_shipped else []
     dirs += [(Path(d), "--lessons") for d in extra_dirs]
     user = user_lessons_dir()
-    if user.is_dir():
+    if _stat_error(user) not in (errno.ENOENT, errno.ENOTDIR):
         dirs.append((user, "user"))
     dirs += [(Path(d).expanduser(), ENV_VAR) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d.strip()]
-    seen: set[Path] = set()
+    seen: set[str] = set()
     out = []
     for d, origin in dirs:
-        key = d.resolve() if d.exists() else d.absolute()
+        key = os.path.realpath(d)  # never raises; a folder that cannot be looked at keeps its own name
         if key not in seen:
             seen.add(key)
             out.append((d, origin))
     return out
 
 
+def _stat_error(path: Path) -> int | None:
+    """The errno of ``stat(path)``, or None when it succeeds (a probe that never raises)."""
+    try:
+        os.stat(path)
+    except OSError as e:
+        return e.errno or errno.EIO
+    except ValueError:  # a NUL byte in the name
+        return errno.EINVAL
+    return None
+
+
+def folder_problem(directory: Path, origin: str) -> Problem | None:
+    """Why a lessons folder cannot be read (missing, not a folder, no permission), or None when it can."""
+    label = {
+        "--lessons": "--lessons names",
+        ENV_VAR: f"{ENV_VAR} names",
+        "user": "the user lessons folder is",
+        "shipped": "the shipped lessons folder is",
+    }.get(origin, "the lessons folder is")
+    try:
+        st = os.stat(directory)
+    except (OSError, ValueError) as e:
+        if getattr(e, "errno", None) in (errno.ENOENT, errno.ENOTDIR):
+            return Problem(str(directory), 1, 1, f"{label} {directory}, which is not a directory of lessons")
+        reason = getattr(e, "strerror", None) or str(e)
+        message = f"{label} {directory}, which cannot be reached ({reason}): check the folders above it"
+        return Problem(str(directory), 1, 1, message)
+    if not stat.S_ISDIR(st.st_mode):
+        return Problem(str(directory), 1, 1, f"{label} {directory}, which is not a directory of lessons")
+    if not os.access(directory, os.R_OK | os.X_OK):
+        message = f"{label} {directory}, which cannot be read (permission denied); check its permissions"
+        return Problem(str(directory), 1, 1, message)
+    return None
+
+
 def read_order(directory: Path) -> tuple[list[str], dict[str, Problem], list[Problem]]:
     """A directory's ``course.yaml``: the ids in order, a problem ready for each id (if it has no lesson),
     and the problems of the file itself."""
     order_file = directory / ORDER_FILE
-    if not order_file.is_file():
+    if _stat_error(order_file) in (errno.ENOENT, errno.ENOTDIR):
         return [], {}, []
     try:
-        doc = load_located(order_file.read_text(encoding="utf-8"), str(order_file))
+        what = "course order file"
+        doc = load_located(read_text(order_file, MAX_FILE_BYTES, what), str(order_file), what)
     except LessonError as e:
         return [], {}, e.problems
     except (OSError, UnicodeDecodeError) as e:
-        return [], {}, [Problem(str(order_file), 1, 1, f"cannot read the course order: {e}")]
+        reason = getattr(e, "strerror", None) or str(e)
+        return [], {}, [Problem(str(order_file), 1, 1, f"cannot read the course order: {reason}")]
     if not isinstance(doc.data, dict) or not isinstance(doc.data.get("order"), list):
         return [], {}, [doc.problem(("order",), "course.yaml holds 'order:', a list of lesson ids in teaching order")]
     problems = [
@@ -94,11 +143,24 @@ def read_order(directory: Path) -> tuple[list[str], dict[str, Problem], list[Pro
     return ids, missing, problems
 
 
+def list_lessons(directory: Path) -> tuple[list[Path], list[Problem]]:
+    """At most :data:`MAX_LESSON_FILES` lesson files of a directory, sorted by file name, and a problem when
+    there were more (the course order is applied by lesson id). Files are not opened here."""
+    found, more = list_dir_files(directory, LESSON_SUFFIXES, MAX_LESSON_FILES + 1)
+    files = [p for p in found if p.name != ORDER_FILE]
+    if len(files) > MAX_LESSON_FILES or more:
+        files = files[:MAX_LESSON_FILES]
+        message = (
+            f"{directory} holds more than {MAX_LESSON_FILES} lesson files; only {MAX_LESSON_FILES} were read: "
+            "split them into several folders"
+        )
+        return files, [Problem(str(directory), 1, 1, message)]
+    return files, []
+
+
 def lesson_files(directory: Path) -> list[Path]:
-    """The lesson files of a directory, sorted by file name (the course order is applied by lesson id)."""
-    files = [p for p in directory.glob("*.yaml") if p.name != ORDER_FILE]
-    files += [p for p in directory.glob("*.yml") if p.name != ORDER_FILE]
-    return sorted(files, key=lambda p: p.name)
+    """The lesson files of a directory (at most :data:`MAX_LESSON_FILES`), sorted by file name."""
+    return list_lessons(directory)[0]
 
 
 def content_hash(text: str) -> str:
@@ -148,26 +210,10 @@ class CourseIndex:
         return next((e for e in self.entries if e.id == lesson_id), None)
 
 
-def _safe_data(text: str, file: str) -> object:
-    """The YAML data of a lesson file, refusing anchors and aliases before anything is built."""
-    if len(text) > MAX_FILE_BYTES:
-        raise LessonError([Problem(file, 1, 1, "file too large for a lesson")])
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise LessonError([Problem(file, 1, 1, "YAML anchors and aliases are not allowed in lessons")])
-        return yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as e:
-        raise LessonError([Problem(file, 1, 1, f"invalid YAML: {e}")]) from None
-
-
 def index_entry(path: Path, origin: str = "shipped") -> LessonEntry:
     """The entry of one lesson file; LessonError when even the cheap pass cannot read it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise LessonError([Problem(str(path), 1, 1, f"cannot read the file: {e}")]) from None
-    data = _safe_data(text, str(path))
+    text = read_lesson_text(path)
+    data = load_located(text, str(path)).data
     if not isinstance(data, dict):
         raise LessonError([Problem(str(path), 1, 1, "a lesson file is a mapping of keys")])
     steps = data.get("steps")
@@ -198,16 +244,33 @@ def index_entry(path: Path, origin: str = "shipped") -> LessonEntry:
     )
 
 
+def read_lesson_text(path: Path) -> str:
+    """The text of a lesson file: a regular UTF-8 file of at most MAX_FILE_BYTES; LessonError otherwise."""
+    try:
+        raw = read_text(path, MAX_FILE_BYTES, "lesson file")
+    except FileRefused as e:
+        raise LessonError([Problem(str(path), 1, 1, f"{e.reason}: a lesson is a small text file")]) from None
+    except OSError as e:
+        raise LessonError([Problem(str(path), 1, 1, f"cannot read the file: {e.strerror or e}")]) from None
+    except UnicodeDecodeError as e:
+        raise LessonError([Problem(str(path), 1, 1, f"the file is not UTF-8 text (byte {e.start})")]) from None
+    return raw
+
+
 def index_course(extra_dirs: Iterable[str | Path] = (), include_shipped: bool = True) -> CourseIndex:
     """Every lesson file of every lesson directory, in course order, read cheaply (no engine run)."""
     index = CourseIndex()
     seen: set[str] = set()
     for d, origin in lesson_dirs(extra_dirs, include_shipped):
-        if not d.is_dir():
-            continue  # the full load reports it
+        problem = folder_problem(d, origin)
+        if problem is not None:
+            index.problems.append(problem)
+            continue
         order, _, _ = read_order(d)
+        files, listing_problems = list_lessons(d)
+        index.problems.extend(listing_problems)
         found: list[LessonEntry] = []
-        for f in lesson_files(d):
+        for f in files:
             try:
                 entry = index_entry(f, origin)
             except LessonError as e:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tutor.course.index import content_hash, default_step_ids
+from tutor.course.index import content_hash, default_step_ids, read_lesson_text
 from tutor.course.model import DEFAULT_TOLERANCE, STEP_KINDS, Lesson, Mistake, Step
 from tutor.course.problems import LessonError, Problem
 from tutor.course.yamlpos import Located, load_located
@@ -567,12 +567,4 @@ def default_steps(program: Program) -> list[Step]:
 def load_lesson(path: str | Path) -> Lesson:
     """Load and validate a lesson file; raise LessonError with located problems."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise LessonError([Problem(str(path), 1, 1, f"cannot read the file: {e.strerror or e}")]) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise LessonError([Problem(str(path), 1, 1, f"the file is not UTF-8 text (byte {e.start})")]) from None
-    return parse_lesson(text, str(path), p)
+    return parse_lesson(read_lesson_text(p), str(path), p)

@@ -1,8 +1,10 @@
 """Load YAML safely and remember where every value stood, so problems can be reported ``file:line:col``.
 
 Only the safe subset is accepted: no anchors or aliases (which also rules out "billion laughs"
-bombs), no duplicate keys, no custom tags, and a size cap. Scalars are resolved as ``yaml.safe_load``
-resolves them.
+bombs), no merge keys, no duplicate keys, no custom tags, at most 40 levels of nesting, numbers of at most
+100 characters, and a size cap. Scalars are resolved as ``yaml.safe_load`` resolves them. The data is built
+from the parser's events in one pass, so each check happens before anything behind it is built; the lesson
+loader, the lesson-list index, the course order and answers files all read YAML through :func:`load_located`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ MAX_FILE_BYTES = 256 * 1024
 #: faster); the pure-Python one otherwise. Scalars are always resolved by PyYAML's SafeLoader rules.
 _FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 40
+#: numbers longer than this are refused before Python converts them (a 5000-digit int cannot even be printed)
+MAX_NUMBER_CHARS = 100
+NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 #: the only explicit tags accepted: the plain types (``!!str 1.0`` and friends)
 PLAIN_TAGS = {"!"} | {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
 
@@ -61,39 +66,15 @@ class Located:
         return Problem(self.file, m.line, m.col, message, step=step)
 
 
-def _mark(node: yaml.Node) -> Mark:
-    sm = node.start_mark
-    quoted = isinstance(node, yaml.ScalarNode) and node.style in ("'", '"')
+def _mark(event: yaml.Event) -> Mark:
+    """The mark of a scalar or the start of a collection, as a 1-based line and column."""
+    sm = event.start_mark
+    if not isinstance(event, yaml.ScalarEvent):
+        return Mark(sm.line + 1, sm.column + 1, False, False)
+    quoted = event.style in ("'", '"')
     # a plain scalar's style is None in PyYAML's parser and "" in libyaml's
-    single = isinstance(node, yaml.ScalarNode) and node.style in (None, "", "'", '"') and node.end_mark.line == sm.line
+    single = event.style in (None, "", "'", '"') and event.end_mark.line == sm.line
     return Mark(sm.line + 1, sm.column + 1, quoted, single)
-
-
-def _scan(text: str, file: str, loader: type) -> yaml.Node | None:
-    """Check the event stream (depth, anchors, aliases, tags), then compose the node tree."""
-    depth = 0
-    for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:  # stop early: PyYAML slows down badly on deep nesting
-                m = event.start_mark
-                too_deep = f"nested more than {MAX_DEPTH} levels deep"
-                raise LessonError([Problem(file, m.line + 1, m.column + 1, too_deep)])
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            m = event.start_mark
-            message = "YAML anchors and aliases (&name, *name) are not allowed in lessons: write the value out"
-            raise LessonError([Problem(file, m.line + 1, m.column + 1, message)])
-        tag = getattr(event, "tag", None)
-        if tag and tag not in PLAIN_TAGS:
-            if tag.startswith("tag:yaml.org,2002:"):
-                tag = "!!" + tag.removeprefix("tag:yaml.org,2002:")
-            m = event.start_mark
-            raise LessonError(
-                [Problem(file, m.line + 1, m.column + 1, f"YAML tag {tag!r} is not allowed: write plain values")]
-            )
-    return yaml.compose(text, Loader=loader)
 
 
 def _yaml_problem(e: yaml.YAMLError, file: str) -> LessonError:
@@ -105,66 +86,170 @@ def _yaml_problem(e: yaml.YAMLError, file: str) -> LessonError:
     return LessonError([Problem(file, 1, 1, f"invalid YAML: {e}")])
 
 
-def load_located(text: str, file: str) -> Located:
-    """Parse YAML text into data with marks; raise LessonError with located problems."""
+_NO_KEY = object()  # a mapping waiting for its next key
+_SKIP = object()  # a key already reported: its value is read but dropped
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.SafeLoader("")  # its scalar constructors only read the node: safe to share between threads
+_CONSTRUCTORS = yaml.SafeLoader.yaml_constructors
+
+
+@dataclass
+class _Open:
+    """A mapping or a list being read: its data, its path (None inside a dropped value) and its pending key."""
+
+    data: dict[Any, Any] | list[Any]
+    path: Path_ | None
+    key: Any = _NO_KEY
+
+
+class _Builder:
+    """Turns the event stream into plain data and marks in one pass, refusing what lessons must not hold."""
+
+    def __init__(self, file: str, what: str) -> None:
+        self.file = file
+        self.what = what
+        self.marks: dict[Path_, Mark] = {}
+        self.key_marks: dict[Path_, Mark] = {}
+        self.problems: list[Problem] = []
+        self.stack: list[_Open] = []
+        self.root: Any = None
+        self.documents = 0
+
+    def refuse(self, event: yaml.Event, message: str) -> LessonError:
+        """A LessonError located at an event."""
+        m = event.start_mark
+        return LessonError([Problem(self.file, m.line + 1, m.column + 1, message)])
+
+    def feed(self, event: yaml.Event) -> None:
+        """Take one event: check it, then place the value it starts or ends."""
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise self.refuse(
+                event, f"YAML anchors and aliases (&name, *name) are not allowed in {self.what}s: write the value out"
+            )
+        tag = getattr(event, "tag", None)
+        if tag and tag not in PLAIN_TAGS:
+            if tag.startswith("tag:yaml.org,2002:"):
+                tag = "!!" + tag.removeprefix("tag:yaml.org,2002:")
+            raise self.refuse(event, f"YAML tag {tag!r} is not allowed: write plain values")
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise self.refuse(event, f"invalid YAML: a {self.what} holds one document; remove the second '---'")
+        elif isinstance(event, yaml.ScalarEvent):
+            self.scalar(event)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            if len(self.stack) >= MAX_DEPTH:  # stop early: deep nesting is never a lesson
+                raise self.refuse(event, f"nested more than {MAX_DEPTH} levels deep")
+            data: dict[Any, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
+            path = self.place(data, event)
+            self.stack.append(_Open(data, path))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            self.stack.pop()
+
+    def scalar(self, event: yaml.ScalarEvent) -> None:
+        """Resolve and construct a scalar as ``yaml.safe_load`` would, refusing merge keys and huge numbers."""
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == "tag:yaml.org,2002:merge":
+            raise self.refuse(event, f"YAML merge keys (<<) are not allowed in {self.what}s: write the keys out")
+        value: Any
+        if tag == "tag:yaml.org,2002:value":
+            value = event.value  # YAML 1.1's "=" value key: plain text here
+        elif tag in NUMBER_TAGS and len(event.value) > MAX_NUMBER_CHARS:
+            m = _mark(event)
+            self.problems.append(
+                Problem(
+                    self.file,
+                    m.line,
+                    m.col,
+                    f"a number of {len(event.value)} characters is too long (at most {MAX_NUMBER_CHARS}); "
+                    "put it in quotes if it is text",
+                )
+            )
+            value = None
+        else:
+            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+            construct = _CONSTRUCTORS.get(tag, yaml.SafeLoader.construct_undefined)
+            try:
+                value = construct(_CONSTRUCTOR, node)
+            except (yaml.YAMLError, ValueError, OverflowError) as e:
+                m = _mark(event)
+                self.problems.append(Problem(self.file, m.line, m.col, f"cannot read value: {e}"))
+                value = None
+        self.place(value, event)
+
+    def place(self, value: Any, event: yaml.Event) -> Path_ | None:
+        """Put a value where the open collection expects it; the path it got (None when it is dropped)."""
+        mark = _mark(event)
+        if not self.stack:
+            self.root = value
+            self.marks[()] = mark
+            return ()
+        top = self.stack[-1]
+        if isinstance(top.data, list):
+            path = None if top.path is None else (*top.path, len(top.data))
+            top.data.append(value)
+        elif top.key is _NO_KEY:
+            top.key = self.key(value, event, top)
+            return None
+        else:
+            key, top.key = top.key, _NO_KEY
+            if key is _SKIP or top.path is None:
+                return None
+            path = (*top.path, key)
+            top.data[key] = value
+        if path is not None:
+            self.marks[path] = mark
+        return path
+
+    def key(self, value: Any, event: yaml.Event, top: _Open) -> Any:
+        """A mapping's key as data, or _SKIP (with a problem) for a collection or a repeated key."""
+        mark = _mark(event)
+        if not isinstance(event, yaml.ScalarEvent):
+            self.problems.append(Problem(self.file, mark.line, mark.col, "a key must be a plain word"))
+            return _SKIP
+        if not isinstance(value, str | int | float | bool) or value is None:
+            value = str(value)
+        if top.path is None:
+            return value
+        if (*top.path, value) in self.key_marks:
+            first = self.key_marks[(*top.path, value)]
+            self.problems.append(
+                Problem(self.file, mark.line, mark.col, f"duplicate key {value!r} (first at line {first.line})")
+            )
+            return _SKIP
+        self.key_marks[(*top.path, value)] = mark
+        return value
+
+
+def _read(text: str, file: str, what: str, loader: type) -> _Builder:
+    """One pass of ``loader``'s parser over the text, building the data as the events come."""
+    builder = _Builder(file, what)
+    for event in yaml.parse(text, Loader=loader):
+        builder.feed(event)
+    return builder
+
+
+def load_located(text: str, file: str, what: str = "lesson file", max_bytes: int = MAX_FILE_BYTES) -> Located:
+    """Parse YAML text into data with marks; raise LessonError with located problems.
+
+    ``what`` names the file in messages ("lesson file", "answers file", "course order file").
+    """
     size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_FILE_BYTES:
-        raise LessonError(
-            [Problem(file, 1, 1, f"file is {size} bytes, over the cap of {MAX_FILE_BYTES}: lessons are small")]
-        )
+    if size > max_bytes:
+        raise LessonError([Problem(file, 1, 1, f"the {what} is {size} bytes, over the limit of {max_bytes} bytes")])
     try:
-        root = _scan(text, file, _FastLoader)
+        built = _read(text, file, what, _FastLoader)
     except yaml.YAMLError as fast_error:
         # report with PyYAML's own parser, so that the message reads the same with or without libyaml
         try:
-            root = _scan(text, file, yaml.SafeLoader)
+            _read(text, file, what, yaml.SafeLoader)
         except yaml.YAMLError as e:
             raise _yaml_problem(e, file) from None
-        except RecursionError:
-            raise LessonError([Problem(file, 1, 1, "invalid YAML: nested too deeply")]) from None
         raise _yaml_problem(fast_error, file) from None
-    except RecursionError:
-        raise LessonError([Problem(file, 1, 1, "invalid YAML: nested too deeply")]) from None
-    marks: dict[Path_, Mark] = {}
-    key_marks: dict[Path_, Mark] = {}
-    if root is None:
-        return Located(None, marks, key_marks, file)
-    constructor = yaml.SafeLoader("")
-    problems: list[Problem] = []
-
-    def convert(node: yaml.Node, path: Path_, depth: int) -> Any:
-        marks[path] = _mark(node)
-        if depth > MAX_DEPTH:
-            m = marks[path]
-            raise LessonError([Problem(file, m.line, m.col, f"nested more than {MAX_DEPTH} levels deep")])
-        if isinstance(node, yaml.MappingNode):
-            out: dict[Any, Any] = {}
-            for k_node, v_node in node.value:
-                if not isinstance(k_node, yaml.ScalarNode):
-                    m = _mark(k_node)
-                    problems.append(Problem(file, m.line, m.col, "a key must be a plain word"))
-                    continue
-                key = constructor.construct_object(k_node)
-                if not isinstance(key, str | int | float | bool) or key is None:
-                    key = str(key)
-                if key in out:
-                    m = _mark(k_node)
-                    first = key_marks[(*path, key)]
-                    problems.append(Problem(file, m.line, m.col, f"duplicate key {key!r} (first at line {first.line})"))
-                    continue
-                key_marks[(*path, key)] = _mark(k_node)
-                out[key] = convert(v_node, (*path, key), depth + 1)
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [convert(v, (*path, i), depth + 1) for i, v in enumerate(node.value)]
-        try:
-            return constructor.construct_object(node)
-        except (yaml.YAMLError, ValueError, OverflowError) as e:
-            m = marks[path]
-            problems.append(Problem(file, m.line, m.col, f"cannot read value: {e}"))
-            return None
-
-    data = convert(root, (), 0)
-    if problems:
-        raise LessonError(problems)
-    return Located(data, marks, key_marks, file)
+    if built.problems:
+        raise LessonError(built.problems)
+    if built.root is None:
+        return Located(None, {}, {}, file)
+    return Located(built.root, built.marks, built.key_marks, file)
