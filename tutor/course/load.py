@@ -18,7 +18,19 @@ from tutor.course.index import content_hash, default_step_ids, read_lesson_text
 from tutor.course.model import DEFAULT_TOLERANCE, STEP_KINDS, Lesson, Mistake, Step
 from tutor.course.problems import LessonError, Problem
 from tutor.course.yamlpos import Located, load_located
-from tutor.engine import Assignment, EvalError, Program, build, jacobian_problem, leaf, local_problem, run
+from tutor.engine import (
+    Assignment,
+    EvalError,
+    Program,
+    build,
+    jacobian_problem,
+    jacobian_work,
+    leaf,
+    local_problem,
+    run,
+)
+from tutor.engine.program import MAX_JACOBIAN_WORK
+from tutor.engine.shapes import program_shapes
 from tutor.lang import FUNCTIONS, ParseError, names_in, parse, parse_assignment
 from tutor.lang.syntax import Call, Name, walk
 
@@ -42,8 +54,11 @@ MAX_ENTRIES = 4096  # per input or constant
 MAX_DIM = 64
 MAX_GRAPH_LINES = 200
 MAX_STEPS = 300
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
+#: work units of all the Jacobian steps of a lesson together (each is bounded by MAX_JACOBIAN_WORK): solving,
+#: grading and linting compute them, so together they must stay cheap (about a third of a second)
+MAX_JACOBIANS_WORK = 3 * MAX_JACOBIAN_WORK
+ID_RE = re.compile(r"\A[a-z0-9][a-z0-9-]{0,63}\Z")
+NAME_RE = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]{0,31}\Z")
 RESERVED = set(FUNCTIONS)  # `T` is a fine name: `.T` only follows a dot
 
 
@@ -220,6 +235,7 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
 
     assignments: list[Assignment] = []
     offsets: dict[str, int] = {}
+    line_index: dict[str, int] = {}  # node name -> its item in 'graph'
     graph_lines: dict[str, int] = {}
     node_locs: dict[str, tuple[int, int]] = {}
     graph = data.get("graph")
@@ -267,6 +283,7 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
             else:
                 assignments.append(a)
                 offsets[name] = offset
+                line_index[name] = i
                 graph_lines[name] = doc.mark(p).line
                 node_locs[name] = (doc.mark(p).line, doc.mark(p).col)
             defined.add(name)
@@ -281,12 +298,17 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
     values = {**leaves["inputs"], **leaves["constants"]}
     trace = None
     try:
+        # every line's shapes and sizes, before any array is built
+        program_shapes(program, {name: v.shape for name, v in values.items()})
         trace = run(program, values)
     except EvalError as e:
-        # find which line failed by running the lines one by one
-        _locate_eval_error(r, doc, program, values, offsets, e)
+        if e.node in line_index:
+            at = _expr_col(doc, ("graph", line_index[e.node]), offsets[e.node] + e.pos)
+            r.err_at(*at, f"graph: in {e.node}: {e.message}")
+        else:
+            r.err(("graph",), f"graph: {e.message}")
     if trace is not None:
-        _check_numbers(r, doc, program, trace, graph)
+        _check_numbers(r, program, trace, line_index)
     if r.problems or trace is None:
         raise LessonError(r.problems)
 
@@ -344,38 +366,9 @@ def _first_pos(expr: Any, name: str) -> int:
     return min((e.pos for e in walk(expr) if isinstance(e, Name) and e.id == name), default=0)
 
 
-def _locate_eval_error(
-    r: _Reader, doc: Located, program: Program, values: dict[str, np.ndarray], offsets: dict[str, int], error: EvalError
-) -> None:
-    for i in range(len(program.assignments)):
-        partial = Program(program.inputs, program.constants, program.assignments[: i + 1])
-        try:
-            run_forward_only(partial, values)
-        except EvalError as e:
-            a = program.assignments[i]
-            line_path = ("graph", list(doc.data["graph"]).index(_source_of(doc, a.name)))
-            r.err_at(*_expr_col(doc, line_path, offsets[a.name] + e.pos), f"graph: in {a.name}: {e.message}")
-            return
-    r.err(("graph",), f"graph: {error.message}")
-
-
-def _source_of(doc: Located, name: str) -> str:
-    for g in doc.data["graph"]:
-        if isinstance(g, str) and re.match(rf"^\s*{re.escape(name)}\s*=", g):
-            return g
-    raise KeyError(name)
-
-
-def run_forward_only(program: Program, values: dict[str, np.ndarray]) -> None:
-    """Build the graph forward (raises EvalError on a bad line)."""
-    from tutor.engine import forward
-
-    forward(program, values)
-
-
-def _check_numbers(r: _Reader, doc: Located, program: Program, trace: Any, graph: list[Any]) -> None:
+def _check_numbers(r: _Reader, program: Program, trace: Any, line_index: dict[str, int]) -> None:
     def where(name: str) -> tuple[Any, ...]:
-        return ("graph", graph.index(_source_of(doc, name)))
+        return ("graph", line_index[name])
 
     for name in program.nodes:
         v = trace.values[name]
@@ -453,6 +446,7 @@ def _read_steps(
         return [], False
     steps: list[Step] = []
     seen: dict[str, int] = {}
+    jacobian_total = 0
     for i, item in enumerate(raw):
         p = ("steps", i)
         if not isinstance(item, dict):
@@ -485,6 +479,16 @@ def _read_steps(
             r.err((*p, kind), f"step {step_id} is asked twice (first at line {seen[step_id]})", step=step_id)
             continue
         seen[step_id] = doc.mark(p).line
+        if kind == "jacobian":
+            jacobian_total += jacobian_work(program, values, node, wrt or "")
+            if jacobian_total > MAX_JACOBIANS_WORK:
+                r.err(
+                    (*p, kind),
+                    f"the Jacobian steps up to this one take {jacobian_total} work units in all, more than the "
+                    f"{MAX_JACOBIANS_WORK} a lesson may use: ask for fewer or smaller Jacobians",
+                    step=step_id,
+                )
+                continue
         hints_raw = item.get("hint", [])
         if isinstance(hints_raw, str):
             hints: tuple[str, ...] = (hints_raw,)
