@@ -134,3 +134,20 @@ def test_warnings_print_and_strict_fails(tmp_path, capsys):
     assert main(["validate", "--strict", str(f)]) == 1
     assert capsys.readouterr().out.startswith(f"{f}:11:5: [grad:x] the answer is 0 here")
     assert main(["validate", "--no-lint", "--strict", str(f)]) == 0
+
+
+def test_a_long_graph_spends_the_budget_then_names_the_steps_it_skipped():
+    """A 200-line graph on 1800-entry vectors: linting every one of its 400 steps took a minute; the linter now
+    checks steps in order until its budget of engine work is spent, and says which ones it left out."""
+    path = Path(__file__).parent.parent / "robust" / "hostile" / "load-lint-200-lines.yaml"
+    lesson = load_lesson(path)
+    warnings = lint(lesson)
+    [stop] = [w for w in warnings if "budget" in w.message]
+    skipped = int(stop.message.split(", so ")[1].split(" step")[0])
+    first = [s.id for s in lesson.steps].index(stop.step)
+    assert 0 < first and skipped == len(lesson.steps) - first
+    assert stop.severity == "warning" and stop.line > 1
+    assert lesson.steps[first].id in stop.message and lesson.steps[first + 7].id in stop.message
+    assert f"and {skipped - 8} more" in stop.message
+    checked = {w.step for w in warnings if w is not stop}
+    assert checked and all([s.id for s in lesson.steps].index(x) < first for x in checked if x)

@@ -12,6 +12,10 @@ severity ``"warning"``, located at the step (or the graph line, or the input) th
 * every derivative answer cross-checked by central differences (one random direction a step, two runs of the
   graph or of the node's line, so that ``validate`` stays cheap).
 
+The linter's engine runs are budgeted (:data:`LINT_BUDGET` work units, see :mod:`tutor.engine.shapes`): each
+step's cost is worked out from the shapes before it is checked, and when the budget is spent the remaining
+steps are skipped with one warning that names them, so that validating any lesson that loads stays quick.
+
 "Coincides" means what the grader would do: the mistake's answer is accepted with the step's tolerance. A
 coincidence that holds whatever the values (the local derivative of ``a + b`` is always 1) is not a weakness of
 the numbers and is not reported: every such candidate is re-checked at jittered values.
@@ -27,11 +31,14 @@ import numpy as np
 from tutor.course.model import Lesson, Step
 from tutor.course.problems import Problem
 from tutor.course.solution import expected
-from tutor.engine import EvalError, Node, Program, Trace, backward, build, forward, leaf, run
+from tutor.engine import EvalError, Node, Program, Trace, backward, build, forward, jacobian_work, leaf, run
+from tutor.engine.shapes import program_shapes
 from tutor.grading.compare import all_close
 from tutor.lang.pretty import format_number, to_text
 from tutor.lang.syntax import Binary, Call, Expr, Name, Transpose, walk
 
+#: work units (tutor.engine.shapes) the linter may spend on engine runs: about a second
+LINT_BUDGET = 300_000_000
 SATURATION = 1e-6  # a sigmoid/tanh derivative below this makes every delta through it vanish
 KINK = 1e-12  # |argument| below this counts as sitting on the kink of relu or abs
 FD_TOLERANCE = 1e-5  # relative agreement required between the engine and central differences
@@ -54,6 +61,13 @@ class _Linter:
         self._jitter_trace: Trace | None = None
         self.reaching = self.program.reaching_output()
         self.found: list[Problem] = []
+        self.cost = program_shapes(self.program, {n: v.shape for n, v in lesson.leaf_values().items()})
+        self.budget = LINT_BUDGET - 2 * self.cost.work  # the run above and the one at jittered values
+        self.tail_work: dict[str, int] = {}  # a node -> the work of the lines after it (its delta's program)
+        after = 0
+        for a in reversed(self.program.assignments):
+            self.tail_work[a.name] = after
+            after += self.cost.line_work[a.name]
 
     @property
     def jitter_trace(self) -> Trace | None:
@@ -84,13 +98,45 @@ class _Linter:
         """All checks; warnings sorted by position."""
         self.check_leaves()
         self.check_nodes()
-        for step in self.lesson.steps:
+        steps = self.lesson.steps
+        for i, step in enumerate(steps):
+            cost = self.step_cost(step)
+            if cost > self.budget:
+                self.skip(steps[i:])
+                break
+            self.budget -= cost
             try:
                 with np.errstate(all="ignore"):
                     self.check_step(step)
             except (EvalError, ValueError, FloatingPointError) as e:  # the loader has already vetted the steps
                 self.warn(self.step_at(step), f"the linter could not check this step: {e}", step.id)
         return sorted(self.found, key=lambda p: (p.line, p.col))
+
+    def step_cost(self, step: Step) -> int:
+        """A bound on the work units :meth:`check_step` spends on a step: its answer here and at jittered values,
+        the fan-out or single-path pulls, and the two runs of central differences."""
+        run_work = self.cost.work
+        if step.kind == "grad":
+            pulls = sum(self.cost.line_work[c] for c in self.program.consumers(step.node))
+            return 2 * self.tail_work.get(step.node, run_work) + pulls
+        line = self.cost.line_work.get(step.node, run_work)
+        answer = 0
+        if step.kind == "local":
+            answer = line
+        elif step.kind == "jacobian":
+            answer = jacobian_work(self.program, self.trace.values, step.node, step.wrt or "")
+        return 2 * answer + 4 * line
+
+    def skip(self, steps: tuple[Step, ...]) -> None:
+        """One warning, at the first step left out, naming the steps the budget did not cover."""
+        names = ", ".join(s.id for s in steps[:8]) + (f" and {len(steps) - 8} more" if len(steps) > 8 else "")
+        self.warn(
+            self.step_at(steps[0]),
+            f"the linter stopped here: its budget of {LINT_BUDGET} work units is spent (one run of this graph takes "
+            f"{self.cost.work}), so {len(steps)} step{'s were' if len(steps) > 1 else ' was'} not checked for "
+            f"coincidences or by central differences: {names}; a smaller graph or fewer steps gets them all checked",
+            steps[0].id,
+        )
 
     # ------------------------------------------------------------ leaves and graph lines
 
