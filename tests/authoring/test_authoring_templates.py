@@ -45,10 +45,27 @@ def test_new_refuses_to_overwrite(tmp_path, capsys):
     assert path.read_text() == "my work\n"
 
 
-def test_new_refuses_a_bad_id(tmp_path, capsys):
-    assert main(["new", "My Lesson", "--dir", str(tmp_path)]) == 2
+@pytest.mark.parametrize("bad", ["My Lesson", "abc\n", "abc\r\n", "\nabc"])
+def test_new_refuses_a_bad_id(tmp_path, capsys, bad):
+    assert main(["new", bad, "--dir", str(tmp_path)]) == 2
     assert "not a lesson id" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("where", "says"),
+    [
+        ("/dev/null", "/dev/null is a character device, not a folder"),
+        ("{tmp}/notes.txt", "{tmp}/notes.txt is a regular file, not a folder"),
+        ("{tmp}/notes.txt/sub", "{tmp}/notes.txt/sub cannot be made: {tmp}/notes.txt is a regular file, not a folder"),
+    ],
+)
+def test_new_says_when_the_folder_is_not_a_folder(tmp_path, capsys, where, says):
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    code = main(["new", "mine", "--dir", where.format(tmp=tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and says.format(tmp=tmp_path) in err and "already exists" not in err
+    assert (tmp_path / "notes.txt").read_text() == "my notes\n"
 
 
 def test_schema_command_prints_the_shipped_schema(capsys):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from tutor.course.load import ID_RE
+from tutor.safefile import kind_of
 
 HERE = Path(__file__).resolve().parent
 SCHEMA_PATH = HERE / "lesson.schema.json"
@@ -45,14 +48,35 @@ def render_template(template: str, lesson_id: str, file_name: str) -> str:
 
 
 def new_lesson(lesson_id: str, directory: Path, template: str = "chain") -> Path:
-    """Write ``<directory>/<id>.yaml`` from a template; FileExistsError if it exists, ValueError on a bad id."""
+    """Write ``<directory>/<id>.yaml`` from a template; FileExistsError if it exists, ValueError on a bad id
+    or when ``directory`` (or a folder above it) is not a folder."""
     if not ID_RE.match(lesson_id):
         raise ValueError(
             f"{lesson_id!r} is not a lesson id: use lowercase letters, digits and dashes, e.g. 'softmax-layer'"
         )
     path = directory / f"{lesson_id}.yaml"
     text = render_template(template, lesson_id, str(path))
+    _check_folder(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as f:  # "x": never overwrite an author's work
         f.write(text)
     return path
+
+
+def _check_folder(directory: Path) -> None:
+    """ValueError when ``directory``, or the nearest existing folder above it, exists but is not a folder."""
+    for folder in (directory, *directory.parents):
+        try:
+            mode = os.stat(folder).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # mkdir creates it, or the folder above it is reported
+        except OSError:
+            return  # mkdir reports it (permission denied ...)
+        if stat.S_ISDIR(mode):
+            return
+        if folder == directory:
+            raise ValueError(f"{directory} is {kind_of(mode)}, not a folder: choose a folder to write the lesson in")
+        raise ValueError(
+            f"{directory} cannot be made: {folder} is {kind_of(mode)}, not a folder; "
+            "choose a folder to write the lesson in"
+        )
