@@ -54,6 +54,7 @@ MAX_ENTRIES = 4096  # per input or constant
 MAX_DIM = 64
 MAX_GRAPH_LINES = 200
 MAX_STEPS = 300
+MAX_MISTAKES = 30  # per step
 #: work units of all the Jacobian steps of a lesson together (each is bounded by MAX_JACOBIAN_WORK): solving,
 #: grading and linting compute them, so together they must stay cheap (about a third of a second)
 MAX_JACOBIANS_WORK = 3 * MAX_JACOBIAN_WORK
@@ -522,6 +523,10 @@ def _read_mistakes(r: _Reader, raw: Any, path: tuple[Any, ...], step_id: str) ->
         return ()
     if not isinstance(raw, list):
         r.err(path, "mistakes: is a list of {answer: formula, message: text}", step=step_id)
+        return ()
+    if len(raw) > MAX_MISTAKES:
+        # every wrong answer is compared with each of them: keep grading quick
+        r.err(path, f"{len(raw)} mistakes, more than {MAX_MISTAKES} a step may have", step=step_id)
         return ()
     out = []
     for i, m in enumerate(raw):
