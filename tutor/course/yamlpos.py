@@ -86,6 +86,7 @@ def _yaml_problem(e: yaml.YAMLError, file: str) -> LessonError:
     return LessonError([Problem(file, 1, 1, f"invalid YAML: {e}")])
 
 
+_STR = "tag:yaml.org,2002:str"
 _NO_KEY = object()  # a mapping waiting for its next key
 _SKIP = object()  # a key already reported: its value is read but dropped
 _RESOLVER = yaml.resolver.Resolver()
@@ -154,8 +155,8 @@ class _Builder:
         if tag == "tag:yaml.org,2002:merge":
             raise self.refuse(event, f"YAML merge keys (<<) are not allowed in {self.what}s: write the keys out")
         value: Any
-        if tag == "tag:yaml.org,2002:value":
-            value = event.value  # YAML 1.1's "=" value key: plain text here
+        if tag == _STR or tag == "tag:yaml.org,2002:value":
+            value = event.value  # text; YAML 1.1's "=" value key is plain text here too
         elif tag in NUMBER_TAGS and len(event.value) > MAX_NUMBER_CHARS:
             m = _mark(event)
             self.problems.append(
