@@ -192,3 +192,9 @@ def test_an_unreadable_user_lessons_folder_is_a_problem_not_a_crash(tmp_path, lo
     assert "chain-rule" in listing.stdout
     assert "user lessons folder" in listing.stderr and "ermission denied" in listing.stderr
     assert index.returncode == 0 and "user lessons folder" in index.stdout, index.stderr
+
+
+def test_too_much_jacobian_work_is_reported_once_at_the_step_that_crosses_the_bound():
+    path = Path(__file__).parent / "hostile" / "load-jacobians-total.yaml"
+    [problem] = validate_file(path)
+    assert problem.step == "jacobian:S9/x" and "in all" in problem.message

@@ -480,7 +480,7 @@ def _read_steps(
             r.err((*p, kind), f"step {step_id} is asked twice (first at line {seen[step_id]})", step=step_id)
             continue
         seen[step_id] = doc.mark(p).line
-        if kind == "jacobian":
+        if kind == "jacobian" and jacobian_total <= MAX_JACOBIANS_WORK:  # once over, reported once
             jacobian_total += jacobian_work(program, values, node, wrt or "")
             if jacobian_total > MAX_JACOBIANS_WORK:
                 r.err(
