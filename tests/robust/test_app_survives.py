@@ -15,7 +15,7 @@ from textual.widgets import Input
 from tutor.course import load_course, load_lesson, solve
 from tutor.course.index import index_course
 from tutor.grading import show_array
-from tutor.progress import ProgressStore
+from tutor.progress import ProgressStore, lesson_source
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.home import HomeScreen
 from tutor.ui.screens.lesson import LessonScreen
@@ -114,7 +114,7 @@ async def test_lesson_file_deleted_while_open(tmp_path):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
-    record = ProgressStore().peek(lesson.id, lesson.content_hash)
+    record = ProgressStore().peek(lesson.id, lesson.content_hash, lesson_source(path))
     assert record is not None and record.done_count([s.id for s in lesson.steps[:2]]) == 2, "progress kept"
 
 

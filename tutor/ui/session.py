@@ -11,7 +11,7 @@ import numpy as np
 
 from tutor.course import Lesson, Prompt, Solution, Step, prompt, solve
 from tutor.grading import Verdict, grade, show_array
-from tutor.progress import SHOWN, SOLVED, Attempt, LessonProgress, ProgressStore, StepProgress, now
+from tutor.progress import SHOWN, SOLVED, Attempt, LessonProgress, ProgressStore, StepProgress, lesson_source, now
 
 INTRO = "intro"
 SUMMARY = "summary"
@@ -34,7 +34,7 @@ class LessonSession:
         self.lesson = lesson
         self.store = store
         self.solution = solution if solution is not None else solve(lesson)
-        self.record: LessonProgress = store.lesson(lesson.id, lesson.content_hash)
+        self.record: LessonProgress = store.lesson(lesson.id, lesson.content_hash, lesson_source(lesson.path))
         self.position = self._resume_position()
         self._value_steps = {s.node for s in lesson.steps if s.kind == "value"}
         self._grad_steps = {s.node for s in lesson.steps if s.kind == "grad"}

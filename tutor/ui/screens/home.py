@@ -15,7 +15,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tutor.course.index import CourseIndex, LessonEntry
-from tutor.progress import ProgressStore
+from tutor.progress import ProgressStore, lesson_source
 from tutor.ui.widgets.titlebar import TitleBar
 
 if TYPE_CHECKING:
@@ -94,12 +94,12 @@ class HomeScreen(Screen[None]):
 
     def _finished(self, lesson: LessonEntry) -> bool:
         """Whether every step of a lesson is solved or shown."""
-        record = self.store.peek(lesson.id, lesson.content_hash)
+        record = self.store.peek(lesson.id, lesson.content_hash, lesson_source(lesson.path))
         return record is not None and record.done_count(lesson.step_ids) == len(lesson.step_ids)
 
     def entry(self, number: int, lesson: LessonEntry) -> Table:
         """A lesson's row: mark and number; title over its summary; steps over the progress bar."""
-        record = self.store.peek(lesson.id, lesson.content_hash)
+        record = self.store.peek(lesson.id, lesson.content_hash, lesson_source(lesson.path))
         total = len(lesson.step_ids)
         done = record.done_count(lesson.step_ids) if record is not None else 0
         finished = total > 0 and done == total
