@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 
 from tutor.course.index import CourseIndex, LessonEntry, index_course
 from tutor.course.problems import LessonError, Problem
-from tutor.progress import ProgressStore
+from tutor.progress import ProgressStore, lesson_source
 from tutor.ui.screens.home import HomeScreen
 from tutor.ui.screens.problems import ProblemsScreen
 
@@ -124,6 +124,11 @@ class TutorApp(App[int]):
         if home is not None:
             self._pop_to(home)
         self.push_screen(LessonScreen(lesson, self.store))
+        entry = self.course.get(lesson.id)
+        others = [lesson_source(entry.path)] if entry is not None else []
+        note = self.store.kept_apart_note(lesson.id, lesson_source(lesson.path), others)
+        if note is not None:
+            self.notify(note, title="Progress", timeout=10, markup=False)
 
     # --- live reload ------------------------------------------------------------------------
 
