@@ -650,10 +650,8 @@ class ProgressStore:
             if found.unreachable is not None:
                 raise DataDirError(self.path.parent, found.unreachable)
             self._take(found)
-            if self.frozen:
+            if self.frozen:  # a newer version took the file meanwhile, and its fallback too
                 return
-            if found.newer is not None:  # another version took the file meanwhile; _take switched files
-                ensure_dir(self.path.parent)
             data = self.to_text().encode("utf-8")
             if len(data) > MAX_BYTES:
                 raise OSError(f"the progress file would be over {MAX_BYTES} bytes; it was not saved")
