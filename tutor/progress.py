@@ -291,7 +291,7 @@ class LessonProgress:
         return {
             "current": clean(self.current) if self.current is not None else None,
             "updated": clean(self.updated, 64),
-            "steps": {clean(k): v.to_json() for k, v in self.steps.items()},
+            "steps": {clean(k): v.to_json() for k, v in self.steps.items() if v.done or v.attempts or v.hints},
         }
 
     @staticmethod
