@@ -55,8 +55,9 @@ def dir_problem(directory: Path) -> str | None:
         except NotADirectoryError:
             continue  # an ancestor is a file: found further up
         except PermissionError:
+            blocker = one_line(str(_blocker(folder)))
             return (
-                f"the data folder {shown} cannot be reached (permission denied on {one_line(str(folder))}); "
+                f"the data folder {shown} cannot be reached (permission denied in {blocker}); "
                 f"fix the permissions or set {HOME_VAR} to a folder you can write"
             )
         except OSError as e:
@@ -66,6 +67,17 @@ def dir_problem(directory: Path) -> str | None:
             return f"the data folder {shown} {where}, not a folder; move it away or set {HOME_VAR} to another folder"
         return None
     return None
+
+
+def _blocker(path: Path) -> Path:
+    """The folder whose permissions keep ``path`` out of reach: its nearest ancestor that can be looked at."""
+    for folder in path.parents:
+        try:
+            os.stat(folder)
+        except OSError:
+            continue
+        return folder
+    return path
 
 
 def ensure_dir(directory: Path) -> None:

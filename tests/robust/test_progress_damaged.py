@@ -228,7 +228,7 @@ async def test_a_data_folder_under_an_unreadable_folder(tmp_path, monkeypatch, c
         store = ProgressStore()
         assert store.warning == (
             f"Your progress cannot be read or saved: the data folder {home} cannot be reached (permission "
-            f"denied on {home}); fix the permissions or set BACKPROP_TUTOR_HOME to a folder you can write."
+            f"denied in {locked}); fix the permissions or set BACKPROP_TUTOR_HOME to a folder you can write."
         )
         record = store.lesson("chain-rule", "h")
         record.current = "grad:x"
