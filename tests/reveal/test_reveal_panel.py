@@ -28,12 +28,9 @@ needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed
 
 
 @pytest.fixture
-def no_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Child Pythons behave as if torch were not installed (a sitecustomize blocks the import)."""
-    site = tmp_path / "notorch"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text("import sys\nsys.modules['torch'] = None\n")
-    monkeypatch.setenv("PYTHONPATH", str(site))
+def no_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The script runs in a Python without site-packages (``-S``), so without torch, as on a machine without it."""
+    monkeypatch.setattr(run_module, "INTERPRETER", (sys.executable, "-S"))
     monkeypatch.setattr(panel_module, "_RUNS", {})
 
 

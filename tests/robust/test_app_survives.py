@@ -36,7 +36,7 @@ KEYS = [
 @pytest.fixture(autouse=True)
 def _no_torch_runs(monkeypatch):
     """The PyTorch panel's runs are the reveal tests' business; here torch is simply not there."""
-    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent / "no_torch"))
+    monkeypatch.setattr("tutor.reveal.run.INTERPRETER", (sys.executable, "-S"))  # no site-packages, no torch
 
 
 def lesson_screen(app: TutorApp) -> LessonScreen | None:

@@ -1,7 +1,9 @@
 """Run a lesson's PyTorch script in a subprocess and compare PyTorch's numbers with the engine's.
 
 torch is imported only by the child process (``sys.executable``), so neither the app nor the CLI
-ever loads it; a missing torch comes back as a result that says so and how to install it.
+ever loads it; a missing torch comes back as a result that says so and how to install it. The child
+runs isolated (``-I``: no user site-packages, no ``PYTHON*`` variables, no script folder on ``sys.path``)
+with a minimal environment, in a temporary folder of its own.
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ INSTALL_HINT = (
     "(or pip install torch==2.13.0 where a local CPU wheel exists)."
 )
 _NO_TORCH = "@@backprop-tutor-no-torch@@"
+#: The Python that runs the script: this one (where torch, if installed, sits beside the tutor).
+INTERPRETER: tuple[str, ...] = (sys.executable,)
+#: Its options: isolated mode, no .pyc files, UTF-8 for its output whatever the locale, and no warnings
+#: mixed into what it prints. (Options, not variables: ``-I`` ignores every ``PYTHON*`` variable.)
+CHILD_OPTIONS = ("-I", "-B", "-X", "utf8", "-W", "ignore")
+#: The only variables the child inherits (Windows needs SYSTEMROOT); HOME and TMPDIR are its own folder.
+KEPT_VARIABLES = ("PATH", "SYSTEMROOT")
 # The child imports torch first, so a missing torch is told apart from a failing script.
 _RUNNER = f"""
 import runpy, sys
@@ -59,25 +68,41 @@ class TorchRun:
         return self.status == "ok"
 
 
+def child_command(script: Path) -> list[str]:
+    """The command line that runs a script file: the interpreter, isolated, then the runner."""
+    return [*INTERPRETER, *CHILD_OPTIONS, "-c", _RUNNER, str(script)]
+
+
+def child_environment(home: Path) -> dict[str, str]:
+    """The child's whole environment: the program search path, and a home and temp folder of its own."""
+    env = {k: os.environ[k] for k in KEPT_VARIABLES if k in os.environ}
+    env.setdefault("PATH", os.defpath)
+    env.update(HOME=str(home), TMPDIR=str(home))
+    return env
+
+
 def run_script(code: str, timeout: float = TIMEOUT) -> TorchRun:
-    """Run a generated script (with its report footer) in a fresh Python and read its report."""
+    """Run a generated script (with its report footer) in a fresh, isolated Python and read its report."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="backprop-tutor-") as tmp:
         path = Path(tmp) / "lesson_torch.py"
         path.write_text(code, encoding="utf-8")
-        env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONWARNINGS": "ignore"}
         try:
             proc = subprocess.run(
-                [sys.executable, "-c", _RUNNER, str(path)],
+                child_command(path),
                 capture_output=True,
                 text=True,
                 encoding="utf-8",
+                errors="replace",
                 timeout=timeout,
-                env=env,
+                env=child_environment(Path(tmp)),
                 cwd=tmp,
+                stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
             return TorchRun("failed", f"PyTorch did not finish within {timeout:.0f} s", seconds=timeout)
+        except OSError as e:
+            return TorchRun("failed", f"could not start {INTERPRETER[0]}: {e.strerror or e}")
     seconds = time.perf_counter() - start
     if proc.returncode == 3 and _NO_TORCH in proc.stdout:
         return TorchRun("missing", INSTALL_HINT, seconds=seconds)
@@ -85,11 +110,19 @@ def run_script(code: str, timeout: float = TIMEOUT) -> TorchRun:
     if proc.returncode != 0 or report_line is None:
         tail = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
         return TorchRun("failed", f"the PyTorch script failed: {tail}", output=proc.stdout, seconds=seconds)
-    report = json.loads(report_line[len(REPORT_MARKER) :])
     printed = proc.stdout.replace(report_line, "").rstrip() + "\n"
+    try:
+        return _read_report(report_line[len(REPORT_MARKER) :], printed, seconds)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        return TorchRun("failed", f"the PyTorch script's report could not be read: {e}", output=printed)
+
+
+def _read_report(line: str, printed: str, seconds: float) -> TorchRun:
+    """The numbers of the script's JSON report line."""
+    report = json.loads(line)
 
     def arrays(d: dict) -> dict:
-        return {k: None if v is None else np.asarray(v, dtype=float) for k, v in d.items()}
+        return {str(k): None if v is None else np.asarray(v, dtype=float) for k, v in d.items()}
 
     return TorchRun(
         "ok",
@@ -97,7 +130,7 @@ def run_script(code: str, timeout: float = TIMEOUT) -> TorchRun:
         values=arrays(report["values"]),
         grads=arrays(report["grads"]),
         steps=arrays(report["steps"]),
-        grad_fn={k: [(int(d), str(t)) for d, t in v] for k, v in report["grad_fn"].items()},
+        grad_fn={str(k): [(int(d), str(t)) for d, t in v] for k, v in report["grad_fn"].items()},
         output=printed,
         seconds=seconds,
     )
