@@ -1,11 +1,14 @@
 """The PyTorch panel: how PyTorch computes the current step, and its numbers beside the engine's and the learner's.
 
 PyTorch runs in a subprocess started from a worker thread, so the panel opens at once and the app
-never imports torch; without torch the panel shows the code and how to install the extra.
+never imports torch; without torch the panel shows the code and how to install the extra. Lesson text
+(the title, step ids, names) is shown as plain text, never markup, with control characters escaped.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,11 +27,28 @@ from tutor.course import Lesson, Step, solve
 from tutor.grading import show_array
 from tutor.reveal.codegen import lesson_script, step_code
 from tutor.reveal.run import TOLERANCE, TorchRun, compare, grad_fn_text, run_script
+from tutor.safetext import one_line, printable
 
 #: PyTorch's runs by script text, so reopening the panel on the same lesson is instant.
 _RUNS: dict[str, TorchRun] = {}
 
 RUNNING = "running PyTorch…"
+
+
+def script_file_name(lesson_id: str) -> str:
+    """The file name the save box offers: ``<lesson id>_torch.py``, in letters, digits, ``-`` and ``_`` only."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", lesson_id, flags=re.ASCII)[:64] + "_torch.py"
+
+
+def write_script(path: Path, script: str, overwrite: bool = False) -> None:
+    """Write the script to a new file; an existing one only with ``overwrite``, and only a regular file.
+
+    Raises FileExistsError when the file exists and ``overwrite`` is false; OSError when it cannot be written.
+    """
+    if overwrite and path.exists() and not path.is_file():
+        raise OSError(0, "it exists and is not a regular file")
+    with open(path, "w" if overwrite else "x", encoding="utf-8", newline="\n") as f:
+        f.write(script)
 
 
 def _syntax(code: str) -> Syntax:
@@ -80,15 +100,16 @@ class TorchPanel(ModalScreen[None]):
         self.script = lesson_script(lesson)
         self.engine_answer = solve(lesson).answer(step)
         self.result: TorchRun | None = None
+        self.overwrite: Path | None = None  # the existing file the learner was asked about
 
     def compose(self) -> ComposeResult:
         """Title, the step's code, the grad_fn tree, the numbers; the whole script and the save box hidden."""
         with Vertical(id="torch-panel"):
-            yield Static(Text(f"PyTorch · {self.lesson.title} · {self.step.id}"), id="torch-title")
+            yield Static(Text(one_line(f"PyTorch · {self.lesson.title} · {self.step.id}")), id="torch-title")
             with VerticalScroll(id="torch-body"):
-                yield Static(Text(f"# {self.code.note}"), id="torch-note")
+                yield Static(Text(one_line(f"# {self.code.note}")), id="torch-note")
                 yield Static(_syntax(self.code.text), id="torch-code")
-                yield Static(f"{self.step.node}.grad_fn, as PyTorch builds it", classes="torch-heading")
+                yield Static(Text(one_line(f"{self.step.node}.grad_fn, as PyTorch builds it")), classes="torch-heading")
                 yield Static(RUNNING, id="torch-grad-fn")
                 yield Static("answers", classes="torch-heading")
                 yield Static(self._numbers(), id="torch-numbers")
@@ -103,7 +124,7 @@ class TorchPanel(ModalScreen[None]):
             )
             with Horizontal(id="torch-save"):
                 yield Static("save as", id="torch-save-label")
-                yield Input(value=f"{self.lesson.id}_torch.py", id="torch-save-input")
+                yield Input(value=script_file_name(self.lesson.id), id="torch-save-input")
             yield Static("", id="torch-saved")
             yield Footer()
 
@@ -142,17 +163,17 @@ class TorchPanel(ModalScreen[None]):
         if result.status == "missing":
             tree.update("(needs PyTorch)")
             status.add_class("-missing")
-            status.update(Text(result.message + "\nThe code above runs as it is once PyTorch is installed."))
+            status.update(Text(printable(result.message) + "\nThe code above runs as it is once PyTorch is installed."))
             return
         if not result.ok:
             tree.update("(PyTorch did not run)")
             status.add_class("-failed")
-            status.update(Text(result.message))
+            status.update(Text(printable(result.message)))
             return
         if self.step.node in self.lesson.program.nodes:
-            tree.update(Text(grad_fn_text(result, self.step.node)))
+            tree.update(Text(printable(grad_fn_text(result, self.step.node))))
         else:
-            tree.update(Text(f"{self.step.node} is a leaf: PyTorch gives it no grad_fn, only .grad"))
+            tree.update(Text(one_line(f"{self.step.node} is a leaf: PyTorch gives it no grad_fn, only .grad")))
         comparison = compare(self.lesson, result)
         mine = comparison.step(self.step.id)
         bad = comparison.disagreements()
@@ -167,7 +188,7 @@ class TorchPanel(ModalScreen[None]):
             + (f"{len(bad)} beyond {TOLERANCE:g}: {', '.join(d.label for d in bad[:3])}" if bad else "all agree.")
         )
         status.add_class("-failed" if bad else "-agree")
-        status.update(Text("\n".join(lines)))
+        status.update(Text(printable("\n".join(lines))))
 
     def _numbers(self) -> Table:
         """PyTorch's answer, the engine's and the learner's, side by side."""
@@ -175,18 +196,24 @@ class TorchPanel(ModalScreen[None]):
         table.add_column("")
         table.add_column("answer", overflow="fold")
         table.add_column("difference from the engine", justify="right")
-        table.add_row("engine", show_array(self.engine_answer, 8), "")
+        row = self._row
+        row(table, "engine", show_array(self.engine_answer, 8), "")
         r = self.result
         if r is None:
-            table.add_row("PyTorch", RUNNING, "")
+            row(table, "PyTorch", RUNNING, "")
         elif r.ok and self.step.id in r.steps:
             theirs = r.steps[self.step.id]
-            table.add_row("PyTorch", show_array(theirs, 8), self._gap(theirs))
+            row(table, "PyTorch", show_array(theirs, 8), self._gap(theirs))
         else:
-            table.add_row("PyTorch", "—", "")
+            row(table, "PyTorch", "—", "")
         if self.learner_answer is not None:
-            table.add_row("yours", show_array(self.learner_answer, 8), self._gap(self.learner_answer))
+            row(table, "yours", show_array(self.learner_answer, 8), self._gap(self.learner_answer))
         return table
+
+    @staticmethod
+    def _row(table: Table, *cells: str) -> None:
+        """A row of plain-text cells (a string cell would be read as markup)."""
+        table.add_row(*(Text(printable(c)) for c in cells))
 
     def _gap(self, x: np.ndarray) -> str:
         """The largest difference from the engine's answer, or why there is none."""
@@ -211,6 +238,7 @@ class TorchPanel(ModalScreen[None]):
 
     def action_save(self) -> None:
         """Ask for a file name to write the whole-lesson script to."""
+        self.overwrite = None
         self.add_class("-saving")
         box = self.query_one("#torch-save-input", Input)
         box.focus()
@@ -224,20 +252,43 @@ class TorchPanel(ModalScreen[None]):
         self.query_one("#torch-status", Static).update(RUNNING)
         self._run()
 
+    @on(Input.Changed, "#torch-save-input")
+    def _name_changed(self) -> None:
+        """Another name: an earlier "press Enter again to overwrite" no longer holds."""
+        self.overwrite = None
+
     @on(Input.Submitted, "#torch-save-input")
     def _save(self, event: Input.Submitted) -> None:
-        """Write the script to the named file (relative to the working directory; ``~`` allowed)."""
+        """Write the script to the named file (relative to the working directory; ``~`` allowed).
+
+        An existing file is overwritten only when Enter is pressed a second time on the same name.
+        """
         saved = self.query_one("#torch-saved", Static)
         name = event.value.strip()
         if not name:
-            saved.update("type a file name, e.g. lesson.py")
+            saved.update(Text("type a file name, e.g. lesson.py"))
             return
-        path = Path(name).expanduser()
         try:
-            path.write_text(self.script, encoding="utf-8")
-        except OSError as e:
-            saved.update(Text(f"could not save to {path}: {e.strerror or e}"))
+            path = Path(name).expanduser()
+        except RuntimeError:
+            saved.update(Text(one_line(f"cannot tell which home folder {name} means: type the full path")))
             return
+        shown = one_line(str(path))
+        if path.is_dir():
+            saved.update(Text(f"{shown} is a folder: type a file name, e.g. {one_line(str(path / 'lesson.py'))}"))
+            return
+        try:
+            write_script(path, self.script, overwrite=self.overwrite == path)
+        except FileExistsError:
+            self.overwrite = path
+            saved.update(Text(f"{shown} already exists: press Enter again to overwrite it, or type another name"))
+            return
+        except OSError as e:
+            self.overwrite = None
+            why = one_line(e.strerror or str(e))
+            saved.update(Text(f"could not save to {shown}: {why}; type another name or folder"))
+            return
+        self.overwrite = None
         self.remove_class("-saving")
-        saved.update(Text(f"saved to {path.resolve()}: run it with python {path}"))
+        saved.update(Text(f"saved to {one_line(os.path.abspath(path))}: run it with python {shown}"))
         self.set_focus(None)
