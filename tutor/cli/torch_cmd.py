@@ -1,4 +1,8 @@
-"""The ``torch`` command: print a lesson as a PyTorch script; ``--run`` runs it and compares with the engine."""
+"""The ``torch`` command: print a lesson as a PyTorch script; ``--run`` runs it and compares with the engine.
+
+Lesson text in the text output (title, id, step ids, names) has its control characters escaped;
+``--json`` stays exact JSON, and the script escapes its own text.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from tutor.course import LessonError, find_lesson, to_plain
 from tutor.grading import show_array
 from tutor.reveal.codegen import lesson_script, steps_code
 from tutor.reveal.run import TOLERANCE, compare, grad_fn_text, run_lesson
+from tutor.safetext import one_line, printable
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -29,8 +34,8 @@ def add_torch_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _print_steps(lesson) -> None:  # noqa: ANN001 - a Lesson
     for c in steps_code(lesson):
-        print(f"# {c.step_id}: {c.note}")
-        print(c.text)
+        print(one_line(f"# {c.step_id}: {c.note}"))
+        print(printable(c.text))
         print()
 
 
@@ -40,7 +45,7 @@ def run_torch(args: argparse.Namespace) -> int:
         lesson = find_lesson(args.lesson, args.lessons)
     except LessonError as e:
         for p in e.problems:
-            print(p, file=sys.stderr)
+            print(printable(str(p)), file=sys.stderr)
         return EXIT_USAGE
     if args.json and not args.run:
         print("backprop-tutor torch: --json goes with --run", file=sys.stderr)
@@ -51,13 +56,13 @@ def run_torch(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(lesson_script(lesson))
         return EXIT_OK
-    print(f"running {lesson.id} under PyTorch…", file=sys.stderr)
+    print(f"running {one_line(lesson.id)} under PyTorch…", file=sys.stderr)
     result = run_lesson(lesson)
     if result.status == "missing":
-        print(f"backprop-tutor torch: {result.message}", file=sys.stderr)
+        print(f"backprop-tutor torch: {printable(result.message)}", file=sys.stderr)
         return EXIT_USAGE
     if not result.ok:
-        print(f"backprop-tutor torch: {lesson.id}: {result.message}", file=sys.stderr)
+        print(f"backprop-tutor torch: {one_line(lesson.id)}: {printable(result.message)}", file=sys.stderr)
         return EXIT_FAIL
     comparison = compare(lesson, result)
     bad = comparison.disagreements()
@@ -86,15 +91,16 @@ def run_torch(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return EXIT_FAIL if bad else EXIT_OK
     counts = {k: sum(d.kind == k for d in comparison.differences) for k in ("value", "grad", "step")}
-    print(f"{lesson.title}  ({lesson.id})  PyTorch {result.torch_version}, {result.seconds:.1f} s")
+    print(one_line(f"{lesson.title}  ({lesson.id})  PyTorch {result.torch_version}, {result.seconds:.1f} s"))
     for node in lesson.program.nodes:
-        print(f"  {node}.grad_fn:")
+        print(f"  {one_line(node)}.grad_fn:")
         for line in grad_fn_text(result, node).splitlines():
-            print(f"      {line}")
+            print(f"      {one_line(line)}")
     for d in bad:
         theirs = "missing" if d.torch is None else show_array(d.torch, 10)
-        print(f"✗ {d.label}: engine {show_array(d.engine, 10)}, PyTorch {theirs} (difference {d.diff:.3g})")
-    where = f" ({largest.label})" if largest and largest.diff > 0 else ""
+        label = one_line(d.label)
+        print(f"✗ {label}: engine {show_array(d.engine, 10)}, PyTorch {theirs} (difference {d.diff:.3g})")
+    where = f" ({one_line(largest.label)})" if largest and largest.diff > 0 else ""
     print(
         f"{'✗' if bad else '✓'} {counts['value']} values, {counts['grad']} gradients, {counts['step']} steps compared: "
         f"largest difference {comparison.largest_diff:.3g}{where}; "
