@@ -109,4 +109,5 @@ def test_hostile_lesson_text_stays_in_comments_and_names_are_renamed() -> None:
 
 def test_comment_is_one_printable_line() -> None:
     assert comment("a\nb\r\nc\u2028d\x00e\x85f\x0cg\u202eh\u200bi") == "a b c d\\x00e f g\\u202eh\\u200bi"
+    assert comment("lone \ud800 surrogate") == "lone \\ud800 surrogate"  # printable, and encodes as UTF-8
     assert len(comment("x" * 500)) == 160

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +19,7 @@ from textual.widgets import Input, Static, TextArea
 
 import tutor.ui.screens.torch_panel as panel_module
 from tutor.cli import main
-from tutor.course import load_lesson, solve
+from tutor.course import load_lesson, parse_lesson, solve
 from tutor.reveal import run as run_module
 from tutor.reveal.codegen import lesson_script, step_code
 from tutor.reveal.run import INSTALL_HINT, TorchRun
@@ -223,3 +226,144 @@ def test_the_app_and_the_panel_never_import_torch(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "torch imported: False" in proc.stdout
     assert ("status: ok" if HAS_TORCH else "status: missing") in proc.stdout
+
+
+HOSTILE_TITLE = "[@click=app.quit]Quit[/] [b]bold[/b] 1/[N] \x1b[2J\x1b]0;owned\x07 \u202eevil coding: utf-7"
+HOSTILE_LESSON = f"""\
+format: 1
+id: panel-hostile
+title: {json.dumps(HOSTILE_TITLE)}
+inputs: {{__builtins__: 1.5}}
+constants: {{t: 4.25}}
+graph: [lambda = 2 * __builtins__, L = (lambda - t) ** 2]
+"""
+
+
+class HostilePanelApp(PanelApp):
+    """The panel on a lesson whose title is markup, escapes and a coding declaration, with names Python uses."""
+
+    def __init__(self, step_id: str) -> None:
+        App.__init__(self)
+        self.lesson = parse_lesson(HOSTILE_LESSON, "panel-hostile.yaml")
+        self.step_id = step_id
+        self.answer = None
+
+
+async def test_panel_shows_hostile_lesson_text_literally(no_torch) -> None:
+    app = HostilePanelApp("value:lambda")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        panel = app.screen
+        assert isinstance(panel, TorchPanel)
+        title = text_of(panel.query_one("#torch-title", Static))
+        assert "[@click=app.quit]Quit[/] [b]bold[/b] 1/[N] \\x1b[2J\\x1b]0;owned\\x07 \\u202eevil" in title
+        assert "· value:lambda" in title
+        heading = text_of(panel.query(".torch-heading").first(Static))
+        assert heading.startswith("lambda.grad_fn")
+        assert panel.code.text == "lambda_"  # the lesson's name, renamed where Python has a keyword
+        # nothing the lesson wrote reaches the terminal as a control character
+        for widget in panel.query(Static):
+            shown = text_of(widget)
+            assert not any(ord(ch) < 32 and ch != "\n" for ch in shown), (widget.id, shown)
+            assert "\u202e" not in shown
+        await pilot.click("#torch-title")  # a link in the title would quit the app
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, TorchPanel)
+
+
+async def test_saving_over_an_existing_file_asks_first(tmp_path: Path, monkeypatch, no_torch) -> None:
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "mine.py"
+    mine.write_text("# the learner's own notes\n")
+    app = PanelApp(CHAIN, "grad:x", None)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        panel = app.screen
+        box = panel.query_one("#torch-save-input", Input)
+        saved = panel.query_one("#torch-saved", Static)
+        await pilot.press("w")
+        assert box.value == "chain-rule_torch.py"
+        box.value = ""
+        await pilot.press(*"mine.py", "enter")
+        await pilot.pause()
+        assert mine.read_text() == "# the learner's own notes\n"
+        assert "mine.py already exists: press Enter again to overwrite it" in text_of(saved)
+        # another name forgets the question: back on mine.py, it is asked again
+        await pilot.press("backspace", "enter")
+        await pilot.pause()
+        assert "mine.p already exists" not in text_of(saved) and (tmp_path / "mine.p").exists()
+        await pilot.press("w")
+        box.value = "mine.py"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert mine.read_text() == "# the learner's own notes\n" and "already exists" in text_of(saved)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert mine.read_text() == lesson_script(app.lesson)
+        assert "saved to" in text_of(saved) and not panel.has_class("-saving")
+
+
+async def test_saving_says_what_to_do_when_it_cannot(tmp_path: Path, monkeypatch, no_torch) -> None:
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "pipe.py")  # opening a FIFO to write blocks until someone reads: the app would hang
+    (tmp_path / "folder").mkdir()
+    done = threading.Event()
+
+    def unblock() -> None:
+        """Only if the app hangs on the FIFO: read it, so that the test fails instead of hanging."""
+        if not done.wait(60):
+            with open(tmp_path / "pipe.py", "rb") as f:
+                f.read()
+
+    threading.Thread(target=unblock, daemon=True).start()
+    app = PanelApp(CHAIN, "grad:x", None)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        panel = app.screen
+        box = panel.query_one("#torch-save-input", Input)
+        saved = panel.query_one("#torch-saved", Static)
+
+        async def save_as(name: str, presses: int = 1) -> str:
+            await pilot.press("w")
+            box.value = name
+            for _ in range(presses):
+                await pilot.press("enter")
+                await pilot.pause()
+            return text_of(saved)
+
+        assert "pipe.py already exists" in await save_as("pipe.py")
+        assert "it exists and is not a regular file; type another name" in await save_as("pipe.py", 2)
+        assert "folder is a folder: type a file name, e.g. folder/lesson.py" in await save_as("folder")
+        assert "No such file or directory; type another name or folder" in await save_as("no/such/dir/x.py")
+        assert "type a file name" in await save_as("   ")
+        assert "\\x1b" in await save_as("new\x1b[2J.py", 2)  # the typed name is shown escaped
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "new\x1b[2J.py", "pipe.py"]
+    assert not done.is_set(), "saving to the FIFO blocked until it was read"
+    done.set()
+
+
+def test_cli_text_output_escapes_lesson_text(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "panel-hostile.yaml"
+    path.write_text(HOSTILE_LESSON, encoding="utf-8")
+    assert main(["torch", str(path), "--steps"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "# grad:__builtins__:" in out
+    assert main(["torch", str(path)]) == 0
+    script = capsys.readouterr().out
+    assert "\x1b" not in script and "\\x1b[2J" in script and script == lesson_script(load_lesson(path))
+
+
+@needs_torch
+def test_cli_run_escapes_the_title_and_keeps_json_exact(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "panel-hostile.yaml"
+    path.write_text(HOSTILE_LESSON, encoding="utf-8")
+    assert main(["torch", str(path), "--run"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert out.splitlines()[0].startswith("[@click=app.quit]Quit[/] [b]bold[/b] 1/[N] \\x1b[2J\\x1b]0;owned\\x07")
+    assert main(["torch", str(path), "--run", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["agree"] and {d["name"] for d in report["compared"]} >= {"__builtins__", "lambda", "grad:lambda"}
