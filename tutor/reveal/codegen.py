@@ -78,7 +78,8 @@ def _py_items(a: object) -> str:
     """A nested list of floats as Python source, each number through :func:`py_number`."""
     if isinstance(a, list):
         return "[" + ", ".join(_py_items(x) for x in a) + "]"
-    return py_number(float(a))  # type: ignore[arg-type]
+    x = float(a)  # type: ignore[arg-type]
+    return repr(x) if math.isfinite(x) else py_number(x)
 
 
 def py_array(a: np.ndarray) -> str:
