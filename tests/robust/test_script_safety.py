@@ -168,6 +168,19 @@ def test_corpus_scripts_hold_lesson_text_only_as_data(path: Path) -> None:
     assert_names_are_plain(lesson)
 
 
+@needs_torch
+@pytest.mark.parametrize("path", REVEAL_CORPUS, ids=lambda p: p.stem)
+def test_corpus_lessons_run_under_pytorch_and_agree(path: Path) -> None:
+    """Each runs as the lesson it is (the corpus's payloads touch /tmp/backprop-tutor-pwned: they must not)."""
+    pwned = Path("/tmp/backprop-tutor-pwned")
+    was_there = pwned.exists()
+    lesson = load_lesson(path)
+    result = run_lesson(lesson)
+    assert result.ok, result.message
+    assert not compare(lesson, result).disagreements()
+    assert was_there or not pwned.exists()
+
+
 @pytest.mark.parametrize("text", HOSTILE_TEXT, ids=range(len(HOSTILE_TEXT)))
 def test_hostile_text_in_every_prose_field(text: str) -> None:
     data = {
@@ -257,37 +270,41 @@ def test_non_finite_numbers_are_spelled_as_python() -> None:
     assert py_array([[0.5, 2.0]]) == "[[0.5, 2.0]]"
 
 
-def test_a_non_finite_literal_that_cancels_gives_a_script() -> None:
-    """``exp(-1e999)`` is 0: the lesson loads (or the loader refuses it, with a message), and never crashes codegen."""
-    base = load_lesson(HOSTILE_DIR / "reveal-huffman-title.yaml")
-    writer = _Writer(base)
-    assert (
-        writer.render(parse("2 * x + exp(-1e999)"))
-        == '2 * x + torch.exp(torch.tensor(-float("inf"), dtype=torch.float64))'
-    )
+def test_a_non_finite_number_that_cancels_gives_a_script() -> None:
+    """``exp(-(1e308 * 10))`` is 0: the lesson loads (or is refused with a located message); codegen never raises.
+
+    (A literal such as ``1e999`` is refused by the parser; an overflow computed from finite literals is not.)
+    """
+    writer = _Writer(load_lesson(HOSTILE_DIR / "reveal-huffman-title.yaml"))
+    cancelling = '2 * x + torch.exp(torch.tensor(-float("inf"), dtype=torch.float64))'
+    assert writer.render(parse("2 * x + exp(-(1e308 * 10))")) == cancelling
     # numbers alone are the engine's float64 result: Python would raise, go complex or build a huge integer
     assert writer.render(parse("x * (1 / 0)")) == 'x * float("inf")'
     assert writer.render(parse("x * (0 - 8) ** (1 / 3)")) == 'x * float("nan")'
     assert writer.render(parse("x + 9 ** 9 ** 9")) == 'x + float("inf")'
     assert writer.render(parse("x / -0.0")) == "x / -0.0"
-    for graph in (["y = 2 * x + exp(-1e999)"], ["y = 2 * x + exp(-(1e308 * 10))"], ["y = x * exp(-1 / 0)"]):
-        data = {"format": 1, "id": "cancels", "title": "t", "inputs": {"x": 1.5}, "graph": [*graph, "L = y ** 2"]}
+    for graph in CANCELLING:
         try:
-            lesson = load_data(data)
+            lesson = cancelling_lesson(graph)
         except LessonError as e:
             assert all(p.line for p in e.problems), [str(p) for p in e.problems]
             continue
         assert_text_is_data(lesson_script(lesson, report=True), lesson_script(lesson, report=True))
 
 
+CANCELLING = ["y = 2 * x + exp(-(1e308 * 10))", "y = 2 * x + exp(-1 / 0)", "y = x * (1 / 3) + exp(-(9 ** 9 ** 9))"]
+
+
+def cancelling_lesson(graph_line: str) -> Lesson:
+    """A lesson whose first line holds a number that is not finite on its way to a finite value."""
+    data = {"format": 1, "id": "cancels", "title": "t", "inputs": {"x": 1.5}, "graph": [graph_line, "L = (y - 1) ** 2"]}
+    return load_data(data)
+
+
 @needs_torch
-def test_a_non_finite_literal_runs_and_agrees_with_the_engine() -> None:
-    data = {"format": 1, "id": "cancels", "title": "t", "inputs": {"x": 1.5}, "graph": ["y = 2 * x + exp(-1e999)"]}
-    data["graph"].append("L = (y - 1) ** 2")
-    try:
-        lesson = load_data(data)
-    except LessonError:
-        pytest.skip("the loader refuses the overflowing literal; test_a_non_finite_literal_that_cancels covers it")
+@pytest.mark.parametrize("graph", CANCELLING)
+def test_a_non_finite_number_runs_and_agrees_with_the_engine(graph: str) -> None:
+    lesson = cancelling_lesson(graph)
     result = run_lesson(lesson)
     assert result.ok, result.message
     assert not compare(lesson, result).disagreements()
