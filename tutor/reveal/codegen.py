@@ -50,7 +50,7 @@ _PREC = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "@": _MUL, "**": _POW}
 def comment(text: str, limit: int = 160) -> str:
     """Text made safe to follow ``#``: one line (every kind of line break is a space), printable, ``limit`` long."""
     flat = one_line(" ".join(text.split()))  # split() also breaks at \x0b \x0c \x1c-\x1f \x85 \u2028 \u2029
-    flat = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in flat)
+    flat = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in flat)  # e.g. \u200b, \U000e0001
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -75,7 +75,7 @@ def py_number(x: float) -> str:
 
 
 def _py_items(a: object) -> str:
-    """A nested list of floats as Python source, each number through :func:`py_number`."""
+    """A nested list of floats as Python source: finite numbers as ``repr``, the others through :func:`py_number`."""
     if isinstance(a, list):
         return "[" + ", ".join(_py_items(x) for x in a) + "]"
     x = float(a)  # type: ignore[arg-type]
