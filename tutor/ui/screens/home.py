@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from tutor.course.index import CourseIndex, LessonEntry
 from tutor.progress import ProgressStore, lesson_source
+from tutor.safetext import one_line
 from tutor.ui.widgets.titlebar import TitleBar
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class HomeScreen(Screen[None]):
         if self.course.problems:
             text = Text("Lesson files with problems (fix them and restart; `backprop-tutor validate` tells more):\n")
             text.stylize("bold")
-            text.append("\n".join(str(p) for p in self.course.problems))
+            text.append("\n".join(one_line(str(p)) for p in self.course.problems))
             problems.update(text)
 
     def on_screen_resume(self) -> None:
@@ -108,8 +109,8 @@ class HomeScreen(Screen[None]):
         grid.add_column(width=4, no_wrap=True)
         grid.add_column(ratio=1)
         grid.add_column(no_wrap=True, justify="right")
-        title = Text(lesson.title, style="bold")
-        title.append("\n" + lesson.summary, style="italic")
+        title = Text(one_line(lesson.title), style="bold")
+        title.append("\n" + one_line(lesson.summary), style="italic")
         grid.add_row(
             Text(f"{mark}{number:>2}.", style="bold"),
             title,

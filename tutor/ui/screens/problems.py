@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tutor.course import Problem
+from tutor.safetext import one_line
 from tutor.ui.widgets.titlebar import TitleBar
 
 
@@ -47,6 +48,6 @@ class ProblemsScreen(Screen[None]):
         self.problems = problems
         errors = sum(1 for p in problems if p.severity == "error")
         self.query_one("#problems-title", Static).update(
-            Text(f"{self.path} does not load: {errors} problem{'s' if errors != 1 else ''}", style="bold")
+            Text(f"{one_line(self.path)} does not load: {errors} problem{'s' if errors != 1 else ''}", style="bold")
         )
-        self.query_one("#problems-list", Static).update(Text("\n".join(str(p) for p in problems)))
+        self.query_one("#problems-list", Static).update(Text("\n".join(one_line(str(p)) for p in problems)))

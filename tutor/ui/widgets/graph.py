@@ -1,4 +1,7 @@
-"""The computation-graph panel: every leaf and node, its inputs, its formula, and the numbers earned so far."""
+"""The computation-graph panel: every leaf and node, its inputs, its formula, and the numbers earned so far.
+
+Every cell is ``rich.text.Text``: DataTable reads a plain string as markup.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from tutor.course import Step
 from tutor.engine import fmt_shape
 from tutor.grading import show_array
 from tutor.lang.pretty import to_text
+from tutor.safetext import one_line
 from tutor.ui.session import LessonSession
 
 UNKNOWN = "·"
@@ -50,7 +54,7 @@ class GraphPanel(DataTable[Text | str]):
         self.add_column("node", key="node")
         self.add_column("computes", key="op")
         self.add_column("value", key="value")
-        self.add_column(f"δ = ∂{lesson.output}/∂node", key="grad")
+        self.add_column(Text(one_line(f"δ = ∂{lesson.output}/∂node")), key="grad")
         leaves = [(n, "input") for n in program.inputs] + [(n, "constant") for n in program.constants]
         for name, kind in leaves:
             self.add_row(
@@ -64,9 +68,9 @@ class GraphPanel(DataTable[Text | str]):
             )
         for a in program.assignments:
             self.add_row(
-                Text(", ".join(a.inputs) + " →", style="dim") if a.inputs else "",
+                Text(one_line(", ".join(a.inputs) + " →"), style="dim") if a.inputs else "",
                 self._name_cell(a.name, step),
-                to_text(a.expr),
+                Text(one_line(to_text(a.expr))),
                 self._value_cell(a.name, step),
                 self._grad_cell(a.name, step),
                 key=a.name,
@@ -82,8 +86,8 @@ class GraphPanel(DataTable[Text | str]):
     def _name_cell(name: str, step: Step | None) -> Text:
         """The node's name; bold when the current step is about it or (for a local step) its input."""
         if step is not None and (name == step.node or name == step.wrt):
-            return Text(name, style="bold")
-        return Text(name)
+            return Text(one_line(name), style="bold")
+        return Text(one_line(name))
 
     def _value_cell(self, name: str, step: Step | None) -> Text | str:
         """The forward value if earned, ``?`` if it is the question, ``·`` if not known yet."""
@@ -91,7 +95,7 @@ class GraphPanel(DataTable[Text | str]):
         if step is not None and step.kind == "value" and step.node == name and not self.session.value_known(name):
             return Text(ASKED, style="bold reverse")
         if self.session.value_known(name):
-            return show_cell(self.session.value(name))
+            return Text(show_cell(self.session.value(name)))
         return Text(UNKNOWN, style="dim")
 
     def _grad_cell(self, name: str, step: Step | None, constant: bool = False) -> Text | str:
@@ -104,5 +108,5 @@ class GraphPanel(DataTable[Text | str]):
             return Text(ASKED, style="bold reverse")
         grad = self.session.grad(name)
         if grad is not None and self.session.grad_known(name):
-            return show_cell(grad)
+            return Text(show_cell(grad))
         return Text(UNKNOWN, style="dim")
