@@ -15,6 +15,7 @@ from textual.widgets import Input
 from tutor.course import load_course, load_lesson, solve
 from tutor.course.index import index_course
 from tutor.grading import show_array
+from tutor.lang.parse import MAX_LENGTH
 from tutor.progress import ProgressStore, lesson_source
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.home import HomeScreen
@@ -23,7 +24,7 @@ from tutor.ui.screens.problems import ProblemsScreen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ui"))
 from conftest import SHIPPED
-from helpers import type_answer
+from helpers import settle, shown, type_answer
 
 #: every key bound on some screen (and a few a learner presses anyway); ctrl+q is left out: it quits
 KEYS = [
@@ -66,7 +67,7 @@ async def test_tiny_terminal_and_resizing(size):
     solution = solve(lesson)
     app = TutorApp(load_course(), lesson=lesson)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
         for step, (w, h) in zip(lesson.steps[:4], [(40, 12), (120, 40), (41, 13), (80, 24)], strict=True):
             await type_answer(pilot, show_array(solution.answer(step), 6))
@@ -79,24 +80,58 @@ async def test_tiny_terminal_and_resizing(size):
 
 
 async def test_pasting_ten_thousand_characters():
+    """A 10,000-character paste is refused as a whole, with a message; nothing is graded or recorded."""
     lesson = load_lesson(SHIPPED[0])
     app = TutorApp(load_course(), lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
         screen = lesson_screen(app)
         box = screen.query_one("#answer", Input)
         box.focus()
         box.post_message(events.Paste("1+" * 5000))
         await pilot.pause()
-        assert len(box.value) == 10_000
+        assert box.value == ""
+        assert f"at most {MAX_LENGTH} printable characters" in shown(pilot, "#feedback")
         await pilot.press("enter")
-        await pilot.pause()
-        feedback = " ".join(str(w.render()) for w in screen.query("#feedback"))
-        assert "too long" in feedback
+        await settle(pilot)
         step = screen.session.step
         record = ProgressStore().peek(lesson.id, lesson.content_hash)
-        assert record is None or not record.step(step.id).attempts, "unreadable input is not an attempt"
+        assert record is None or not record.step(step.id).attempts, "refused input is not an attempt"
+
+
+async def test_typing_ten_thousand_characters_stops_at_the_answer_limit():
+    """A terminal without bracketed paste sends a paste as keys: the box takes the first 2000 and refuses the
+    rest at once (the Input widget costs ~0.5 ms a key: 10,000 keys froze the app for seconds)."""
+    lesson = load_lesson(SHIPPED[0])
+    app = TutorApp(load_course(), lesson=lesson)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        box = lesson_screen(app).query_one("#answer", Input)
+        for ch in "1+" * 5000:
+            app.post_message(events.Key(ch, ch))
+        app.post_message(events.Key("enter", None))
+        for _ in range(6000):  # the keys are handled in order; Enter, last, grades what was taken
+            await settle(pilot)
+            if "Could not read" in shown(pilot, "#feedback"):
+                break
+        assert len(box.value) == MAX_LENGTH
+        assert "Could not read that" in shown(pilot, "#feedback")
+        assert app.is_running
+
+
+async def test_control_characters_are_not_typed_into_the_answer_box():
+    lesson = load_lesson(SHIPPED[0])
+    app = TutorApp(load_course(), lesson=lesson)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        box = lesson_screen(app).query_one("#answer", Input)
+        box.post_message(events.Paste("2\x1b[2J\u202e3"))
+        await pilot.pause()
+        assert box.value == ""
+        assert "printable characters" in shown(pilot, "#feedback")
 
 
 async def test_lesson_file_deleted_while_open(tmp_path):
@@ -106,7 +141,7 @@ async def test_lesson_file_deleted_while_open(tmp_path):
     solution = solve(lesson)
     app = TutorApp(index_course([tmp_path]), lesson=lesson, lesson_dirs=[str(tmp_path)])
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
         await type_answer(pilot, show_array(solution.answer(lesson.steps[0]), 6))
         path.unlink()
@@ -123,7 +158,8 @@ async def test_watched_file_deleted_while_open(tmp_path):
     shutil.copy(SHIPPED[0], path)
     app = TutorApp(load_course(), watch=path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
+        assert isinstance(app.screen, LessonScreen)
         text = path.read_text()
         path.unlink()
         for _ in range(40):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SHIPPED
-from helpers import shown, type_answer
+from helpers import settle, shown, type_answer
 from textual.widgets import Input, OptionList
 
 from tutor.course import load_course, load_lesson, solve
@@ -33,7 +33,7 @@ async def test_complete_each_shipped_lesson_then_resume(path):
     show_at = len(steps) - 1 if len(steps) > 2 else None
     app = TutorApp(load_course(), lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()  # the lesson asked for opens after the first draw
+        await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         screen = app.screen
         assert isinstance(screen, LessonScreen)
         assert screen.session.on_intro
@@ -104,7 +104,7 @@ async def test_quit_mid_lesson_and_resume_exactly_there():
     solution = solve(lesson)
     app = TutorApp(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()  # the lesson asked for opens after the first draw
+        await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         await pilot.press("enter")
         for step in lesson.steps[:2]:
             await type_answer(pilot, show_array(solution.answer(step), 6))
@@ -121,7 +121,7 @@ async def test_quit_mid_lesson_and_resume_exactly_there():
         options = app.screen.query_one("#lessons", OptionList)
         assert options.highlighted_option.id == lesson.id
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, LessonScreen)
         assert screen.session.step == expected
@@ -136,7 +136,7 @@ async def test_keys_do_not_fire_while_typing_and_navigation_works():
     lesson = course.lessons[0]
     app = TutorApp(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()  # the lesson asked for opens after the first draw
+        await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         await pilot.press("enter")
         screen = app.screen
         await type_answer(pilot, "htqpn?", submit=False)  # letters that are keys elsewhere just type
@@ -158,7 +158,7 @@ async def test_torch_key_opens_the_panel_or_says_it_is_missing():
     course = load_course()
     app = TutorApp(course, lesson=course.lessons[0])
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()  # the lesson asked for opens after the first draw
+        await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         await pilot.press("enter", "f4")
         await pilot.pause()
         opened = app.screen.__class__.__name__ == "TorchPanel"
@@ -171,14 +171,14 @@ async def test_command_palette_opens_a_lesson():
     target = course.lessons[-1]
     app = TutorApp(course)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()  # the lesson asked for opens after the first draw
+        await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*target.title[:12])
         for _ in range(20):
             await pilot.pause(0.05)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LessonScreen)
         assert app.screen.lesson.id == target.id
 
@@ -202,7 +202,7 @@ async def test_small_terminals_and_resizing_do_not_crash(size):
     lesson = course.get("two-layer-net") or course.lessons[0]
     app = TutorApp(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()  # the lesson asked for opens after the first draw
+        await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         await pilot.press("enter")
         await pilot.resize_terminal(*size)
         await type_answer(pilot, WRONG)

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
+from textual.reactive import var
 
 from tutor.course.index import CourseIndex, LessonEntry, index_course
 from tutor.course.problems import LessonError, Problem
 from tutor.progress import ProgressStore, lesson_source
+from tutor.safetext import one_line
 from tutor.ui.screens.home import HomeScreen
 from tutor.ui.screens.problems import ProblemsScreen
 
 if TYPE_CHECKING:  # the lesson screen, the engine and NumPy load when a lesson opens, not at start
-    from tutor.course import Course, Lesson
+    from tutor.course import Course, Lesson, Solution
     from tutor.ui.screens.lesson import LessonScreen
 
 WATCH_INTERVAL = 0.5  # seconds between two looks at a watched lesson file
@@ -39,6 +45,8 @@ class TutorApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
+    #: what the engine is doing in the background ("opening The chain rule"), shown in every title bar
+    working: var[str] = var("")
 
     def __init__(
         self,
@@ -63,12 +71,18 @@ class TutorApp(App[int]):
         self.start_lesson = lesson
         self.watch_path = watch
         self._watch_stamp: tuple[float, int] | None = None
+        self._watch_loading = False
+        self._jobs: dict[int, str] = {}  # background work under way: job number -> what it is
+        self._job_count = 0
+        self._opening: set[str] = set()  # lesson ids being loaded to open
+        #: the unhandled exception that stopped the app, if one did (the command line reports it)
+        self.error: BaseException | None = None
 
     def on_mount(self) -> None:
         """Home first; then the lesson asked for, or the watched file; a warning about bad progress."""
         self.push_screen(HomeScreen(self.course, self.store))
         if self.store.warning:
-            self.notify(self.store.warning, title="Progress file", severity="warning", timeout=12)
+            self.notify(self.store.warning, title="Progress file", severity="warning", timeout=12, markup=False)
         # A screen pushed over the home screen before it has been drawn once can race its Header (a
         # Textual NoMatches on HeaderTitle): open the watched or asked-for lesson after that first draw.
         if self.watch_path is not None:
@@ -78,14 +92,106 @@ class TutorApp(App[int]):
         elif self.start_lesson is not None:
             self.call_after_refresh(self._show_lesson, self.start_lesson)
         if self._check_dirs is not None:  # after the first paint, so that the list shows at once
-            self.call_after_refresh(self.run_worker, self._check_course, thread=True, name="check-course")
+            self.call_after_refresh(self._start_check)
 
-    def _check_course(self) -> None:
-        """In the background: load and check every lesson, then show what did not load."""
+    # --- text from outside, errors ------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast, on one line with control characters escaped; the tutor's own calls pass ``markup=False``
+        (their text holds file names and lesson text), Textual's keep their markup."""
+        super().notify(one_line(message), title=one_line(title), severity=severity, timeout=timeout, markup=markup)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unhandled exception stops the app; the command line then writes its traceback to a log file and
+        says where in one line (Textual would print a screenful of traceback, and the exit status would be lost)."""
+        if self.error is None:
+            self.error = error
+        super()._handle_exception(error)
+        self._exit_renderables.clear()  # Textual's traceback, printed at exit: the crash log has it
+
+    # --- engine work off the UI thread ----------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Whether some background work is still under way."""
+        return bool(self._jobs)
+
+    def in_background(
+        self,
+        what: str,
+        work: Callable[[], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[Exception], None] | None = None,
+        *,
+        quiet: bool = False,
+    ) -> None:
+        """Run ``work`` (loading, solving, grading) on a daemon thread, with ``working: what…`` in the title bar
+        (unless ``quiet``: work the learner is not waiting for).
+
+        ``done(result)`` or ``failed(error)`` then runs on the UI thread. The thread is a daemon and not one of
+        Textual's thread workers, which the app waits for when it exits: ctrl+q quits at once, whatever runs.
+        """
+        self._job_count += 1
+        job = self._job_count
+        self._jobs[job] = "" if quiet else what
+        self.working = self._working_on()
+
+        def finish(ok: bool, value: Any) -> None:
+            del self._jobs[job]
+            self.working = self._working_on()
+            try:
+                if ok:
+                    done(value)
+                else:
+                    (failed or partial(self._work_failed, what))(value)
+            except Exception as e:  # a bug in showing the result: the app's error, not the thread's
+                self._handle_exception(e)
+
+        def run() -> None:
+            try:
+                outcome = (True, work())
+            except Exception as e:
+                outcome = (False, e)
+            try:
+                self.call_from_thread(finish, *outcome)
+            except RuntimeError:
+                pass  # the app has quit meanwhile
+
+        threading.Thread(target=run, name=f"backprop-tutor: {what}", daemon=True).start()
+
+    def _working_on(self) -> str:
+        """What the title bar says the tutor is working on: the latest work the learner waits for."""
+        return next((what for what in reversed(self._jobs.values()) if what), "")
+
+    def _work_failed(self, what: str, error: Exception) -> None:
+        """Background work that raised: say so and where the traceback is (the app keeps running)."""
+        from tutor.crashlog import write_log
+
+        log = write_log(error)
+        self.notify(
+            f"Could not finish {what}: {type(error).__name__}: {error}" + (f" (details: {log})" if log else ""),
+            severity="error",
+            timeout=15,
+            markup=False,
+        )
+
+    def _start_check(self) -> None:
+        """Check every lesson in the background, quietly (the learner did not ask for it)."""
+        self.in_background("checking the lessons", self._check_course, self._course_checked, quiet=True)
+
+    def _check_course(self) -> Course:
+        """In the background: load and check every lesson."""
         from tutor.course import load_course
 
-        course = load_course(self._check_dirs or [])
-        self.call_from_thread(self._course_checked, course)
+        return load_course(self._check_dirs or [])
 
     def _course_checked(self, course: Course) -> None:
         """Keep the checked lessons and show the problems found on the home screen."""
@@ -99,31 +205,54 @@ class TutorApp(App[int]):
     # --- opening lessons --------------------------------------------------------------------
 
     def open_lesson(self, lesson_id: str) -> None:
-        """Open a lesson of the course by id (from the home screen or the command palette)."""
+        """Open a lesson of the course by id (from the home screen or the command palette).
+
+        Loading and solving run in the background; the lesson shows when they are done.
+        """
         entry = self.course.get(lesson_id)
         if entry is None:
-            self.notify(f"No lesson with id {lesson_id!r}.", severity="error")
+            self.notify(f"No lesson with id '{lesson_id}'.", severity="error", markup=False)
             return
+        if lesson_id in self._opening:
+            return  # already on its way (Enter pressed twice)
         lesson = self.loaded.get(lesson_id)
-        if lesson is None or lesson.content_hash != entry.content_hash:
-            from tutor.course import load_lesson
+        if lesson is not None and lesson.content_hash == entry.content_hash:
+            self._show_lesson(lesson)
+            return
+        self._opening.add(lesson_id)
+        self.in_background(
+            f"opening {entry.title}",
+            partial(_load_and_solve, entry.path),
+            partial(self._lesson_loaded, lesson_id, str(entry.path)),
+            partial(self._lesson_not_loaded, lesson_id, str(entry.path)),
+        )
 
-            try:
-                lesson = load_lesson(entry.path)
-            except LessonError as e:
-                self.push_screen(ProblemsScreen(str(entry.path), e.problems))
-                return
-            self.loaded[lesson_id] = lesson
-        self._show_lesson(lesson)
+    def _lesson_loaded(self, lesson_id: str, path: str, result: tuple[Lesson, Solution]) -> None:
+        """A lesson opened from the list has loaded: show it."""
+        self._opening.discard(lesson_id)
+        lesson, solution = result
+        self.loaded[lesson_id] = lesson
+        self._present(lesson, solution)
+
+    def _lesson_not_loaded(self, lesson_id: str, path: str, error: Exception) -> None:
+        """A lesson opened from the list did not load: show its problems."""
+        self._opening.discard(lesson_id)
+        self.push_screen(ProblemsScreen(path, _problems_of(path, error)))
 
     def _show_lesson(self, lesson: Lesson) -> None:
+        """Solve a loaded lesson in the background, then show it over the home screen."""
+        self.in_background(
+            f"opening {lesson.title}", partial(_solved, lesson), lambda solution: self._present(lesson, solution)
+        )
+
+    def _present(self, lesson: Lesson, solution: Solution) -> None:
         """Replace whatever lesson is open by this one, over the home screen."""
         from tutor.ui.screens.lesson import LessonScreen
 
         home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
         if home is not None:
             self._pop_to(home)
-        self.push_screen(LessonScreen(lesson, self.store))
+        self.push_screen(LessonScreen(lesson, self.store, solution))
         entry = self.course.get(lesson.id)
         others = [lesson_source(entry.path)] if entry is not None else []
         note = self.store.kept_apart_note(lesson.id, lesson_source(lesson.path), others)
@@ -142,25 +271,30 @@ class TutorApp(App[int]):
         return (st.st_mtime, st.st_size)
 
     def _poll_watched(self) -> None:
-        """Reload the watched file if it changed since the last look."""
+        """Reload the watched file if it changed since the last look (and no load of it is still running)."""
+        if self._watch_loading:
+            return
         stamp = self._stamp()
         if stamp != self._watch_stamp:
             self._watch_stamp = stamp
             self._load_watched(reloaded=True)
 
     def _load_watched(self, reloaded: bool = False) -> None:
-        """Load the watched file; show it (keeping the place) or show its problems."""
+        """Load and solve the watched file in the background; then show it (keeping the place) or its problems."""
         assert self.watch_path is not None
-        from tutor.course import load_lesson
+        self._watch_loading = True
+        path = self.watch_path
+        self.in_background(
+            f"loading {path.name}",
+            partial(_load_and_solve, path),
+            partial(self._watched_loaded, reloaded),
+            self._watched_not_loaded,
+        )
 
-        try:
-            lesson = load_lesson(self.watch_path)
-        except LessonError as e:
-            self._show_problems(e.problems)
-            return
-        except OSError as e:
-            self._show_problems([Problem(str(self.watch_path), 1, 1, f"cannot read the file: {e}")])
-            return
+    def _watched_loaded(self, reloaded: bool, result: tuple[Lesson, Solution]) -> None:
+        """The watched file loaded: show it, on the lesson screen already open if it is the same lesson."""
+        self._watch_loading = False
+        lesson, solution = result
         problems = self._problems_screen()
         if problems is not None:
             self._pop_to(problems)
@@ -168,11 +302,16 @@ class TutorApp(App[int]):
         lesson_screen = self._lesson_screen()
         if lesson_screen is not None and lesson_screen.lesson.id == lesson.id:
             self._pop_to(lesson_screen)
-            lesson_screen.reload(lesson)
+            lesson_screen.reload(lesson, solution)
         else:
-            self._show_lesson(lesson)
-        if reloaded:
-            self.notify(f"Reloaded {self.watch_path.name}.", timeout=2)
+            self._present(lesson, solution)
+        if reloaded and self.watch_path is not None:
+            self.notify(f"Reloaded {self.watch_path.name}.", timeout=2, markup=False)
+
+    def _watched_not_loaded(self, error: Exception) -> None:
+        """The watched file did not load: show (or update) its problems."""
+        self._watch_loading = False
+        self._show_problems(_problems_of(str(self.watch_path), error))
 
     def _show_problems(self, problems: list) -> None:
         """Show (or update) the problems of the watched file above everything else."""
@@ -199,14 +338,44 @@ class TutorApp(App[int]):
             self.pop_screen()
 
 
+def _solved(lesson: Lesson) -> Solution:
+    """The engine's answer to every step (computed once, off the UI thread)."""
+    from tutor.course import solve
+
+    solution = solve(lesson)
+    solution.answers()
+    return solution
+
+
+def _load_and_solve(path: Path) -> tuple[Lesson, Solution]:
+    """Load a lesson file and solve it (off the UI thread); LessonError or OSError if it does not load."""
+    from tutor.course import load_lesson
+
+    lesson = load_lesson(path)
+    return lesson, _solved(lesson)
+
+
+def _problems_of(path: str, error: Exception) -> list[Problem]:
+    """What to show for a lesson file that did not load: its problems, or why it could not be read."""
+    if isinstance(error, LessonError):
+        return list(error.problems)
+    if isinstance(error, OSError):
+        return [Problem(path, 1, 1, f"cannot read the file: {error.strerror or error}")]
+    return [Problem(path, 1, 1, f"the lesson could not be loaded: {type(error).__name__}: {error}")]
+
+
 def run_app(lesson: str | None, lesson_dirs: list[str], watch: str | None) -> int:
-    """Run the tutor; returns the exit status (2 for a lesson that cannot be opened)."""
+    """Run the tutor; returns the exit status (2 for a lesson that cannot be opened).
+
+    An unhandled exception in the app is raised again here, after the terminal is restored, for the
+    command line to report in one line.
+    """
     start: Lesson | None = None
     watch_path: Path | None = None
     if watch is not None:
         watch_path = Path(watch)
-        if not watch_path.is_file():
-            print(f"backprop-tutor: --watch {watch}: no such file", file=sys.stderr)
+        if not _is_file(watch_path):
+            _say(f"backprop-tutor: --watch {watch}: no such file")
             return EXIT_USAGE
     elif lesson is not None:
         from tutor.course import find_lesson
@@ -215,10 +384,10 @@ def run_app(lesson: str | None, lesson_dirs: list[str], watch: str | None) -> in
             start = find_lesson(lesson, lesson_dirs)
         except LessonError as e:
             for p in e.problems:
-                print(p, file=sys.stderr)
+                _say(str(p))
             return EXIT_USAGE
         except OSError as e:
-            print(f"backprop-tutor: {lesson}: {e}", file=sys.stderr)
+            _say(f"backprop-tutor: {lesson}: {e.strerror or e}")
             return EXIT_USAGE
     index = index_course(lesson_dirs)
     if start is not None and index.get(start.id) is None:
@@ -227,7 +396,22 @@ def run_app(lesson: str | None, lesson_dirs: list[str], watch: str | None) -> in
     if start is not None:
         app.loaded[start.id] = start
     result = app.run()
-    return int(result or 0)
+    if app.error is not None:
+        raise app.error
+    return int(result or app.return_code or 0)
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file (False, not an exception, for a folder that cannot be read)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _say(line: str) -> None:
+    """One line on stderr, control characters escaped."""
+    print(one_line(line), file=sys.stderr)
 
 
 def _entry_of(lesson: Lesson) -> LessonEntry:

@@ -123,7 +123,16 @@ class LessonSession:
         step = self.step
         if step is None:
             raise RuntimeError("no step to answer")
-        verdict = grade(self.solution, step, text)
+        verdict = self.check(step, text)
+        self.record_answer(step, text, verdict)
+        return verdict
+
+    def check(self, step: Step, text: str) -> Verdict:
+        """Grade an answer to a step without recording it (reads only: safe off the UI thread)."""
+        return grade(self.solution, step, text)
+
+    def record_answer(self, step: Step, text: str, verdict: Verdict) -> None:
+        """Record a graded answer to a step; counted attempts are kept and saved (OSError if not)."""
         if verdict.counts:
             record = self.progress(step)
             record.attempts.append(Attempt(text.strip(), verdict.correct, verdict.diagnosis, now()))
@@ -131,7 +140,6 @@ class LessonSession:
                 record.status = SOLVED
             self.record.current = step.id
             self.save()
-        return verdict
 
     def hints_seen(self, step: Step) -> tuple[str, ...]:
         """The hints of a step that the learner has asked for so far."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from rich.text import Text
@@ -11,13 +11,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown, Static
+from textual.widgets import Footer, Input
 
-from tutor.course import Lesson, Step
+from tutor.course import Lesson, Solution, Step
+from tutor.grading import Verdict
 from tutor.progress import SHOWN, SOLVED, ProgressStore
+from tutor.ui.plain import LessonMarkdown, PlainStatic, markdown_literal, one_line
 from tutor.ui.session import LessonSession
+from tutor.ui.widgets.answer import MAX_LENGTH, AnswerBox
 from tutor.ui.widgets.graph import GraphPanel
 from tutor.ui.widgets.titlebar import TitleBar
+
+if TYPE_CHECKING:
+    from tutor.ui.app import TutorApp
 
 KIND_NAMES = {
     "value": "forward value",
@@ -40,12 +46,13 @@ class LessonScreen(Screen[None]):
         Binding("escape", "home", "Lessons"),
     ]
 
-    def __init__(self, lesson: Lesson, store: ProgressStore) -> None:
+    def __init__(self, lesson: Lesson, store: ProgressStore, solution: Solution | None = None) -> None:
         super().__init__()
         self.store = store
-        self.session = LessonSession(lesson, store)
+        self.session = LessonSession(lesson, store, solution)
         self.last_value: dict[str, np.ndarray] = {}  # step id -> the learner's last graded value
         self.flash: str = ""  # a line carried over to the next step ("✓ y = 3 was right")
+        self.checking: str | None = None  # the step id whose answer is being graded in the background
 
     @property
     def lesson(self) -> Lesson:
@@ -58,15 +65,15 @@ class LessonScreen(Screen[None]):
         with Vertical(id="lesson-body"):
             yield GraphPanel(id="graph")
             with VerticalScroll(id="step-pane"):
-                yield Static(id="previous")
-                yield Static(id="step-title")
-                yield Markdown(id="step-text")
-                yield Static(id="question")
-                yield Static(id="context")
-                yield Static(id="hints")
-                yield Static(id="feedback")
-                yield Markdown(id="explain")
-            yield Input(id="answer", select_on_focus=False)
+                yield PlainStatic(id="previous")
+                yield PlainStatic(id="step-title")
+                yield LessonMarkdown(id="step-text")
+                yield PlainStatic(id="question")
+                yield PlainStatic(id="context")
+                yield PlainStatic(id="hints")
+                yield PlainStatic(id="feedback")
+                yield LessonMarkdown(id="explain")
+            yield AnswerBox(id="answer")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -80,27 +87,27 @@ class LessonScreen(Screen[None]):
         """Redraw everything from the session."""
         s = self.session
         self.query_one(GraphPanel).show(s)
-        title = self.query_one("#step-title", Static)
-        text = self.query_one("#step-text", Markdown)
-        question = self.query_one("#question", Static)
-        context = self.query_one("#context", Static)
-        hints = self.query_one("#hints", Static)
-        feedback = self.query_one("#feedback", Static)
-        explain = self.query_one("#explain", Markdown)
-        answer = self.query_one("#answer", Input)
+        title = self.query_one("#step-title", PlainStatic)
+        text = self.query_one("#step-text", LessonMarkdown)
+        question = self.query_one("#question", PlainStatic)
+        context = self.query_one("#context", PlainStatic)
+        hints = self.query_one("#hints", PlainStatic)
+        feedback = self.query_one("#feedback", PlainStatic)
+        explain = self.query_one("#explain", LessonMarkdown)
+        answer = self.query_one("#answer", AnswerBox)
         for w in (question, context, hints, feedback, explain):
             w.display = False
-        feedback.remove_class("wrong", "unreadable", "correct", "shown")
+        feedback.remove_class("wrong", "unreadable", "correct", "shown", "checking")
         self.title = self.lesson.title
         if s.on_intro:
             self.sub_title = "introduction"
-            title.update(Text(f"{self.lesson.title} · introduction", style="bold"))
+            title.update(Text(f"{one_line(self.lesson.title)} · introduction", style="bold"))
             text.display = True
             text.update(self.lesson.intro or self.lesson.summary)
             answer.placeholder = "Press Enter to start the first step"
         elif s.on_summary:
             self.sub_title = "summary"
-            title.update(Text(f"{self.lesson.title} · done", style="bold"))
+            title.update(Text(f"{one_line(self.lesson.title)} · done", style="bold"))
             text.display = True
             text.update(self._summary_markdown())
             answer.placeholder = "Press Enter to go back to the lessons (F5: last step)"
@@ -119,23 +126,23 @@ class LessonScreen(Screen[None]):
         record = s.progress(step)
         self.sub_title = f"step {s.position + 1} of {n}"
         mark = {SOLVED: "  ✓ solved", SHOWN: "  (answer shown)"}.get(record.status or "", "")
-        self.query_one("#step-title", Static).update(
+        self.query_one("#step-title", PlainStatic).update(
             Text.assemble((f"Step {s.position + 1} of {n}", "bold"), f" · {KIND_NAMES[step.kind]}", (mark, "bold"))
         )
-        text = self.query_one("#step-text", Markdown)
+        text = self.query_one("#step-text", LessonMarkdown)
         text.display = bool(step.prompt)
         if step.prompt:
             text.update(step.prompt)
         p = s.prompt(step)
-        question = self.query_one("#question", Static)
+        question = self.query_one("#question", PlainStatic)
         question.display = True
-        question.update(Text.assemble((p.question, "bold"), "    ", (f"shape {p.shape}", "italic")))
+        question.update(Text.assemble((one_line(p.question), "bold"), "    ", (f"shape {p.shape}", "italic")))
         if p.context:
-            context = self.query_one("#context", Static)
+            context = self.query_one("#context", PlainStatic)
             context.display = True
             context.update(p.context)
         self._show_hints(step)
-        answer = self.query_one("#answer", Input)
+        answer = self.query_one("#answer", AnswerBox)
         if record.done:
             answer.value = ""
             answer.placeholder = "Press Enter for the next step"
@@ -154,7 +161,7 @@ class LessonScreen(Screen[None]):
     def _show_hints(self, step: Step) -> None:
         """The hints asked for so far, numbered."""
         seen = self.session.hints_seen(step)
-        hints = self.query_one("#hints", Static)
+        hints = self.query_one("#hints", PlainStatic)
         hints.display = bool(seen)
         if seen:
             lines = [f"Hint {i + 1}/{len(step.hints)}: {h}" for i, h in enumerate(seen)]
@@ -172,22 +179,22 @@ class LessonScreen(Screen[None]):
             self._feedback(f"✓ Correct ({how}): {typed}   engine: {answer}", "correct")
         else:
             self._feedback(f"The answer is {answer}   (shown: this step does not count as solved)", "shown")
-        explain = self.query_one("#explain", Markdown)
+        explain = self.query_one("#explain", LessonMarkdown)
         explain.display = bool(step.explain)
         if step.explain:
             explain.update(step.explain)
 
     def _feedback(self, message: str, kind: str) -> None:
-        """One line of feedback, styled by its kind (correct, wrong, unreadable, shown)."""
-        feedback = self.query_one("#feedback", Static)
-        feedback.remove_class("wrong", "unreadable", "correct", "shown")
+        """One line of feedback (plain text), styled by its kind (correct, wrong, unreadable, shown)."""
+        feedback = self.query_one("#feedback", PlainStatic)
+        feedback.remove_class("wrong", "unreadable", "correct", "shown", "checking")
         feedback.add_class(kind)
         feedback.update(message)
         feedback.display = True
 
     def _show_flash(self) -> None:
         """The line carried over from the step just solved, above the new step (once)."""
-        previous = self.query_one("#previous", Static)
+        previous = self.query_one("#previous", PlainStatic)
         previous.display = bool(self.flash)
         previous.update(self.flash)
         self.flash = ""
@@ -200,7 +207,8 @@ class LessonScreen(Screen[None]):
         def names(ids: list[str]) -> str:
             return ", ".join(f"`{i}`" for i in ids) if ids else "none"
 
-        parts = [f"# {lesson.title}: done" if not summary.open else f"# {lesson.title}: summary"]
+        title = markdown_literal(one_line(lesson.title))
+        parts = [f"# {title}: done" if not summary.open else f"# {title}: summary"]
         parts.append(
             "\n".join(
                 [
@@ -239,29 +247,68 @@ class LessonScreen(Screen[None]):
             event.input.value = ""
             self._move(s.advance)
             return
+        if self.checking is not None:
+            return  # the answer just sent is still being graded
+        self.checking = step.id
+        text = event.value
+        self._feedback("Checking your answer…", "checking")
+        app: TutorApp = self.app  # type: ignore[assignment]
+        app.in_background(
+            "checking your answer",
+            lambda: s.check(step, text),
+            lambda verdict: self._graded(s, step, text, verdict),
+            lambda error: self._not_graded(s, step, error),
+        )
+
+    def _graded(self, session: LessonSession, step: Step, text: str, verdict: Verdict) -> None:
+        """An answer was graded (in the background): record it, then say how it went if the step is still shown."""
+        if session is not self.session:
+            return  # the lesson was reloaded meanwhile: the answer was to a step of the old version
+        self.checking = None
         try:
-            verdict = s.submit(event.value)
+            session.record_answer(step, text, verdict)
         except OSError as e:
-            self.notify(f"Could not save your progress: {e}", severity="error", timeout=8)
+            self._not_saved(e)
             return
         if verdict.value is not None:
             self.last_value[step.id] = verdict.value
+        if session.step != step:
+            return  # the learner moved on meanwhile; the attempt is recorded
+        answer = self.query_one("#answer", AnswerBox)
         if verdict.correct:
-            event.input.value = ""
+            answer.value = ""
             if step.explain:
                 self.refresh_view()
             else:
-                question = s.prompt(step).question
-                self.flash = "✓ " + question.replace("= ?", f"= {s.answer_text(step, 4)}", 1)
-                self._move(s.advance)
+                question = session.prompt(step).question
+                self.flash = "✓ " + question.replace("= ?", f"= {session.answer_text(step, 4)}", 1)
+                self._move(session.advance)
             return
-        record = s.progress(step)
-        read_as = f"   read as: {verdict.read_as}" if verdict.read_as and verdict.read_as != event.value.strip() else ""
+        record = session.progress(step)
+        read_as = f"   read as: {verdict.read_as}" if verdict.read_as and verdict.read_as != text.strip() else ""
         if verdict.status == "unreadable":
             self._feedback(f"{verdict.message}{read_as}   (not counted as an attempt)", "unreadable")
         else:
             n = record.wrong_attempts
             self._feedback(f"✗ {verdict.message}{read_as}   (attempt {n})", "wrong")
+
+    def _not_graded(self, session: LessonSession, step: Step, error: Exception) -> None:
+        """Grading raised: say so; the answer stays in the box and is not counted."""
+        if session is not self.session:
+            return
+        self.checking = None
+        app: TutorApp = self.app  # type: ignore[assignment]
+        app._work_failed("checking your answer", error)
+        if session.step == step:
+            self._feedback("That answer could not be checked (not counted as an attempt).", "unreadable")
+
+    @on(AnswerBox.Refused, "#answer")
+    def refused(self, event: AnswerBox.Refused) -> None:
+        """Text that the answer box would not take: say why."""
+        self._feedback(
+            f"The answer box takes one line of at most {MAX_LENGTH} printable characters; that text was not added.",
+            "unreadable",
+        )
 
     def _move(self, how: object) -> None:
         """Move (by calling ``how``), save the place, and redraw."""
@@ -270,8 +317,12 @@ class LessonScreen(Screen[None]):
         try:
             self.session.save()
         except OSError as e:
-            self.notify(f"Could not save your progress: {e}", severity="error", timeout=8)
+            self._not_saved(e)
         self.refresh_view()
+
+    def _not_saved(self, error: OSError) -> None:
+        """Say that the progress file could not be written (its path is shown as plain text)."""
+        self.notify(f"Could not save your progress: {error}", severity="error", timeout=8, markup=False)
 
     # --- actions --------------------------------------------------------------------------
 
@@ -287,7 +338,7 @@ class LessonScreen(Screen[None]):
         try:
             hint = self.session.next_hint()
         except OSError as e:
-            self.notify(f"Could not save your progress: {e}", severity="error", timeout=8)
+            self._not_saved(e)
             return
         if hint is None:
             self.notify("No more hints for this step. F3 shows the answer.", timeout=4)
@@ -302,8 +353,8 @@ class LessonScreen(Screen[None]):
         try:
             self.session.reveal()
         except OSError as e:
-            self.notify(f"Could not save your progress: {e}", severity="error", timeout=8)
-        self.query_one("#answer", Input).value = ""
+            self._not_saved(e)
+        self.query_one("#answer", AnswerBox).value = ""
         self.refresh_view()
 
     def action_torch(self) -> None:
@@ -324,7 +375,7 @@ class LessonScreen(Screen[None]):
         if self.session.on_intro:
             self.notify("This is the beginning of the lesson.", timeout=2)
             return
-        self.query_one("#answer", Input).value = ""
+        self.query_one("#answer", AnswerBox).value = ""
         self._move(lambda: self.session.go(self.session.position - 1))
 
     def action_next(self) -> None:
@@ -332,7 +383,7 @@ class LessonScreen(Screen[None]):
         if self.session.on_summary:
             self.notify("This is the end of the lesson. Escape: the lessons.", timeout=2)
             return
-        self.query_one("#answer", Input).value = ""
+        self.query_one("#answer", AnswerBox).value = ""
         self._move(lambda: self.session.go(self.session.position + 1))
 
     def action_home(self) -> None:
@@ -347,11 +398,12 @@ class LessonScreen(Screen[None]):
 
     # --- live reload ----------------------------------------------------------------------
 
-    def reload(self, lesson: Lesson) -> None:
+    def reload(self, lesson: Lesson, solution: Solution | None = None) -> None:
         """Swap in a new version of the lesson, keeping the learner's place if that step still exists."""
         old = self.session
         place = old.step.id if old.step is not None else ("intro" if old.on_intro else "summary")
-        self.session = LessonSession(lesson, self.store)
+        self.checking = None
+        self.session = LessonSession(lesson, self.store, solution)
         if place == "intro":
             self.session.go(-1)
         elif place == "summary":
