@@ -3,6 +3,10 @@
 Each subcommand lives in a module that defines ``add_<name>_arguments(parser)`` and
 ``run_<name>(args) -> int``; modules are imported only when their command runs, so the app's start
 never pays for them (and never imports torch).
+
+Output never crashes on a terminal that cannot show a character (``LANG=C``, ``PYTHONIOENCODING=ascii``):
+such a character is written as an escape (``\u2202``). An error nobody expected (a bug) ends the command,
+or the app, with exit status 70, one line saying what happened and where, and the traceback in a log file.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 EXIT_USAGE = 2
+EXIT_CRASH = 70  # sysexits.h EX_SOFTWARE: an internal error (1 is "an answer is wrong", 2 a usage error)
 
 
 def _find_command(argv: list[str]) -> int | None:
@@ -71,9 +76,32 @@ def _app_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def tolerant_output() -> None:
+    """Let stdout and stderr write any character: one their encoding lacks becomes an escape, not a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        try:
+            reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):  # a closed or unusual stream: leave it as it is
+            continue
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    tolerant_output()
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except Exception as e:  # a bug: one line and a log file, never a screenful of traceback
+        from tutor.crashlog import report
+
+        print(report(e), file=sys.stderr)
+        return EXIT_CRASH
+
+
+def _run(args_list: list[str]) -> int:
+    """Run a subcommand, or the app when none is given; returns the exit status."""
     index = _find_command(args_list)
     if index is not None:
         name = args_list.pop(index)

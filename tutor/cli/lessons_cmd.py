@@ -1,4 +1,9 @@
-"""The headless lesson commands: ``list``, ``validate``, ``solve`` and ``check``."""
+"""The headless lesson commands: ``list``, ``validate``, ``solve`` and ``check``.
+
+Lesson text and file names are untrusted: every human-readable line goes through :func:`say`, which prints
+it on one line with control characters escaped (``\x1b``), so a lesson cannot clear the screen or rewrite a
+line. ``--json`` output is ``json.dumps`` as it is: exact JSON, which escapes control characters itself.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,24 @@ from pathlib import Path
 from tutor.course import LessonError, Problem, find_lesson, load_course, load_lesson, prompt, solve, to_plain
 from tutor.course.answers import read_answers
 from tutor.grading import grade, show_array
+from tutor.safetext import one_line
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
+def say(line: object, *, err: bool = False) -> None:
+    """Print one human-readable line (stdout, or stderr with ``err``), control characters escaped."""
+    print(one_line(str(line)), file=sys.stderr if err else sys.stdout)
+
+
 def _err(message: str) -> None:
-    print(f"backprop-tutor: {message}", file=sys.stderr)
+    """An error message on stderr."""
+    say(f"backprop-tutor: {message}", err=True)
+
+
+def quoted(text: str) -> str:
+    """``'text'`` with control characters escaped once (``repr`` would also double every backslash)."""
+    return f"'{one_line(text)}'"
 
 
 # ---------------------------------------------------------------- list
@@ -31,7 +48,7 @@ def run_list(args: argparse.Namespace) -> int:
     """Print the lessons in course order."""
     course = load_course(args.lessons)
     for p in course.problems:
-        print(p, file=sys.stderr)
+        say(p, err=True)
     if args.json:
         rows = [
             {
@@ -50,9 +67,9 @@ def run_list(args: argparse.Namespace) -> int:
     for i, lesson in enumerate(course.lessons, 1):
         origin = course.origins.get(lesson.id, "shipped")
         where = "" if origin == "shipped" else f"  [{origin}: {lesson.path}]"
-        print(f"{i:>2}. {lesson.id:<{width}}  {lesson.title}  ({len(lesson.steps)} steps){where}")
+        say(f"{i:>2}. {lesson.id:<{width}}  {lesson.title}  ({len(lesson.steps)} steps){where}")
     if not course.lessons:
-        print("no lessons found")
+        say("no lessons found")
     return EXIT_OK
 
 
@@ -120,16 +137,16 @@ def run_validate(args: argparse.Namespace) -> int:
         if args.strict:
             problems = [replace(p, severity="error") for p in problems]
         for p in problems:
-            print(p)
+            say(p)
         if any(p.severity == "error" for p in problems):
             bad += 1
         elif problems:
             warned += 1
     good = len(files) - bad
-    print(
+    say(
         f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {good} valid, {bad} with problems"
         + (f", {warned} with warnings" if warned else ""),
-        file=sys.stderr,
+        err=True,
     )
     return EXIT_FAIL if bad or not files else EXIT_OK
 
@@ -148,7 +165,7 @@ def _load(ref: str, dirs: list[str]):  # noqa: ANN202 - Lesson | None
         return find_lesson(ref, dirs)
     except LessonError as e:
         for p in e.problems:
-            print(p, file=sys.stderr)
+            say(p, err=True)
         return None
 
 
@@ -169,14 +186,14 @@ def run_solve(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out, indent=2))
         return EXIT_OK
-    print(f"{lesson.title}  ({lesson.id})")
+    say(f"{lesson.title}  ({lesson.id})")
     for a in lesson.program.assignments:
-        print(f"  {a.text}")
-    print()
+        say(f"  {a.text}")
+    say("")
     for i, s in enumerate(lesson.steps, 1):
         q = prompt(lesson, s, tr.values)
-        print(f"{i:>2}. {s.id:<18} {q.question}")
-        print(f"    = {show_array(sol.answer(s), 6)}")
+        say(f"{i:>2}. {s.id:<18} {q.question}")
+        say(f"    = {show_array(sol.answer(s), 6)}")
     return EXIT_OK
 
 
@@ -204,12 +221,12 @@ def run_check(args: argparse.Namespace) -> int:
         answers = read_answers(args.answers)
     except LessonError as e:
         for p in e.problems:
-            print(p, file=sys.stderr)
+            say(p, err=True)
         return EXIT_USAGE
     ids = [s.id for s in lesson.steps]
     unknown = [k for k in answers if k not in ids]
     if unknown:
-        _err(f"{args.answers}: no step {unknown[0]!r} in lesson {lesson.id}; its steps: {', '.join(ids)}")
+        _err(f"{args.answers}: no step {quoted(unknown[0])} in lesson {lesson.id}; its steps: {', '.join(ids)}")
         return EXIT_USAGE
     sol = solve(lesson)
     results = []
@@ -225,10 +242,10 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         for r in results:
             mark = "✓" if r["correct"] else ("?" if r["status"] == "unreadable" else "✗")
-            print(f"{mark} {r['id']:<18} {r['feedback']}")
+            say(f"{mark} {r['id']:<18} {r['feedback']}")
             typed, read = (_plain(x) for x in (answers[r["id"]], r["read_as"]))
             if read and not r["correct"] and read != typed:
-                print(f"  {'':<18} (read as {r['read_as']})")
+                say(f"  {'':<18} (read as {r['read_as']})")
         right = sum(r["correct"] for r in results)
-        print(f"{right}/{len(results)} correct")
+        say(f"{right}/{len(results)} correct")
     return EXIT_OK if all(r["correct"] for r in results) else EXIT_FAIL
