@@ -25,6 +25,7 @@ class ProblemsScreen(Screen[None]):
         super().__init__()
         self.path = path
         self.problems = problems
+        self._composed = False
 
     def compose(self) -> ComposeResult:
         """A heading and the problems."""
@@ -39,6 +40,7 @@ class ProblemsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Fill in the problems."""
+        self._composed = True
         self.title = "backprop-tutor"
         self.sub_title = "watching " + self.path
         self.show(self.problems)
@@ -46,6 +48,8 @@ class ProblemsScreen(Screen[None]):
     def show(self, problems: list[Problem]) -> None:
         """Replace the problems shown (the file was saved again, still broken)."""
         self.problems = problems
+        if not self._composed:
+            return  # saved again before the screen was composed: on_mount shows these
         errors = sum(1 for p in problems if p.severity == "error")
         self.query_one("#problems-title", Static).update(
             Text(f"{one_line(self.path)} does not load: {errors} problem{'s' if errors != 1 else ''}", style="bold")
