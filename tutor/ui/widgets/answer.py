@@ -9,9 +9,7 @@ from textual.message import Message
 from textual.widgets import Input
 
 from tutor.lang.parse import MAX_LENGTH
-
-#: a printable line: no control characters, bidi overrides or lone surrogates (tutor.safetext's list)
-PRINTABLE_LINE = r"[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]*"
+from tutor.safetext import one_line
 
 
 class AnswerBox(Input):
@@ -35,8 +33,16 @@ class AnswerBox(Input):
     QUIET = 1.0  # seconds between two Refused messages while keys keep coming
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, select_on_focus=False, max_length=MAX_LENGTH, restrict=PRINTABLE_LINE)
+        super().__init__(id=id, select_on_focus=False, max_length=MAX_LENGTH)
         self._refused_at = float("-inf")
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        """Every typed or pasted text comes here: one with a control character, bidi override or lone
+        surrogate (what ``safetext.one_line`` would escape) is refused; the length is Input's ``max_length``."""
+        if one_line(text) != text:
+            self.restricted()
+            return
+        super().replace(text, start, end)
 
     def restricted(self) -> None:
         """Say once (not once per key) that the text was not added."""
