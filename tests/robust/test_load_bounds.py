@@ -198,3 +198,20 @@ def test_too_much_jacobian_work_is_reported_once_at_the_step_that_crosses_the_bo
     path = Path(__file__).parent / "hostile" / "load-jacobians-total.yaml"
     [problem] = validate_file(path)
     assert problem.step == "jacobian:S9/x" and "in all" in problem.message
+
+
+@pytest.mark.parametrize("locked", ["folder", "parent"])
+def test_validate_of_an_unreadable_folder_says_so_without_a_traceback(tmp_path, locked):
+    outer = tmp_path / "outer"
+    folder = outer / "lessons"
+    folder.mkdir(parents=True)
+    shutil.copyfile(next(p for p in SHIPPED if p.name == "chain-rule.yaml"), folder / "chain-rule.yaml")
+    target = folder if locked == "folder" else outer
+    target.chmod(0)
+    try:
+        r = _run_tutor(["validate", str(folder)], tmp_path / "home")
+    finally:
+        target.chmod(0o755)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert f"{folder}:1:1: " in r.stdout and ("cannot be read" in r.stdout or "cannot be reached" in r.stdout)

@@ -85,15 +85,32 @@ def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-lint", action="store_true", help="check the file and the graph only, not the numbers")
 
 
-def _expand(paths: list[str]) -> list[Path]:
+def _expand(paths: list[str]) -> tuple[list[Path], list[Problem]]:
+    """The files to validate (a folder's lesson files, bounded, and its course order), and the folders that
+    cannot be read."""
+    from tutor.course.index import ORDER_FILE, folder_problem, list_lessons
+
     out: list[Path] = []
+    problems: list[Problem] = []
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
-            out += sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml"))
-        else:
+        try:
+            is_folder = p.is_dir()
+        except OSError:  # a folder above it denies access
+            is_folder = True
+        if not is_folder:
             out.append(p)
-    return out
+            continue
+        problem = folder_problem(p, "validate")
+        if problem is not None:
+            problems.append(problem)
+            continue
+        files, listed = list_lessons(p)
+        problems += listed
+        out += files
+        if (p / ORDER_FILE).exists():
+            out.append(p / ORDER_FILE)
+    return out, problems
 
 
 def validate_order_file(path: Path) -> list[Problem]:
@@ -130,7 +147,9 @@ def validate_file(path: Path, lint: bool = True) -> list[Problem]:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Validate lesson files; one line per problem; exit 1 if any has an error (or, with --strict, a warning)."""
-    files = _expand(args.paths)
+    files, folder_problems = _expand(args.paths)
+    for p in folder_problems:
+        say(p)
     bad = warned = 0
     for f in files:
         problems = validate_file(f, lint=not args.no_lint)
@@ -148,7 +167,7 @@ def run_validate(args: argparse.Namespace) -> int:
         + (f", {warned} with warnings" if warned else ""),
         err=True,
     )
-    return EXIT_FAIL if bad or not files else EXIT_OK
+    return EXIT_FAIL if bad or folder_problems or not files else EXIT_OK
 
 
 # ---------------------------------------------------------------- solve
