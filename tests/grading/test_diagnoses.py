@@ -180,16 +180,20 @@ def test_shipped_lessons_diagnose_their_typical_mistakes():
     ]
     for ref, step, text in cases:
         lesson, sol = setup(ref)
-        try:
-            s = lesson.step(step)
-        except KeyError:
-            continue
-        v = grade(sol, s, text)
+        step_ids = [s.id for s in lesson.steps]
+        assert step in step_ids, f"{ref} has no step {step} any more (it has {step_ids}): update this case"
+        v = grade(sol, lesson.step(step), text)
         assert v.status == "wrong" and v.diagnosis is not None, (ref, step, text, v.message)
-        assert v.message != "Not quite: that is not the right value."
+        # not the fallback the grader gives when no slip matches ("Not quite: ... is not ∂L/∂x ...")
+        assert not v.message.startswith("Not quite:"), (ref, step, text, v.message)
 
 
 def test_grading_is_fast_on_the_two_layer_lesson():
+    """A wrong answer is graded and diagnosed without a pause the learner would notice.
+
+    The bound only turns a hang or a blow-up into a failure (measured: about 0.5 ms per answer);
+    the speed itself is measured in benchmarks/run.py (``grading``).
+    """
     lesson, sol = setup("net")
     answers = ["X.T @ dZ1", "dA1 * Z1 * (1 - Z1)", "dZ1", "A1 * (1 - A1)", "0.1"]
     steps = ["grad:W1", "grad:Z1", "grad:b1", "grad:Z1", "grad:W2"]
@@ -201,7 +205,7 @@ def test_grading_is_fast_on_the_two_layer_lesson():
         for s, a in zip(steps, answers, strict=True):
             grade(sol, lesson.step(s), a)
     per_answer = (time.perf_counter() - start) / (rounds * len(answers))
-    assert per_answer < 0.01, f"{per_answer * 1000:.1f} ms per answer"
+    assert per_answer < 0.1, f"{per_answer * 1000:.1f} ms per answer"
 
 
 def test_random_points_keep_shapes_and_labels():
