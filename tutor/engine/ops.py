@@ -183,9 +183,9 @@ def _bce(p: Array, t: Array) -> Array:
 
 
 def _bce_vjp(g: Array, ans: Array, p: Array, t: Array) -> tuple[Array, Array]:
-    n = np.broadcast(p, t).size
-    dp = g * (p - t) / (p * (1 - p)) / n
-    dt = g * (np.log(1 - p) - np.log(p)) / n
+    both = np.broadcast(p, t)
+    dp = g * (p - t) / (p * (1 - p)) / both.size
+    dt = np.broadcast_to(g * (np.log(1 - p) - np.log(p)) / both.size, both.shape)  # shaped like the output, as dp
     return dp, dt
 
 
