@@ -1,16 +1,56 @@
-"""A test-only PyTorch evaluator of lesson graphs: the reference the engine is checked against."""
+"""A test-only PyTorch evaluator of lesson graphs: the reference the engine is checked against.
+
+``TORCH_OPS`` gives every op of ``tutor.engine.OPS``, by name, as plain PyTorch; it is written here
+by hand, independently of the op table's ``torch`` spellings, and a test checks that it covers
+every op.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tutor.engine import Program
+from tutor.engine import BINARY, Program
 from tutor.engine.node import literal_value
 from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary
 
-FUNCS = {
+Tensor = torch.Tensor
+
+
+def _reduce(whole: Callable[[Tensor], Tensor], along: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """sum/mean: of all entries, or along an axis keeping it (as the engine's sum(x, 0))."""
+
+    def reduce(x: Tensor, axis: int | None = None) -> Tensor:
+        return whole(x) if axis is None else along(x, axis, keepdim=True)
+
+    return reduce
+
+
+def _bce(p: Tensor, t: Tensor) -> Tensor:
+    """Mean binary cross-entropy over the broadcast shape."""
+    p, t = torch.broadcast_tensors(p, t)
+    if t.requires_grad:  # PyTorch does not differentiate binary_cross_entropy by its target: the same sum, written out
+        return -(t * torch.log(p) + (1 - t) * torch.log(1 - p)).mean()
+    return F.binary_cross_entropy(p, t)
+
+
+def _mse(p: Tensor, t: Tensor) -> Tensor:
+    """Mean squared error over the broadcast shape."""
+    return F.mse_loss(*torch.broadcast_tensors(p, t))
+
+
+TORCH_OPS: dict[str, Callable[..., Tensor]] = {
+    "add": torch.add,
+    "sub": torch.sub,
+    "mul": torch.mul,
+    "div": torch.div,
+    "pow": torch.pow,
+    "neg": torch.neg,
+    "matmul": torch.matmul,
+    "transpose": lambda x: x.T if x.ndim >= 2 else x,
     "exp": torch.exp,
     "log": torch.log,
     "sqrt": torch.sqrt,
@@ -20,47 +60,30 @@ FUNCS = {
     "tanh": torch.tanh,
     "sigmoid": torch.sigmoid,
     "relu": torch.relu,
-    "bce": F.binary_cross_entropy,
-    "mse": F.mse_loss,
+    "sum": _reduce(torch.sum, torch.sum),
+    "mean": _reduce(torch.mean, torch.mean),
+    "bce": _bce,
+    "mse": _mse,
     "softmax": lambda z: torch.softmax(z, dim=-1),
 }
-BIN = {
-    "+": torch.add,
-    "-": torch.sub,
-    "*": torch.mul,
-    "/": torch.div,
-    "**": torch.pow,
-    "@": torch.matmul,
-}
 
 
-def t_eval(e: Expr, env: dict[str, torch.Tensor]) -> torch.Tensor:
+def t_eval(e: Expr, env: dict[str, Tensor]) -> Tensor:
+    """Evaluate a syntax tree with PyTorch."""
     if isinstance(e, Num):
         return torch.tensor(e.value, dtype=torch.float64)
     if isinstance(e, Name):
         return env[e.id]
     if isinstance(e, Unary):
-        return -t_eval(e.operand, env)
+        return TORCH_OPS["neg"](t_eval(e.operand, env))
     if isinstance(e, Transpose):
-        x = t_eval(e.operand, env)
-        return x.T if x.ndim >= 2 else x
+        return TORCH_OPS["transpose"](t_eval(e.operand, env))
     if isinstance(e, Binary):
-        return BIN[e.op](t_eval(e.left, env), t_eval(e.right, env))
+        return TORCH_OPS[BINARY[e.op]](t_eval(e.left, env), t_eval(e.right, env))
     if isinstance(e, Call):
-        if e.func in ("sum", "mean"):
-            x = t_eval(e.args[0], env)
-            if len(e.args) == 1:
-                return x.sum() if e.func == "sum" else x.mean()
-            axis = int(e.args[1].value)
-            return x.sum(axis, keepdim=True) if e.func == "sum" else x.mean(axis, keepdim=True)
-        args = [t_eval(a, env) for a in e.args]
-        if e.func == "bce":
-            p, t = args
-            return F.binary_cross_entropy(p, torch.broadcast_to(t, p.shape))
-        if e.func == "mse":
-            p, t = args
-            return F.mse_loss(p, torch.broadcast_to(t, p.shape))
-        return FUNCS[e.func](*args)
+        if e.func in ("sum", "mean") and len(e.args) == 2:
+            return TORCH_OPS[e.func](t_eval(e.args[0], env), int(e.args[1].value))
+        return TORCH_OPS[e.func](*(t_eval(a, env) for a in e.args))
     if isinstance(e, Literal):
         return torch.tensor(literal_value(e), dtype=torch.float64)
     raise TypeError(e)
@@ -68,7 +91,7 @@ def t_eval(e: Expr, env: dict[str, torch.Tensor]) -> torch.Tensor:
 
 def torch_run(program: Program, values: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Values of every name and gradients of every input and node, computed by PyTorch."""
-    env: dict[str, torch.Tensor] = {}
+    env: dict[str, Tensor] = {}
     for n in program.inputs:
         env[n] = torch.tensor(np.asarray(values[n], dtype=float), dtype=torch.float64, requires_grad=True)
     for n in program.constants:
