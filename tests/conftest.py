@@ -1,14 +1,20 @@
-"""Shared fixtures: the shipped lessons, and an isolated user-data directory for every test."""
+"""Shared fixtures: the shipped lessons, an isolated user-data directory for every test; the ``slow`` marks."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from tutor.course import load_course, shipped_lessons_dir
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+#: Every test in these folders is slow: Pilot drives the app, the robustness tests fuzz, kill and resize
+#: it, the reveal tests start PyTorch in a subprocess. test_wheel builds and installs the wheel.
+SLOW_FOLDERS = {"ui", "robust", "reveal"}
+SLOW_FILES = {"test_wheel.py"}
 SHIPPED = sorted(p for p in shipped_lessons_dir().glob("*.yaml") if p.name != "course.yaml")
 
 
@@ -25,3 +31,27 @@ def course():
     c = load_course()
     assert not c.problems, c.problems
     return c
+
+
+def uses_torch(module: ModuleType) -> bool:
+    """The test module imported PyTorch or the tests' PyTorch reference (tests/torch_ref.py)."""
+    for value in vars(module).values():
+        name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+        if name is not None and name.split(".")[0] in ("torch", "torch_ref"):
+            return True
+    return False
+
+
+def is_slow(item: pytest.Item) -> bool:
+    """Under tests/ui, tests/robust or tests/reveal, the wheel test, or a module that uses PyTorch."""
+    path = Path(item.path)
+    folder = path.relative_to(TESTS).parts[0] if path.is_relative_to(TESTS) else ""
+    module = getattr(item, "module", None)
+    return folder in SLOW_FOLDERS or path.name in SLOW_FILES or (module is not None and uses_torch(module))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow tests (see is_slow), so that ``pytest -m "not slow"`` is the quick inner loop."""
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)

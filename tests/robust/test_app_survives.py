@@ -45,11 +45,13 @@ def lesson_screen(app: TutorApp) -> LessonScreen | None:
 
 
 async def test_every_bound_key_in_random_order():
-    rng = random.Random(7)
+    # 100 presses (400 took ~30 s): with this seed they land on every screen, most on the lesson (measured:
+    # lesson 74, help 8, palette 8, home 6, PyTorch panel 4)
+    rng = random.Random(6)
     app = TutorApp(load_course())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        for i in range(400):
+        for i in range(100):
             key = rng.choice(KEYS)
             await pilot.press(key)
             if i % 25 == 0:
