@@ -18,6 +18,7 @@ PACKAGE = ROOT / "tutor"
 #: small helpers everyone may use at the bottom. A module may import its own package and any lower layer.
 LAYERS: list[set[str]] = [
     {"tutor.safetext", "tutor.safefile", "tutor.paths"},
+    {"tutor.crashlog"},  # where an unexpected error's traceback goes (the app and the command line)
     {"tutor.lang"},
     {"tutor.engine"},
     {"tutor.course"},
@@ -49,6 +50,7 @@ RUN_TIME_CORE = [
     "tutor.paths",
     "tutor.safefile",
     "tutor.safetext",
+    "tutor.crashlog",
     "tutor.ui.session",
     "tutor.cli",
 ]
