@@ -1,6 +1,6 @@
 """Test cases for every op of the engine, derived from ``OPS`` (no hand-written op lists).
 
-Each op is spelled as the language writes it, over scalar, vector and matrix shapes (every broadcast
+Each op is spelled as the language writes it (``Op.spell``), over scalar, vector and matrix shapes (every broadcast
 pair for two-input ops, and every axis for reductions), once per input: that argument is the input
 the loss is differentiated by, the others are constants. Values come from the first domain, starting
 from what the op's ``requires`` notes ask for, where the engine's values and gradients are finite:
@@ -37,23 +37,6 @@ PAIRS: tuple[tuple[Shape, Shape], ...] = (
 AXES: tuple[int | None, ...] = (None, 0, 1, -1)
 DOMAINS = ("signed", "positive", "unit")
 ARGS = ("a", "b", "c", "d")  # argument names; "w" holds the weights of the loss L = sum(y * w)
-
-
-def arity(op: Op) -> int:
-    """How many inputs the op takes (its local derivatives, one per input)."""
-    return len(op.local)
-
-
-def spelled(op: Op, args: tuple[str, ...], axis: int | None = None) -> str:
-    """The op applied to ``args`` as the expression language writes it."""
-    if op.symbol:
-        return f"{args[0]} {op.symbol} {args[1]}"
-    if op.name == "neg":
-        return f"-{args[0]}"
-    if op.name == "transpose":
-        return f"{args[0]}.T"
-    extra = "" if axis is None else f", {axis}"
-    return f"{op.name}({', '.join(args)}{extra})"
 
 
 def sample(shape: Shape, domain: str, seed: int) -> np.ndarray:
@@ -97,7 +80,7 @@ class Case:
     @property
     def expression(self) -> str:
         """The op as the language writes it."""
-        return spelled(OPS[self.op], self.args, self.axis)
+        return OPS[self.op].spell(self.args, self.axis)
 
     def values(self) -> dict[str, np.ndarray]:
         """The arguments' values, and weights ``w`` shaped like the op's output."""
@@ -141,11 +124,11 @@ def _domain(op: Op, shapes: tuple[Shape, ...], axis: int | None) -> str | None:
 
 
 def _shape_options(op: Op) -> tuple[tuple[Shape, ...], ...]:
-    if arity(op) == 1:
+    if op.operands == 1:
         return tuple((s,) for s in SHAPES)
-    if arity(op) == 2:
+    if op.operands == 2:
         return PAIRS
-    return tuple((s,) * arity(op) for s in SHAPES)
+    return tuple((s,) * op.operands for s in SHAPES)
 
 
 @cache
@@ -157,10 +140,12 @@ def cases() -> tuple[Case, ...]:
             for axis in AXES if op.takes_axis else (None,):
                 domain = _domain(op, shapes, axis)
                 if domain is not None:
-                    found += [Case(op.name, shapes, axis, wrt, domain) for wrt in range(arity(op))]
+                    found += [Case(op.name, shapes, axis, wrt, domain) for wrt in range(op.operands)]
     return tuple(found)
 
 
 def missing_cases(covered: set[tuple[str, int]]) -> list[str]:
     """The ``op (argument)`` pairs of ``OPS`` with no case in ``covered``."""
-    return [f"{op.name} (by {ARGS[i]})" for op in OPS.values() for i in range(arity(op)) if (op.name, i) not in covered]
+    return [
+        f"{op.name} (by {ARGS[i]})" for op in OPS.values() for i in range(op.operands) if (op.name, i) not in covered
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_cases import Case, cases, missing_cases, program, spelled
+from engine_cases import Case, cases, missing_cases, program
 
 from tutor.engine import BINARY, OPS, build, central_difference, jacobian, leaf, local_derivative, run, unbroadcast
 from tutor.lang import parse
@@ -33,15 +33,12 @@ def test_reductions_are_checked_along_every_axis():
 
 
 def test_each_op_has_one_local_derivative_per_input():
-    """``local`` has one entry per argument the language passes, and the VJP returns one gradient per input."""
+    """``local`` has one entry per value the language passes (an axis is not one), and the VJP returns one
+    gradient per input."""
     for op in OPS.values():
-        if op.symbol:
-            takes = 2
-        elif op.name in ("neg", "transpose"):
-            takes = 1
-        else:
-            takes = FUNCTIONS[op.name][0]  # the optional second argument of sum and mean is an axis, not an input
-        assert len(op.local) == takes, op.name
+        if op.syntax == "call":
+            assert FUNCTIONS[op.name] == op.arity, op.name
+        assert len(op.local) == op.arity[0], op.name
         case = next(c for c in CASES if c.op == op.name)
         vals = case.values()
         args = [vals[n] for n in case.args]
@@ -51,13 +48,17 @@ def test_each_op_has_one_local_derivative_per_input():
 
 
 def test_the_language_reaches_every_op_and_only_ops():
-    """Each op's spelling parses and builds a node made by that op; every function and operator is an op."""
-    assert set(FUNCTIONS) | set(BINARY.values()) | {"neg", "transpose"} == set(OPS)
+    """Each op's spelling parses and builds a node made by that op (a line that only names a value makes the
+    identity op); every function and operator of the language is an op."""
+    operators = {op.name for op in OPS.values() if op.syntax in ("prefix", "postfix")}
+    assert set(FUNCTIONS) | set(BINARY.values()) | operators == {op.name for op in OPS.values() if op.syntax != "none"}
     for op in OPS.values():
-        args = ("a", "b", "c", "d")[: len(op.local)]
-        env = {n: leaf(np.full((2, 2), 0.5)) for n in args}
-        node = build(parse(spelled(op, args)), env)
-        assert node.op is op, (op.name, spelled(op, args), node)
+        case = next(c for c in CASES if c.op == op.name and c.axis is None)
+        trace = run(program(case.args, (), [f"y = {case.expression}", "L = sum(y)"]), case.values())
+        assert trace.nodes["y"].op is op, (op.name, case.expression)
+        if op.syntax != "none":
+            env = {n: leaf(trace.values[n]) for n in case.args}
+            assert build(parse(case.expression), env).op is op, (op.name, case.expression)
 
 
 def test_fan_out_accumulates():

@@ -2,6 +2,7 @@
 
 import pytest
 
+import tutor.engine  # noqa: F401 - the op table gives the language its functions and spellings
 from tutor.lang import ParseError, parse, parse_assignment, to_text
 
 

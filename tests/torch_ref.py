@@ -65,6 +65,7 @@ TORCH_OPS: dict[str, Callable[..., Tensor]] = {
     "bce": _bce,
     "mse": _mse,
     "softmax": lambda z: torch.softmax(z, dim=-1),
+    "identity": lambda x: x.clone(),
 }
 
 
@@ -101,7 +102,7 @@ def torch_run(program: Program, values: dict[str, np.ndarray]) -> tuple[dict[str
         if not t.requires_grad:
             t = t.clone().requires_grad_(True)
         elif t.grad_fn is None or any(t is env[k] for k in env):
-            t = t.clone()
+            t = TORCH_OPS["identity"](t)  # a line that only names another value: a copy with its own gradient
         t.retain_grad()
         env[a.name] = t
     env[program.output].backward()

@@ -6,6 +6,7 @@ that together use every op of the language.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,8 @@ import pytest
 from conftest import SHIPPED
 
 from tutor.course import load_lesson, solve
-from tutor.engine import OPS
+from tutor.engine import IDENTITY, OPS, Application, build, leaf, op_of
+from tutor.lang.syntax import Name, walk
 from tutor.reveal.codegen import lesson_script
 from tutor.reveal.run import TOLERANCE, compare, run_lesson
 
@@ -54,17 +56,40 @@ def test_pytorch_agrees_with_the_engine(path: Path) -> None:
         assert f"  {s.id} =" in result.output
 
 
+def _applied(lesson) -> list[tuple[Application, list[tuple[int, ...]]]]:
+    """Every op the lesson's graph applies, with its operands' shapes at the lesson's values."""
+    values = solve(lesson).trace.values
+    env = {n: leaf(v, n) for n, v in values.items()}
+    found = []
+    for a in lesson.program.assignments:
+        if isinstance(a.expr, Name):  # a line that only names another value: the identity op
+            found.append((Application(IDENTITY, (a.expr,)), [np.shape(values[a.expr.id])]))
+        for app in filter(None, map(op_of, walk(a.expr))):
+            found.append((app, [build(x, env).value.shape for x in app.operands]))
+    return found
+
+
+def _fixed_text(template: str) -> str:
+    """The longest piece of a PyTorch template between its placeholders: ``torch.exp(``, ``.sum()``."""
+    return max(re.split(r"\{\w*\}", template), key=len)
+
+
 def test_test_lessons_use_every_op_of_the_language() -> None:
-    """The test-only lessons spell every op through the table, broadcast targets included."""
-    scripts = "\n".join(lesson_script(load_lesson(p)) for p in TEST_LESSONS)
+    """The test-only lessons apply every op of the table (every axis, broadcast targets), and their scripts spell
+    each one as the table says."""
+    lessons = [load_lesson(p) for p in TEST_LESSONS]
+    applied = [x for lesson in lessons for x in _applied(lesson)]
+    scripts = "\n".join(lesson_script(lesson) for lesson in lessons)
+    assert {app.op.name for app, _ in applied} == set(OPS)
     for op in OPS.values():
-        head = (op.symbol and f" {op.symbol} ") or op.torch.split("{0}")[0] or op.torch.split("{0}")[1].split("(")[0]
-        assert head in scripts, (op.name, head)
+        uses = [(app, shapes) for app, shapes in applied if app.op is op]
+        assert _fixed_text(op.torch.code) in scripts, op.name
         if op.takes_axis:
-            assert op.torch_axis.split("{0}")[1].split("(")[0] + "(0, keepdim=True)" in scripts
-            assert op.torch_axis.split("{0}")[1].split("(")[0] + "(1, keepdim=True)" in scripts
-        if op.torch_broadcast:
-            assert op.torch_broadcast.split("(")[0] + "(*torch.broadcast_tensors(" in scripts
+            assert {app.axis for app, _ in uses} >= {None, 0, 1}, op.name
+            assert _fixed_text(op.torch.axis) in scripts, op.name
+        if op.torch.broadcast:
+            assert any(len(set(shapes)) > 1 for _, shapes in uses), op.name
+            assert _fixed_text(op.torch.broadcast) in scripts, op.name
     assert ".clone()" in scripts and ".requires_grad_()  #" in scripts
 
 

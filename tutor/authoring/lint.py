@@ -6,8 +6,8 @@ severity ``"warning"``, located at the step (or the graph line, or the input) th
 * a step whose right answer coincides with a common mistake's answer, naming the mistake it cannot catch
   (forgot the local factor, forgot the upstream delta, dropped a path of a fan-out, a sign slip, a transposed
   matrix, a dropped factor or term in a forward value);
-* inputs at a kink (relu or abs of 0), all-zero or all-equal weights, sigmoid or tanh saturated so far that
-  their derivative is below 1e-6;
+* inputs at a kink (relu or abs of 0, the op table's ``Op.kink``), all-zero or all-equal weights, an op
+  saturated so far that its derivative is below 1e-6 (sigmoid, tanh ...: the table's ``Op.saturation``);
 * a node or input that does not reach the output, a gradient that is identically zero;
 * every derivative answer cross-checked by central differences (one random direction a step, two runs of the
   graph or of the node's line, so that ``validate`` stays cheap).
@@ -31,16 +31,30 @@ import numpy as np
 from tutor.course.model import Lesson, Step
 from tutor.course.problems import Problem
 from tutor.course.solution import expected
-from tutor.engine import EvalError, Node, Program, Trace, backward, build, forward, jacobian_work, leaf, run
+from tutor.engine import (
+    Application,
+    EvalError,
+    Node,
+    Program,
+    Trace,
+    backward,
+    build,
+    forward,
+    jacobian_work,
+    leaf,
+    line_graph,
+    op_of,
+    run,
+)
 from tutor.engine.shapes import program_shapes
 from tutor.grading.compare import all_close
 from tutor.lang.pretty import format_number, to_text
-from tutor.lang.syntax import Binary, Call, Expr, Name, Transpose, walk
+from tutor.lang.syntax import Expr, Name, Transpose, walk
 
 #: work units (tutor.engine.shapes) the linter may spend on engine runs: about a second
 LINT_BUDGET = 300_000_000
-SATURATION = 1e-6  # a sigmoid/tanh derivative below this makes every delta through it vanish
-KINK = 1e-12  # |argument| below this counts as sitting on the kink of relu or abs
+SATURATION = 1e-6  # a local derivative (sigmoid, tanh ...) below this makes every delta through it vanish
+KINK = 1e-12  # an argument this close to an op's kink (relu or abs of 0 ...) counts as sitting on it
 FD_TOLERANCE = 1e-5  # relative agreement required between the engine and central differences
 
 
@@ -169,7 +183,7 @@ class _Linter:
                 )
 
     def check_nodes(self) -> None:
-        """Nodes unused by the output; relu/abs at their kink; saturated sigmoid/tanh."""
+        """Nodes unused by the output; ops at their kink; saturated ops."""
         env = {n: leaf(v, n) for n, v in self.trace.values.items()}
         for a in self.program.assignments:
             where = self.at(f"node:{a.name}")
@@ -179,36 +193,49 @@ class _Linter:
                     f"{a.name} does not reach the output {self.program.output}: its delta is 0 and nothing "
                     "depends on it; remove the line or use it",
                 )
-            for call in _calls(a.expr):
+            for app in _applications(a.expr):
+                if app.op.kink is None and app.op.saturation is None:
+                    continue
                 try:
                     with np.errstate(all="ignore"):
-                        arg = build(call.args[0], env).value
+                        args = [build(x, env).value for x in app.operands]
                 except EvalError:
                     continue
-                entry = _entry_text(arg)
-                if call.func in ("relu", "abs"):
-                    at_kink = np.abs(arg) < KINK
-                    if np.any(at_kink):
-                        self.warn(
-                            where,
-                            f"{call.func}({to_text(call.args[0])}) is at its kink: its argument is 0"
-                            f"{entry(np.argmax(at_kink))}, where the derivative is a convention (the engine and "
-                            "PyTorch use 0, a learner may say 1 or ½); move the values away from 0",
-                        )
-                elif call.func in ("sigmoid", "tanh"):
-                    with np.errstate(all="ignore"):
-                        s = 1.0 / (1.0 + np.exp(-arg)) if call.func == "sigmoid" else np.tanh(arg)
-                        d = s * (1 - s) if call.func == "sigmoid" else 1 - s * s
-                    low = d < SATURATION
-                    if np.any(low):
-                        i = int(np.argmax(low))
-                        self.warn(
-                            where,
-                            f"{call.func}({to_text(call.args[0])}) saturates: its argument is "
-                            f"{format_number(float(arg.reshape(-1)[i]))}{entry(i)}, its derivative "
-                            f"{float(d.reshape(-1)[i]):.1e} is below {SATURATION:g}, so every delta through it is "
-                            "about 0 and 0 is accepted; keep its argument within about ±5",
-                        )
+                message = self.kink(app, args) or self.saturation(app, args)
+                if message:
+                    self.warn(where, message)
+
+    @staticmethod
+    def kink(app: Application, args: list[np.ndarray]) -> str | None:
+        """The warning for an op sitting on its kink (the op table's ``Op.kink``), or None."""
+        kink = app.op.kink
+        if kink is None:
+            return None
+        with np.errstate(all="ignore"):
+            at_kink = np.broadcast_to(np.abs(kink.at(*args)) < KINK, np.broadcast_shapes(*(a.shape for a in args)))
+        if not np.any(at_kink):
+            return None
+        entry = _entry_text(at_kink)(np.argmax(at_kink))
+        return f"{_call(app)} is at its {kink.word}: {kink.what}{entry}, {kink.convention}; {kink.fix}"
+
+    @staticmethod
+    def saturation(app: Application, args: list[np.ndarray]) -> str | None:
+        """The warning for an op whose local derivative is below SATURATION (the table's ``Op.saturation``)."""
+        saturation = app.op.saturation
+        if saturation is None:
+            return None
+        arg = args[0]
+        with np.errstate(all="ignore"):
+            d = saturation.size(arg, axis=app.axis) if app.op.takes_axis else saturation.size(arg)
+        low = d < SATURATION
+        if not np.any(low):
+            return None
+        i = int(np.argmax(low))
+        return (
+            f"{_call(app)} saturates: its argument is {format_number(float(arg.reshape(-1)[i]))}"
+            f"{_entry_text(arg)(i)}, its derivative {float(d.reshape(-1)[i]):.1e} is below {SATURATION:g}, so every "
+            f"delta through it is about 0 and 0 is accepted; {saturation.advice}"
+        )
 
     # ------------------------------------------------------------ steps
 
@@ -341,34 +368,25 @@ class _Linter:
 
     def check_value(self, step: Step, answer: np.ndarray, rtol: float, where: tuple[int, int]) -> None:
         """A factor of 1 or a term of 0 in the node's line hides forgetting it."""
-        expr = self.program.assignment(step.node).expr
-        if not isinstance(expr, Binary) or expr.op not in ("+", "-", "*", "/"):
+        app = op_of(self.program.assignment(step.node).expr)
+        if app is None or not app.op.forgotten:
             return
         env = {k: leaf(v, k) for k, v in self.trace.values.items()}
         try:
-            left, right = build(expr.left, env).value, build(expr.right, env).value
+            args = [build(x, env).value for x in app.operands]
         except EvalError:
             return
-        # each candidate: the line's value without one operand, and the operand dropped
-        if expr.op in ("+", "-"):
-            kind = "term"
-            candidates = [(left, expr.right), (-right if expr.op == "-" else right, expr.left)]
-        elif expr.op == "*":
-            kind = "factor"
-            candidates = [(left, expr.right), (right, expr.left)]
-        else:
-            kind = "divisor"
-            candidates = [(left, expr.right)]
-        for value, dropped in candidates:
+        # each candidate (the op table's Op.forgotten): the line's value without one operand
+        for forgotten in app.op.forgotten:
             try:
-                v = np.broadcast_to(value, answer.shape)
+                v = np.broadcast_to(forgotten.rest(*args), answer.shape)
             except ValueError:
                 continue
             if all_close(v, answer, rtol):
                 self.warn(
                     where,
-                    f"the {kind} {to_text(dropped)} changes nothing here, so a learner who forgets it is marked "
-                    "right; change the values",
+                    f"the {forgotten.word} {to_text(app.operands[forgotten.operand])} changes nothing here, so a "
+                    "learner who forgets it is marked right; change the values",
                     step.id,
                 )
                 return
@@ -424,21 +442,28 @@ def _jittered(values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def _factor_names(program: Program) -> set[str]:
-    """Names used directly as an operand of ``*`` or ``@`` (weights, in a lesson's terms)."""
+    """Names used directly (or transposed) as an operand of a product, ``*``, ``@``, ``dot`` (weights, in a
+    lesson's terms)."""
     out: set[str] = set()
     for a in program.assignments:
-        for e in walk(a.expr):
-            if isinstance(e, Binary) and e.op in ("*", "@"):
-                for side in (e.left, e.right):
+        for app in _applications(a.expr):
+            if app.op.product:
+                for side in app.operands:
                     inner = side.operand if isinstance(side, Transpose) else side
                     if isinstance(inner, Name):
                         out.add(inner.id)
     return out
 
 
-def _calls(expr: Expr) -> list[Call]:
-    """Every function call inside an expression."""
-    return [e for e in walk(expr) if isinstance(e, Call)]
+def _applications(expr: Expr) -> list[Application]:
+    """Every op applied inside an expression, outermost first."""
+    return [app for app in map(op_of, walk(expr)) if app is not None]
+
+
+def _call(app: Application) -> str:
+    """An op with its operands as the linter names it: ``sigmoid(w·2)``, ``maximum(a, b)``."""
+    operands = [to_text(x) for x in app.operands]
+    return f"{app.op.name}({', '.join([*operands, *([] if app.axis is None else [str(app.axis)])])})"
 
 
 def _entry_text(arr: np.ndarray):  # noqa: ANN202 - a small formatter
@@ -453,11 +478,9 @@ def _entry_text(arr: np.ndarray):  # noqa: ANN202 - a small formatter
 
 def _pull(program: Program, values: Mapping[str, np.ndarray], node: str, wrt: str, seed: np.ndarray) -> np.ndarray:
     """The vector-Jacobian product of one line: ``seed`` pulled back from ``node`` to its input ``wrt``."""
-    a = program.assignment(node)
-    env: dict[str, Node] = {n: leaf(values[n], n) for n in a.inputs}
-    out = build(a.expr, env)
-    grads = backward(out, np.broadcast_to(seed, out.value.shape).astype(float))
-    return grads.get(id(env[wrt]), np.zeros_like(env[wrt].value))
+    line = line_graph(program, values, node)
+    x = line.inputs[wrt]
+    return backward(line.root, seed).get(id(x), np.zeros_like(x.value))
 
 
 def _tail_program(program: Program, name: str) -> Program:

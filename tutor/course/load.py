@@ -27,12 +27,13 @@ from tutor.engine import (
     jacobian_work,
     leaf,
     local_problem,
+    op_of,
     run,
 )
 from tutor.engine.program import MAX_JACOBIAN_WORK
 from tutor.engine.shapes import program_shapes
 from tutor.lang import FUNCTIONS, ParseError, names_in, parse, parse_assignment
-from tutor.lang.syntax import Call, Name, walk
+from tutor.lang.syntax import Name, walk
 
 LESSON_KEYS = (
     "format",
@@ -402,8 +403,7 @@ def _check_numbers(r: _Reader, program: Program, trace: Any, line_index: dict[st
         )
 
 
-#: smooth ops whose derivative is never exactly 0 in exact arithmetic, yet underflows to 0 in floats
-_SATURATING = {"sigmoid", "tanh", "exp", "softmax"}
+#: the argument beyond which a smooth op whose derivative underflows (the op table's Op.underflows) counts
 _SATURATION_ARG = 30.0
 
 
@@ -425,9 +425,9 @@ def _underflow(program: Program, trace: Any) -> tuple[str, str, str] | None:
                 continue
             env = {n: leaf(trace.values[n]) for n in a.inputs}
             saturated = any(
-                np.max(np.abs(build(e.args[0], env).value)) > _SATURATION_ARG
-                for e in walk(a.expr)
-                if isinstance(e, Call) and e.func in _SATURATING
+                np.max(np.abs(build(app.operands[0], env).value)) > _SATURATION_ARG
+                for app in map(op_of, walk(a.expr))
+                if app is not None and app.op.underflows
             )
             if saturated:
                 return a.name, u, a.text

@@ -1,9 +1,15 @@
-"""Our autograd engine: reverse mode on NumPy float64, with one table of ops (imports neither textual nor torch)."""
+"""Our autograd engine: reverse mode on NumPy float64, with one table of ops (imports neither textual nor torch).
 
+``op_of`` maps the language's syntax to the table, ``backward`` is the one backward loop and ``line_graph``
+rebuilds one line of a graph on fresh leaves: the grader, the linter and the PyTorch writer use these.
+"""
+
+from tutor.engine.dispatch import Application, op_of
 from tutor.engine.node import EvalError, Node, backward, build, fmt_shape, leaf, unbroadcast
-from tutor.engine.ops import BINARY, OPS, Op
+from tutor.engine.ops import BINARY, IDENTITY, OPS, Op
 from tutor.engine.program import (
     Assignment,
+    LineGraph,
     Program,
     Trace,
     central_difference,
@@ -11,6 +17,7 @@ from tutor.engine.program import (
     jacobian,
     jacobian_problem,
     jacobian_work,
+    line_graph,
     local_derivative,
     local_problem,
     run,
@@ -18,9 +25,12 @@ from tutor.engine.program import (
 
 __all__ = [
     "BINARY",
+    "IDENTITY",
     "OPS",
+    "Application",
     "Assignment",
     "EvalError",
+    "LineGraph",
     "Node",
     "Op",
     "Program",
@@ -34,8 +44,10 @@ __all__ = [
     "jacobian_problem",
     "jacobian_work",
     "leaf",
+    "line_graph",
     "local_derivative",
     "local_problem",
+    "op_of",
     "run",
     "unbroadcast",
 ]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from tutor.engine.ops import BINARY, OPS, Op, fmt_shape
-from tutor.engine.shapes import EvalError, expr_shape
-from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary
+from tutor.engine.dispatch import op_of
+from tutor.engine.errors import EvalError
+from tutor.engine.ops import VJP, Op, fmt_shape
+from tutor.engine.shapes import expr_shape
+from tutor.lang.syntax import Expr, Literal, Name, Num, Unary
 
 __all__ = ["EvalError", "Node", "backward", "build", "fmt_shape", "leaf", "literal_value", "unbroadcast"]
+
+#: A record of the op nodes a build made, each with the syntax that made it, in the order they were made.
+Record = list[tuple["Node", Expr]]
 
 
 class Node:
@@ -61,21 +66,22 @@ def apply(op: Op, *parents: Node, axis: int | None = None) -> Node:
     return Node(np.asarray(out, dtype=float), op, parents, axis)
 
 
-def build(expr: Expr, env: Mapping[str, Node]) -> Node:
+def build(expr: Expr, env: Mapping[str, Node], record: Record | None = None) -> Node:
     """Evaluate a syntax tree into nodes; names are looked up in ``env``.
 
     Every shape and the size of the work are checked first (:func:`tutor.engine.shapes.expr_shape`), so an
     EvalError comes before any array is built. Floating-point warnings are silenced: overflow and NaN show
-    up in the values, where the lesson checker and the grader look for them.
+    up in the values, where the lesson checker and the grader look for them. ``record``, when given, gets
+    every op node with the syntax that made it, operands before the op that uses them, left to right.
     """
     expr_shape(expr, _Shapes(env))
-    return build_checked(expr, env)
+    return build_checked(expr, env, record)
 
 
-def build_checked(expr: Expr, env: Mapping[str, Node]) -> Node:
+def build_checked(expr: Expr, env: Mapping[str, Node], record: Record | None = None) -> Node:
     """:func:`build` for an expression whose shapes :mod:`tutor.engine.shapes` has already checked."""
     with np.errstate(all="ignore"):
-        return _build(expr, env)
+        return _build(expr, env, record)
 
 
 class _Shapes(Mapping[str, tuple[int, ...]]):
@@ -94,26 +100,19 @@ class _Shapes(Mapping[str, tuple[int, ...]]):
         return len(self.env)
 
 
-def _build(expr: Expr, env: Mapping[str, Node]) -> Node:
-    build = _build
+def _build(expr: Expr, env: Mapping[str, Node], record: Record | None) -> Node:
     if isinstance(expr, Num):
         return leaf(expr.value)
     if isinstance(expr, Name):
         return env[expr.id]
-    if isinstance(expr, Unary):
-        return apply(OPS["neg"], build(expr.operand, env))
-    if isinstance(expr, Transpose):
-        return apply(OPS["transpose"], build(expr.operand, env))
-    if isinstance(expr, Binary):
-        return apply(OPS[BINARY[expr.op]], build(expr.left, env), build(expr.right, env))
-    if isinstance(expr, Call):
-        op = OPS[expr.func]
-        if op.takes_axis and len(expr.args) == 2:
-            return apply(op, build(expr.args[0], env), axis=int(expr.args[1].value))  # type: ignore[union-attr]
-        return apply(op, *(build(a, env) for a in expr.args))
     if isinstance(expr, Literal):
         return leaf(literal_value(expr))
-    raise EvalError(f"cannot evaluate {type(expr).__name__}", getattr(expr, "pos", 0))
+    app = op_of(expr)
+    assert app is not None  # every other piece of syntax applies an op
+    node = apply(app.op, *(_build(x, env, record) for x in app.operands), axis=app.axis)
+    if record is not None:
+        record.append((node, expr))
+    return node
 
 
 def literal_value(expr: Expr) -> np.ndarray:
@@ -153,28 +152,34 @@ def topological(root: Node) -> list[Node]:
     return order
 
 
-def backward(root: Node, seed: np.ndarray | None = None) -> dict[int, np.ndarray]:
-    """Gradients of ``root`` with respect to every node below it, keyed by ``id(node)``.
+def backward(
+    root: Node,
+    seed: np.ndarray | None = None,
+    vjp_override: Mapping[int, VJP] | None = None,
+    on_part: Callable[[Node, np.ndarray], None] | None = None,
+) -> dict[int, np.ndarray]:
+    """Gradients of ``root`` with respect to every node below it, keyed by ``id(node)``: the one backward loop.
 
-    Where a node feeds several others its gradient is the sum of their contributions (``+=``).
+    Where a node feeds several others its gradient is the sum of their contributions (``+=``). ``seed`` is the
+    gradient at the root (ones by default, broadcast to its shape). For the grader's typical mistakes,
+    ``vjp_override`` replaces the VJP of some nodes (by ``id``), and ``on_part(parent, part)`` sees every
+    contribution before broadcasting is undone.
     """
-    grads: dict[int, np.ndarray] = {
-        id(root): np.ones_like(root.value) if seed is None else np.asarray(seed, dtype=float)
-    }
+    start = np.ones_like(root.value) if seed is None else np.asarray(seed, dtype=float)
+    grads: dict[int, np.ndarray] = {id(root): np.broadcast_to(start, root.value.shape)}
+    override = vjp_override or {}
     with np.errstate(all="ignore"):
         for node in reversed(topological(root)):
             g = grads.get(id(node))
             if g is None or node.op is None:
                 continue
+            vjp = override.get(id(node), node.op.vjp)
             args = [p.value for p in node.parents]
-            if node.op.takes_axis:
-                parts = node.op.vjp(g, node.value, *args, axis=node.axis)
-            else:
-                parts = node.op.vjp(g, node.value, *args)
+            parts = vjp(g, node.value, *args, axis=node.axis) if node.op.takes_axis else vjp(g, node.value, *args)
             for parent, part in zip(node.parents, parts, strict=True):
-                part = unbroadcast(np.asarray(part, dtype=float), parent.value.shape)
-                if id(parent) in grads:
-                    grads[id(parent)] = grads[id(parent)] + part
-                else:
-                    grads[id(parent)] = part
+                part = np.asarray(part, dtype=float)
+                if on_part is not None:
+                    on_part(parent, part)
+                part = unbroadcast(part, parent.value.shape)
+                grads[id(parent)] = grads[id(parent)] + part if id(parent) in grads else part
     return grads

@@ -1,33 +1,44 @@
-"""The op table: every op's forward, vector-Jacobian product, local-derivative text and PyTorch spelling.
+"""The op table: the one place an op is described. Nothing about an op lives anywhere else.
 
-Nothing about an op lives anywhere else. A VJP takes ``(g, ans, *args)`` (the upstream gradient, the
-op's output and its input values) and returns one gradient per input, shaped like the *output*
-for broadcasting ops; :func:`tutor.engine.node.unbroadcast` undoes broadcasting in one place.
+Each :class:`Op` entry, by keyword, holds:
 
-``local`` holds, per input, the local derivative as a person writes it, with ``{0}``, ``{1}`` ... for
-the input's names and ``{out}`` for the node's own name. ``torch`` is a format string for the PyTorch
-spelling of the op, with ``{0}``, ``{1}`` for the operands and ``{axis}`` for sum and mean;
-``torch_broadcast`` is the spelling for operands of different shapes where PyTorch does not broadcast
-(its losses want the target shaped like the prediction). ``shape`` gives the output's shape from the
-inputs' shapes (and the axis) without computing anything, or raises :class:`ShapeMismatch` saying why
-the shapes do not fit: :mod:`tutor.engine.shapes` uses it to check sizes before any array is built.
+* what the op computes: ``forward``, its ``vjp`` (vector-Jacobian product), the ``shape`` rule that gives the
+  output's shape from the inputs' shapes before anything is computed, and the ``work`` it costs beyond
+  reading and writing entries;
+* how the language writes it: ``syntax`` (a call, an infix, prefix or postfix operator), ``symbol``, the maths
+  ``display`` (``σ``), the ``aliases`` the reader accepts, ``arity`` and ``takes_axis``; these are handed to
+  :mod:`tutor.lang.vocabulary` when this module is imported, so the parser and the printer derive from here;
+* how a learner writes its derivative: ``local`` (one text per operand, ``{0}``, ``{1}`` for the operands'
+  names, ``{out}`` for the node's), ``local_out`` (through the output: σ as ``{out}(1 − {out})``) and the
+  ``slips``, typical wrong derivatives with their diagnosis;
+* how PyTorch writes it: ``torch``, a :class:`Torch` spelling with its form, so that code generation never
+  guesses from a template;
+* what the linter and the loader need to know: ``kink``, ``saturation``, ``underflows``, ``forgotten``,
+  ``product`` and ``factor``.
 
-For the grader's diagnoses: ``local_out`` writes the local derivative through the op's output where
-that is how people write it (σ: ``{out}(1 − {out})``); the grader derives the slip "derivative taken
-at the input instead" by calling the VJP with the input in place of the output. ``slips`` are other
-typical wrong derivatives of the op (a wrong VJP and the sentence that corrects it).
+A VJP takes ``(g, ans, *args)`` (the upstream gradient, the op's output and its operands' values, and
+``axis=`` for ops that take one) and returns one gradient per operand, shaped like the *output* for
+broadcasting ops; :func:`tutor.engine.node.unbroadcast` undoes broadcasting in one place. An entry that
+contradicts itself (a ``local`` text per operand missing, an infix op without a symbol ...) fails at import,
+naming the op.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from math import prod
 
 import numpy as np
+
+from tutor.lang.vocabulary import Word, install
 
 Array = np.ndarray
 VJP = Callable[..., tuple[Array, ...]]
 Shape = tuple[int, ...]
+
+SYNTAX = ("call", "infix", "prefix", "postfix", "none")
+TORCH_FORMS = ("infix", "prefix", "function", "method")
 
 
 class ShapeMismatch(ValueError):
@@ -41,19 +52,23 @@ def fmt_shape(shape: Shape) -> str:
     return "×".join(str(n) for n in shape)
 
 
+# ---------------------------------------------------------------- shape rules
+
+
 def same_shape(a: Shape, axis: int | None = None) -> Shape:
-    """Elementwise ops of one operand (and softmax): the output has the operand's shape."""
+    """Elementwise ops of one operand: the output has the operand's shape."""
     return a
 
 
 def broadcast_shape(symbol: str) -> Callable[..., Shape]:
-    """Elementwise ops of two operands: NumPy broadcasting."""
+    """Elementwise ops of several operands: NumPy broadcasting."""
 
-    def shape(a: Shape, b: Shape, axis: int | None = None) -> Shape:
+    def shape(*shapes: Shape, axis: int | None = None) -> Shape:
         try:
-            return tuple(np.broadcast_shapes(a, b))
+            return tuple(np.broadcast_shapes(*shapes))
         except ValueError:
-            raise ShapeMismatch(f"shapes {fmt_shape(a)} and {fmt_shape(b)} do not broadcast for {symbol}") from None
+            listed = ", ".join(fmt_shape(s) for s in shapes[:-1])
+            raise ShapeMismatch(f"shapes {listed} and {fmt_shape(shapes[-1])} do not broadcast for {symbol}") from None
 
     return shape
 
@@ -69,6 +84,12 @@ def matmul_shape(a: Shape, b: Shape, axis: int | None = None) -> Shape:
             f"shapes {fmt_shape(a)} and {fmt_shape(b)} do not match for @ ({inner_a} columns against {inner_b} rows)"
         )
     return (*a[:-1], *b[:-2], *b[-1:]) if len(b) >= 2 else tuple(a[:-1])
+
+
+def matmul_work(inputs: tuple[Shape, ...], out: Shape) -> int:
+    """A matrix product's multiply-adds: every entry of ``a`` meets a whole row of ``b``."""
+    a, b = inputs
+    return prod(a) * (b[-1] if len(b) >= 2 else 1)
 
 
 def transpose_shape(a: Shape, axis: int | None = None) -> Shape:
@@ -102,40 +123,166 @@ def loss_shape(name: str) -> Callable[..., Shape]:
     return shape
 
 
-@dataclass(frozen=True)
+# ---------------------------------------------------------------- the parts of an entry
+
+
+@dataclass(frozen=True, kw_only=True)
 class Slip:
     """A typical wrong derivative of an op: the VJP as a learner might get it wrong, and the correction."""
 
     id: str
+    diagnosis: str  # the grader's diagnosis id; several slips may share one ("power")
     vjp: VJP
     message: str  # with {0}, {1}, {out} as in Op.local
+    rule: str = ""  # the rule the slip breaks, said first ("Power rule: ..."); none: the message stands alone
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class Torch:
+    """How PyTorch writes an op: a template with ``{0}``, ``{1}`` ... for the operands, and its form.
+
+    ``function`` (``torch.exp({0})``) and ``method`` (``{0}.sum()``) forms take tensors; ``infix`` and
+    ``prefix`` forms are Python operators (``operator``), which code generation parenthesizes by Python's
+    precedence.
+    """
+
+    form: str  # "infix", "prefix", "function" or "method"
+    code: str
+    operator: str = ""  # infix and prefix: the Python operator
+    axis: str = ""  # the spelling when an axis is given, with {axis}
+    broadcast: str = ""  # the spelling for operands of different shapes, where PyTorch will not broadcast
+    min_ndim: int = 0  # below this many dimensions the op changes nothing and PyTorch is not asked (x.T)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Kink:
+    """Where an op's derivative (or value) jumps, for the linter: where ``at(*operands)`` is 0."""
+
+    at: Callable[..., Array]
+    what: str  # "its argument is 0"
+    convention: str  # what the engine does there, and why a learner may differ
+    fix: str  # what the author should do
+    word: str = "kink"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Saturation:
+    """How small the op's local derivative gets, for the linter: ``size(x)`` entry by entry, and the advice."""
+
+    size: Callable[..., Array]  # of the operand's value (and axis=, for ops that take one)
+    advice: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Forgotten:
+    """A forward value with one operand forgotten, for the linter: what the rest gives without it."""
+
+    operand: int
+    word: str  # what the operand is called: "term", "factor", "divisor"
+    rest: Callable[..., Array]  # the line's value without it, from the operands' values
+
+
+@dataclass(frozen=True, kw_only=True)
 class Op:
-    """One operation of the language."""
+    """One operation: what it computes, how the language, a learner and PyTorch write it, what checks need."""
 
     name: str
+    doc: str
+    arity: tuple[int, int]  # least and most arguments the language passes (an axis is the optional last one)
     forward: Callable[..., Array]
     vjp: VJP
     shape: Callable[..., Shape]
-    local: tuple[str, ...]
-    torch: str
+    local: tuple[str, ...]  # one per operand
+    torch: Torch
     elementwise: bool
-    doc: str
-    symbol: str = ""  # the infix symbol for operators (+ - * / ** @)
-    takes_axis: bool = False  # sum and mean take an optional integer axis, kept as a static argument
-    torch_axis: str = ""  # the PyTorch spelling when an axis is given
-    torch_broadcast: str = ""  # the PyTorch spelling when the operands' shapes differ (torch will not broadcast)
-    requires: tuple[str, ...] = field(default_factory=tuple)  # domain notes, e.g. "x > 0"
+    syntax: str = "call"  # "call", "infix", "prefix", "postfix"; "none": the language has no spelling
+    symbol: str = ""  # the operator of infix, prefix and postfix ops
+    display: str = ""  # the maths printout, where it differs from the typed one ("σ", " − ", "·", "ᵀ")
+    typed: str = ""  # the typed printout of an operator, where it is not the symbol between spaces ("**")
+    aliases: tuple[str, ...] = ()  # other characters the reader takes for it ("σ", "×")
+    superscript: bool = False  # the maths printout writes a small whole right operand as a superscript (x²)
+    takes_axis: bool = False  # an optional integer axis, kept as a static argument
+    params: tuple[str, ...] = ()  # the operands' names in the documentation ("p", "t"); default x, or a, b ...
+    work: Callable[[tuple[Shape, ...], Shape], int] | None = None  # work beyond reading and writing entries
+    requires: tuple[str, ...] = ()  # domain notes, e.g. "x > 0"
     local_out: str = ""  # the local derivative written through the output, e.g. "{out}(1 − {out})"
-    slips: tuple[Slip, ...] = ()  # typical wrong derivatives, for the grader's diagnoses
+    slips: tuple[Slip, ...] = ()
+    factor: int | None = None  # the operand a learner may drop as a constant factor (a power's exponent)
+    kink: Kink | None = None
+    saturation: Saturation | None = None
+    underflows: bool = False  # its local derivative underflows to exactly 0 for large arguments (the loader says so)
+    forgotten: tuple[Forgotten, ...] = ()
+    product: bool = False  # a product: a name used as an operand is a weight (for the linter)
+
+    def __post_init__(self) -> None:
+        """Refuse an entry that contradicts itself, naming the op."""
+        operands = len(self.local)
+        problems = []
+        if self.arity != (operands, operands + self.takes_axis):
+            problems.append(f"arity {self.arity} does not fit {operands} local texts and takes_axis={self.takes_axis}")
+        if self.syntax not in SYNTAX:
+            problems.append(f"unknown syntax {self.syntax!r}")
+        if self.syntax in ("infix", "prefix", "postfix") and not self.symbol:
+            problems.append(f"a {self.syntax} op needs a symbol")
+        if self.syntax == "infix" and operands != 2:
+            problems.append("an infix op takes two operands")
+        if self.torch.form not in TORCH_FORMS:
+            problems.append(f"unknown torch form {self.torch.form!r}")
+        if self.torch.form in ("infix", "prefix") and not self.torch.operator:
+            problems.append("a PyTorch operator form needs its operator")
+        if self.takes_axis and not self.torch.axis:
+            problems.append("an op with an axis needs its PyTorch spelling with one")
+        if self.params and len(self.params) != operands:
+            problems.append("params names each operand once")
+        if any(not 0 <= i < operands for i in (f.operand for f in self.forgotten)):
+            problems.append("forgotten names operands it does not have")
+        if problems:
+            raise ValueError(f"op {self.name}: " + "; ".join(problems))
+
+    @property
+    def operands(self) -> int:
+        """How many values the op takes (an axis is not one)."""
+        return len(self.local)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The operands' names as the documentation writes them: ``params``, else ``x`` or ``a, b, c``."""
+        return self.params or (("x",) if self.operands == 1 else ("a", "b", "c", "d")[: self.operands])
+
+    def word(self) -> Word:
+        """How the language writes this op, for :mod:`tutor.lang.vocabulary`."""
+        if self.syntax == "call":
+            return Word("call", self.name, self.display or self.name, self.name, self.aliases, self.arity)
+        spaced = f" {self.symbol} " if self.syntax == "infix" else self.symbol
+        typed = self.typed or spaced
+        return Word(self.syntax, self.symbol, self.display or typed, typed, self.aliases, superscript=self.superscript)
+
+    def spell(self, operands: list[str] | tuple[str, ...], axis: int | None = None) -> str:
+        """The op applied to operands as a learner types it: ``a + b``, ``-a``, ``a.T``, ``sum(a, 0)``."""
+        if self.syntax == "none":
+            return operands[0]
+        if self.syntax == "call":
+            extra = [] if axis is None else [str(axis)]
+            return f"{self.name}({', '.join([*operands, *extra])})"
+        typed = self.word().plain
+        if self.syntax == "infix":
+            return f"{operands[0]}{typed}{operands[1]}"
+        return f"{typed}{operands[0]}" if self.syntax == "prefix" else f"{operands[0]}{typed}"
+
+
+# ---------------------------------------------------------------- forwards and VJPs
 
 
 def _sigmoid_fwd(x: Array) -> Array:
     # 1/(1 + e^(-x)): for very negative x, e^(-x) overflows to inf and the result is the correct 0
     # (callers run under np.errstate(all="ignore")); one pass, no masks, so it stays fast.
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+def _sigmoid_slope(x: Array) -> Array:
+    """σ'(x) = σ(x)(1 − σ(x))."""
+    s = _sigmoid_fwd(x)
+    return s * (1 - s)
 
 
 def _softmax(z: Array) -> Array:
@@ -150,6 +297,12 @@ def _softmax_vjp(g: Array, ans: Array, z: Array) -> tuple[Array]:
     if ans.ndim == 0:
         return (np.zeros_like(g),)
     return (ans * (g - (g * ans).sum(axis=-1, keepdims=True)),)
+
+
+def _softmax_slope(z: Array) -> Array:
+    """The diagonal of softmax's Jacobian, s(1 − s): every entry of row i's Jacobian is at most s_i."""
+    s = _softmax(z)
+    return s * (1 - s)
 
 
 def _matmul_vjp(g: Array, ans: Array, a: Array, b: Array) -> tuple[Array, Array]:
@@ -199,261 +352,378 @@ def _relu_grad(x: Array) -> Array:
     return (x > 0).astype(float)
 
 
+def _at_zero(x: Array, *rest: Array) -> Array:
+    """Kinks at 0 of the first operand."""
+    return x
+
+
+# ---------------------------------------------------------------- the table
+
+_AT_ZERO = "where the derivative is a convention (the engine and PyTorch use 0, a learner may say 1 or ½)"
+_AWAY = "move the values away from 0"
+_WITHIN_5 = "keep its argument within about ±5"
+_ABOVE_14 = "keep its argument above about −14"
+
 OPS: dict[str, Op] = {
     op.name: op
     for op in [
         Op(
-            "add",
-            np.add,
-            lambda g, ans, a, b: (g, g),
-            broadcast_shape("+"),
-            ("1", "1"),
-            "{0} + {1}",
-            True,
-            "a + b",
+            name="add",
+            doc="a + b",
+            syntax="infix",
             symbol="+",
+            arity=(2, 2),
+            forward=np.add,
+            vjp=lambda g, ans, a, b: (g, g),
+            shape=broadcast_shape("+"),
+            local=("1", "1"),
+            torch=Torch(form="infix", code="{0} + {1}", operator="+"),
+            elementwise=True,
+            forgotten=(
+                Forgotten(operand=1, word="term", rest=lambda a, b: a),
+                Forgotten(operand=0, word="term", rest=lambda a, b: b),
+            ),
         ),
         Op(
-            "sub",
-            np.subtract,
-            lambda g, ans, a, b: (g, -g),
-            broadcast_shape("-"),
-            ("1", "−1"),
-            "{0} - {1}",
-            True,
-            "a − b",
+            name="sub",
+            doc="a − b",
+            syntax="infix",
             symbol="-",
+            display=" − ",
+            aliases=("−", "–"),
+            arity=(2, 2),
+            forward=np.subtract,
+            vjp=lambda g, ans, a, b: (g, -g),
+            shape=broadcast_shape("-"),
+            local=("1", "−1"),
+            torch=Torch(form="infix", code="{0} - {1}", operator="-"),
+            elementwise=True,
+            forgotten=(
+                Forgotten(operand=1, word="term", rest=lambda a, b: a),
+                Forgotten(operand=0, word="term", rest=lambda a, b: -b),
+            ),
         ),
         Op(
-            "mul",
-            np.multiply,
-            lambda g, ans, a, b: (g * b, g * a),
-            broadcast_shape("*"),
-            ("{1}", "{0}"),
-            "{0} * {1}",
-            True,
-            "a·b, elementwise",
+            name="mul",
+            doc="a·b, elementwise",
+            syntax="infix",
             symbol="*",
+            display="·",
+            aliases=("×", "·", "⋅", "⊙"),
+            arity=(2, 2),
+            forward=np.multiply,
+            vjp=lambda g, ans, a, b: (g * b, g * a),
+            shape=broadcast_shape("*"),
+            local=("{1}", "{0}"),
+            torch=Torch(form="infix", code="{0} * {1}", operator="*"),
+            elementwise=True,
+            product=True,
+            forgotten=(
+                Forgotten(operand=1, word="factor", rest=lambda a, b: a),
+                Forgotten(operand=0, word="factor", rest=lambda a, b: b),
+            ),
         ),
         Op(
-            "div",
-            np.divide,
-            lambda g, ans, a, b: (g / b, -g * a / (b * b)),
-            broadcast_shape("/"),
-            ("1/{1}", "−{0}/{1}²"),
-            "{0} / {1}",
-            True,
-            "a / b, elementwise",
+            name="div",
+            doc="a / b, elementwise",
+            syntax="infix",
             symbol="/",
+            arity=(2, 2),
+            forward=np.divide,
+            vjp=lambda g, ans, a, b: (g / b, -g * a / (b * b)),
+            shape=broadcast_shape("/"),
+            local=("1/{1}", "−{0}/{1}²"),
+            torch=Torch(form="infix", code="{0} / {1}", operator="/"),
+            elementwise=True,
+            forgotten=(Forgotten(operand=1, word="divisor", rest=lambda a, b: a),),
         ),
         Op(
-            "pow",
-            np.power,
-            _pow_vjp,
-            broadcast_shape("**"),
-            ("{1}·{0}^({1}−1)", "{0}^{1}·log({0})"),
-            "{0} ** {1}",
-            True,
-            "a ** b, elementwise",
+            name="pow",
+            doc="a ** b, elementwise",
+            syntax="infix",
             symbol="**",
+            display="^",
+            typed="**",
+            superscript=True,
+            aliases=("^",),
+            arity=(2, 2),
+            forward=np.power,
+            vjp=_pow_vjp,
+            shape=broadcast_shape("**"),
+            local=("{1}·{0}^({1}−1)", "{0}^{1}·log({0})"),
+            torch=Torch(form="infix", code="{0} ** {1}", operator="**"),
+            elementwise=True,
+            factor=1,
             slips=(
                 Slip(
-                    "power-not-down",
-                    lambda g, ans, a, b: (g * np.power(a, b - 1), np.zeros_like(ans)),
-                    "you left out the exponent in front: the power rule is d/du uⁿ = n·uⁿ⁻¹, here {1}·{0}^({1}−1)",
+                    id="power-not-down",
+                    diagnosis="power",
+                    rule="Power rule",
+                    vjp=lambda g, ans, a, b: (g * np.power(a, b - 1), np.zeros_like(ans)),
+                    message="you left out the exponent in front: the power rule is d/du uⁿ = n·uⁿ⁻¹, "
+                    "here {1}·{0}^({1}−1)",
                 ),
                 Slip(
-                    "power-not-lowered",
-                    lambda g, ans, a, b: (g * b * ans, np.zeros_like(ans)),
-                    "you kept the exponent at {1}: the power rule lowers it by one, d/du uⁿ = n·uⁿ⁻¹, "
+                    id="power-not-lowered",
+                    diagnosis="power",
+                    rule="Power rule",
+                    vjp=lambda g, ans, a, b: (g * b * ans, np.zeros_like(ans)),
+                    message="you kept the exponent at {1}: the power rule lowers it by one, d/du uⁿ = n·uⁿ⁻¹, "
                     "here {1}·{0}^({1}−1)",
                 ),
             ),
         ),
         Op(
-            "neg",
-            np.negative,
-            lambda g, ans, a: (-g,),
-            same_shape,
-            ("−1",),
-            "-{0}",
-            True,
-            "−a",
+            name="neg",
+            doc="−a",
+            syntax="prefix",
+            symbol="-",
+            display="−",
+            aliases=("−", "–"),
+            arity=(1, 1),
+            forward=np.negative,
+            vjp=lambda g, ans, a: (-g,),
+            shape=same_shape,
+            local=("−1",),
+            torch=Torch(form="prefix", code="-{0}", operator="-"),
+            elementwise=True,
         ),
         Op(
-            "matmul",
-            np.matmul,
-            _matmul_vjp,
-            matmul_shape,
-            ("(Jacobian: ∂L/∂{0} = ∂L/∂{out} @ {1}ᵀ)", "(Jacobian: ∂L/∂{1} = {0}ᵀ @ ∂L/∂{out})"),
-            "{0} @ {1}",
-            False,
-            "matrix product",
+            name="matmul",
+            doc="matrix product",
+            syntax="infix",
             symbol="@",
+            arity=(2, 2),
+            forward=np.matmul,
+            vjp=_matmul_vjp,
+            shape=matmul_shape,
+            work=matmul_work,
+            local=("(Jacobian: ∂L/∂{0} = ∂L/∂{out} @ {1}ᵀ)", "(Jacobian: ∂L/∂{1} = {0}ᵀ @ ∂L/∂{out})"),
+            torch=Torch(form="infix", code="{0} @ {1}", operator="@"),
+            elementwise=False,
+            product=True,
         ),
         Op(
-            "transpose",
-            lambda a: np.swapaxes(a, -1, -2) if a.ndim >= 2 else a,
-            lambda g, ans, a: (np.swapaxes(g, -1, -2) if g.ndim >= 2 else g,),
-            transpose_shape,
-            ("(Jacobian: a permutation)",),
-            "{0}.T",
-            False,
-            "aᵀ, swaps the last two axes",
+            name="transpose",
+            doc="aᵀ, swaps the last two axes",
+            syntax="postfix",
+            symbol=".T",
+            display="ᵀ",
+            aliases=("ᵀ",),
+            arity=(1, 1),
+            forward=lambda a: np.swapaxes(a, -1, -2) if a.ndim >= 2 else a,
+            vjp=lambda g, ans, a: (np.swapaxes(g, -1, -2) if g.ndim >= 2 else g,),
+            shape=transpose_shape,
+            local=("(Jacobian: a permutation)",),
+            torch=Torch(form="method", code="{0}.T", min_ndim=2),
+            elementwise=False,
         ),
         Op(
-            "exp",
-            np.exp,
-            lambda g, ans, a: (g * ans,),
-            same_shape,
-            ("exp({0})",),
-            "torch.exp({0})",
-            True,
-            "eˣ",
+            name="identity",
+            doc="a line that only names another value: its own node, with its own delta",
+            syntax="none",
+            arity=(1, 1),
+            forward=lambda a: np.array(a, dtype=float),
+            vjp=lambda g, ans, a: (g,),
+            shape=same_shape,
+            local=("1",),
+            torch=Torch(form="method", code="{0}.clone()"),
+            elementwise=True,
         ),
         Op(
-            "log",
-            np.log,
-            lambda g, ans, a: (g / a,),
-            same_shape,
-            ("1/{0}",),
-            "torch.log({0})",
-            True,
-            "natural logarithm",
+            name="exp",
+            doc="eˣ",
+            arity=(1, 1),
+            forward=np.exp,
+            vjp=lambda g, ans, a: (g * ans,),
+            shape=same_shape,
+            local=("exp({0})",),
+            torch=Torch(form="function", code="torch.exp({0})"),
+            elementwise=True,
+            saturation=Saturation(size=np.exp, advice=_ABOVE_14),
+            underflows=True,
+        ),
+        Op(
+            name="log",
+            doc="natural logarithm",
+            arity=(1, 1),
+            forward=np.log,
+            vjp=lambda g, ans, a: (g / a,),
+            shape=same_shape,
+            local=("1/{0}",),
+            torch=Torch(form="function", code="torch.log({0})"),
+            elementwise=True,
             requires=("x > 0",),
         ),
         Op(
-            "sqrt",
-            np.sqrt,
-            lambda g, ans, a: (g / (2 * ans),),
-            same_shape,
-            ("1/(2·√{0})",),
-            "torch.sqrt({0})",
-            True,
-            "square root",
+            name="sqrt",
+            doc="square root",
+            arity=(1, 1),
+            forward=np.sqrt,
+            vjp=lambda g, ans, a: (g / (2 * ans),),
+            shape=same_shape,
+            local=("1/(2·√{0})",),
+            torch=Torch(form="function", code="torch.sqrt({0})"),
+            elementwise=True,
             requires=("x > 0",),
         ),
         Op(
-            "abs",
-            np.abs,
-            lambda g, ans, a: (g * np.sign(a),),
-            same_shape,
-            ("sign({0})",),
-            "torch.abs({0})",
-            True,
-            "absolute value (kink at 0)",
+            name="abs",
+            doc="absolute value (kink at 0)",
+            arity=(1, 1),
+            forward=np.abs,
+            vjp=lambda g, ans, a: (g * np.sign(a),),
+            shape=same_shape,
+            local=("sign({0})",),
+            torch=Torch(form="function", code="torch.abs({0})"),
+            elementwise=True,
+            kink=Kink(at=_at_zero, what="its argument is 0", convention=_AT_ZERO, fix=_AWAY),
         ),
         Op(
-            "sin",
-            np.sin,
-            lambda g, ans, a: (g * np.cos(a),),
-            same_shape,
-            ("cos({0})",),
-            "torch.sin({0})",
-            True,
-            "sine",
+            name="sin",
+            doc="sine",
+            arity=(1, 1),
+            forward=np.sin,
+            vjp=lambda g, ans, a: (g * np.cos(a),),
+            shape=same_shape,
+            local=("cos({0})",),
+            torch=Torch(form="function", code="torch.sin({0})"),
+            elementwise=True,
         ),
         Op(
-            "cos",
-            np.cos,
-            lambda g, ans, a: (-g * np.sin(a),),
-            same_shape,
-            ("−sin({0})",),
-            "torch.cos({0})",
-            True,
-            "cosine",
+            name="cos",
+            doc="cosine",
+            arity=(1, 1),
+            forward=np.cos,
+            vjp=lambda g, ans, a: (-g * np.sin(a),),
+            shape=same_shape,
+            local=("−sin({0})",),
+            torch=Torch(form="function", code="torch.cos({0})"),
+            elementwise=True,
         ),
         Op(
-            "tanh",
-            np.tanh,
-            lambda g, ans, a: (g * (1 - ans * ans),),
-            same_shape,
-            ("1 − tanh²({0})",),
-            "torch.tanh({0})",
-            True,
-            "hyperbolic tangent",
+            name="tanh",
+            doc="hyperbolic tangent",
+            arity=(1, 1),
+            forward=np.tanh,
+            vjp=lambda g, ans, a: (g * (1 - ans * ans),),
+            shape=same_shape,
+            local=("1 − tanh²({0})",),
             local_out="1 − {out}²",
+            torch=Torch(form="function", code="torch.tanh({0})"),
+            elementwise=True,
+            saturation=Saturation(size=lambda x: 1 - np.tanh(x) ** 2, advice=_WITHIN_5),
+            underflows=True,
         ),
         Op(
-            "sigmoid",
-            _sigmoid_fwd,
-            lambda g, ans, a: (g * ans * (1 - ans),),
-            same_shape,
-            ("σ({0})(1 − σ({0}))",),
-            "torch.sigmoid({0})",
-            True,
-            "σ(x) = 1/(1 + e⁻ˣ)",
+            name="sigmoid",
+            doc="σ(x) = 1/(1 + e⁻ˣ)",
+            display="σ",
+            aliases=("σ",),
+            arity=(1, 1),
+            forward=_sigmoid_fwd,
+            vjp=lambda g, ans, a: (g * ans * (1 - ans),),
+            shape=same_shape,
+            local=("σ({0})(1 − σ({0}))",),
             local_out="{out}(1 − {out})",
+            torch=Torch(form="function", code="torch.sigmoid({0})"),
+            elementwise=True,
+            saturation=Saturation(size=_sigmoid_slope, advice=_WITHIN_5),
+            underflows=True,
         ),
         Op(
-            "relu",
-            lambda a: np.maximum(a, 0.0),
-            lambda g, ans, a: (g * _relu_grad(a),),
-            same_shape,
-            ("1 if {0} > 0 else 0",),
-            "torch.relu({0})",
-            True,
-            "max(x, 0) (kink at 0)",
+            name="relu",
+            doc="max(x, 0) (kink at 0)",
+            arity=(1, 1),
+            forward=lambda a: np.maximum(a, 0.0),
+            vjp=lambda g, ans, a: (g * _relu_grad(a),),
+            shape=same_shape,
+            local=("1 if {0} > 0 else 0",),
+            torch=Torch(form="function", code="torch.relu({0})"),
+            elementwise=True,
+            kink=Kink(at=_at_zero, what="its argument is 0", convention=_AT_ZERO, fix=_AWAY),
         ),
         Op(
-            "sum",
-            lambda a, axis=None: np.sum(a) if axis is None else np.sum(a, axis=axis, keepdims=True),
-            _reduce_vjp(mean=False),
-            reduce_shape("sum"),
-            ("1",),
-            "{0}.sum()",
-            False,
-            "sum(x): all entries; sum(x, 0): down each column (over the batch), keeping a row",
+            name="sum",
+            doc="sum(x): all entries; sum(x, 0): down each column (over the batch), keeping a row",
+            arity=(1, 2),
             takes_axis=True,
-            torch_axis="{0}.sum({axis}, keepdim=True)",
+            forward=lambda a, axis=None: np.sum(a) if axis is None else np.sum(a, axis=axis, keepdims=True),
+            vjp=_reduce_vjp(mean=False),
+            shape=reduce_shape("sum"),
+            local=("1",),
+            torch=Torch(form="method", code="{0}.sum()", axis="{0}.sum({axis}, keepdim=True)"),
+            elementwise=False,
         ),
         Op(
-            "mean",
-            lambda a, axis=None: np.mean(a) if axis is None else np.mean(a, axis=axis, keepdims=True),
-            _reduce_vjp(mean=True),
-            reduce_shape("mean"),
-            ("1/N",),
-            "{0}.mean()",
-            False,
-            "mean(x): of all entries; mean(x, 0): of each column, keeping a row",
+            name="mean",
+            doc="mean(x): of all entries; mean(x, 0): of each column, keeping a row",
+            arity=(1, 2),
             takes_axis=True,
-            torch_axis="{0}.mean({axis}, keepdim=True)",
+            forward=lambda a, axis=None: np.mean(a) if axis is None else np.mean(a, axis=axis, keepdims=True),
+            vjp=_reduce_vjp(mean=True),
+            shape=reduce_shape("mean"),
+            local=("1/N",),
+            torch=Torch(form="method", code="{0}.mean()", axis="{0}.mean({axis}, keepdim=True)"),
+            elementwise=False,
         ),
         Op(
-            "bce",
-            _bce,
-            _bce_vjp,
-            loss_shape("bce"),
-            ("(p − t)/(N·p(1 − p))", "(log(1 − p) − log p)/N"),
-            "F.binary_cross_entropy({0}, {1})",
-            False,
-            "mean binary cross-entropy −mean(t·log p + (1 − t)·log(1 − p))",
+            name="bce",
+            doc="mean binary cross-entropy −mean(t·log p + (1 − t)·log(1 − p))",
+            arity=(2, 2),
+            params=("p", "t"),
+            forward=_bce,
+            vjp=_bce_vjp,
+            shape=loss_shape("bce"),
+            local=("(p − t)/(N·p(1 − p))", "(log(1 − p) − log p)/N"),
+            torch=Torch(
+                form="function",
+                code="F.binary_cross_entropy({0}, {1})",
+                broadcast="F.binary_cross_entropy(*torch.broadcast_tensors({0}, {1}))",
+            ),
+            elementwise=False,
             requires=("0 < p < 1",),
-            torch_broadcast="F.binary_cross_entropy(*torch.broadcast_tensors({0}, {1}))",
         ),
         Op(
-            "mse",
-            lambda p, t: np.mean((p - t) ** 2),
-            _mse_vjp,
-            loss_shape("mse"),
-            ("2(p − t)/N", "−2(p − t)/N"),
-            "F.mse_loss({0}, {1})",
-            False,
-            "mean squared error mean((p − t)²)",
-            torch_broadcast="F.mse_loss(*torch.broadcast_tensors({0}, {1}))",
+            name="mse",
+            doc="mean squared error mean((p − t)²)",
+            arity=(2, 2),
+            params=("p", "t"),
+            forward=lambda p, t: np.mean((p - t) ** 2),
+            vjp=_mse_vjp,
+            shape=loss_shape("mse"),
+            local=("2(p − t)/N", "−2(p − t)/N"),
+            torch=Torch(
+                form="function",
+                code="F.mse_loss({0}, {1})",
+                broadcast="F.mse_loss(*torch.broadcast_tensors({0}, {1}))",
+            ),
+            elementwise=False,
         ),
         Op(
-            "softmax",
-            _softmax,
-            _softmax_vjp,
-            same_shape,
-            ("(Jacobian: diag(s) − s sᵀ per row)",),
-            "torch.softmax({0}, dim=-1)",
-            False,
-            "softmax along each row",
+            name="softmax",
+            params=("z",),
+            doc="softmax along each row (the last axis)",
+            arity=(1, 1),
+            forward=_softmax,
+            vjp=_softmax_vjp,
+            shape=same_shape,
+            local=("(Jacobian: diag(s) − s sᵀ per row)",),
+            torch=Torch(form="function", code="torch.softmax({0}, dim=-1)"),
+            elementwise=False,
+            saturation=Saturation(
+                size=_softmax_slope, advice="keep the entries it normalizes together within about 14 of each other"
+            ),
+            underflows=True,
         ),
     ]
 }
 
+#: The op of a line that only names another value (``y = x``): program.forward gives it its own node.
+IDENTITY = OPS["identity"]
+
 #: Infix operators of the language to op names.
-BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul"}
+BINARY = {op.symbol: op.name for op in OPS.values() if op.syntax == "infix"}
+
+#: The language's words, handed down to the parser and the printer (tutor.lang sits below the engine).
+VOCABULARY = install(op.word() for op in OPS.values() if op.syntax != "none")

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tutor.engine.node import EvalError, Node, backward, build, build_checked, fmt_shape, leaf
-from tutor.engine.ops import BINARY, OPS
+from tutor.engine.dispatch import op_of
+from tutor.engine.node import EvalError, Node, Record, apply, backward, build, build_checked, fmt_shape, leaf
+from tutor.engine.ops import IDENTITY
 from tutor.engine.shapes import expr_shape, program_shapes
 from tutor.lang.pretty import to_text
-from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary, names_in
+from tutor.lang.syntax import Expr, names_in
 
 MAX_JACOBIAN_ENTRIES = 250_000
 #: work units of a Jacobian (one backward pass through the node's line per row, see tutor.engine.shapes):
@@ -107,8 +108,8 @@ def forward(program: Program, values: Mapping[str, object]) -> dict[str, Node]:
     program_shapes(program, {name: node.value.shape for name, node in env.items()})
     for a in program.assignments:
         node = build_checked(a.expr, env)
-        if node.name is not None:  # a line that only renames another node: give it its own node
-            node = Node(node.value, OPS["add"], (node, leaf(0.0)))
+        if node.name is not None:  # a line that only renames another value: its own node, with its own delta
+            node = apply(IDENTITY, node)
         node.name = a.name
         env[a.name] = node
     return env
@@ -127,34 +128,31 @@ def run(program: Program, values: Mapping[str, object]) -> Trace:
     return Trace(program, {n: env[n].value for n in env}, grads, env)
 
 
-def _line_graph(program: Program, values: Mapping[str, np.ndarray], node: str) -> tuple[Node, dict[str, Node]]:
-    """The assignment of ``node`` rebuilt alone, its inputs fresh leaves at the given values."""
+@dataclass
+class LineGraph:
+    """One line of the graph rebuilt alone: its root, its inputs as fresh leaves, each op node with its syntax."""
+
+    root: Node
+    inputs: dict[str, Node]
+    applications: Record
+
+
+def line_graph(program: Program, values: Mapping[str, np.ndarray], node: str) -> LineGraph:
+    """The assignment of ``node`` rebuilt alone on fresh leaves at the given values (the one helper for this)."""
     a = program.assignment(node)
-    env = {n: leaf(values[n], n) for n in a.inputs}
-    return build(a.expr, env), env
+    inputs = {n: leaf(values[n], n) for n in a.inputs}
+    applications: Record = []
+    return LineGraph(build(a.expr, inputs, applications), inputs, applications)
 
 
 def _elementwise_path(expr: Expr, wrt: str) -> bool:
     """Whether every op between the root of ``expr`` and each use of ``wrt`` is elementwise."""
-    if isinstance(expr, Name):
-        return True
-    if isinstance(expr, Num | Literal):
-        return True
     if wrt not in names_in(expr):
         return True
-    if isinstance(expr, Unary):
-        return _elementwise_path(expr.operand, wrt)
-    if isinstance(expr, Transpose):
-        return False
-    if isinstance(expr, Binary):
-        if not OPS[BINARY[expr.op]].elementwise:
-            return False
-        return _elementwise_path(expr.left, wrt) and _elementwise_path(expr.right, wrt)
-    if isinstance(expr, Call):
-        if not OPS[expr.func].elementwise:
-            return False
-        return all(_elementwise_path(x, wrt) for x in expr.args)
-    return False
+    app = op_of(expr)
+    if app is None:  # the name itself
+        return True
+    return app.op.elementwise and all(_elementwise_path(x, wrt) for x in app.operands)
 
 
 def local_problem(program: Program, values: Mapping[str, np.ndarray], node: str, wrt: str) -> str | None:
@@ -187,9 +185,9 @@ def local_derivative(program: Program, values: Mapping[str, np.ndarray], node: s
     problem = local_problem(program, values, node, wrt)
     if problem:
         raise EvalError(problem)
-    out, env = _line_graph(program, values, node)
-    grads = backward(out)
-    return grads.get(id(env[wrt]), np.zeros_like(env[wrt].value)).reshape(np.shape(values[wrt]))
+    line = line_graph(program, values, node)
+    x = line.inputs[wrt]
+    return backward(line.root).get(id(x), np.zeros_like(x.value)).reshape(np.shape(values[wrt]))
 
 
 def jacobian_work(program: Program, values: Mapping[str, np.ndarray], node: str, wrt: str) -> int:
@@ -234,8 +232,8 @@ def jacobian(program: Program, values: Mapping[str, np.ndarray], node: str, wrt:
     problem = jacobian_problem(program, values, node, wrt)
     if problem:
         raise EvalError(problem)
-    out, env = _line_graph(program, values, node)
-    x = env[wrt]
+    line = line_graph(program, values, node)
+    out, x = line.root, line.inputs[wrt]
     result = np.zeros((out.value.size, x.value.size))
     seed = np.zeros(out.value.shape)
     unit = seed.reshape(-1)  # a view: setting unit[i] sets the seed

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from math import prod
 from typing import TYPE_CHECKING
 
-from tutor.engine.ops import BINARY, OPS, Op, Shape, ShapeMismatch, fmt_shape
-from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary
+from tutor.engine.dispatch import op_of
+from tutor.engine.errors import EvalError
+from tutor.engine.ops import Op, Shape, ShapeMismatch, fmt_shape
+from tutor.lang.syntax import Expr, Literal, Name, Num, Unary
 
 if TYPE_CHECKING:
     from tutor.engine.program import Program
@@ -28,19 +30,6 @@ MAX_NODE_ENTRIES = 65_536
 MAX_RUN_WORK = 4_000_000
 #: work units an op costs besides its entries: its Python overhead, measured at about 1000 entries' worth
 OP_OVERHEAD = 1_000
-
-
-class EvalError(ValueError):
-    """An expression that cannot be computed (unknown name, shapes that do not fit, too large ...).
-
-    ``pos`` is the column of the offending op in its expression; ``node`` names the graph line, when known.
-    """
-
-    def __init__(self, message: str, pos: int = 0, node: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.pos = pos
-        self.node = node
 
 
 @dataclass(frozen=True)
@@ -70,10 +59,11 @@ def _checked(shape: Shape, pos: int) -> Shape:
 
 
 def _op_work(op: Op, inputs: tuple[Shape, ...], out: Shape) -> int:
-    """The work units of one op: its entries in and out, a matrix product's multiply-adds, and the overhead."""
+    """The work units of one op: its entries in and out, the overhead, and its own extra (a matrix product's
+    multiply-adds, from the op table)."""
     work = OP_OVERHEAD + entries(out) + sum(entries(s) for s in inputs)
-    if op.name == "matmul":
-        work += entries(inputs[0]) * (inputs[1][-1] if len(inputs[1]) >= 2 else 1)
+    if op.work is not None:
+        work += op.work(inputs, out)
     return work
 
 
@@ -129,29 +119,11 @@ def _shape(expr: Expr, shapes: Mapping[str, Shape]) -> tuple[Shape, int]:
     if isinstance(expr, Literal):
         shape = literal_shape(expr)
         return shape, OP_OVERHEAD + entries(shape)
-    if isinstance(expr, Unary | Transpose):
-        inner, work = _shape(expr.operand, shapes)
-        op = OPS["neg" if isinstance(expr, Unary) else "transpose"]
-        out, more = _apply(op, (inner,), expr.pos)
-        return out, work + more
-    if isinstance(expr, Binary):
-        left, wl = _shape(expr.left, shapes)
-        right, wr = _shape(expr.right, shapes)
-        out, more = _apply(OPS[BINARY[expr.op]], (left, right), expr.pos)
-        return out, wl + wr + more
-    if isinstance(expr, Call):
-        op = OPS[expr.func]
-        if op.takes_axis and len(expr.args) == 2:
-            axis_expr = expr.args[1]
-            if not (isinstance(axis_expr, Num) and axis_expr.value in (0, 1, -1)):
-                raise EvalError(f"the axis of {expr.func}() must be 0, 1 or -1", expr.pos)
-            inner, work = _shape(expr.args[0], shapes)
-            out, more = _apply(op, (inner,), expr.pos, int(axis_expr.value))
-            return out, work + more
-        parts = [_shape(a, shapes) for a in expr.args]
-        out, more = _apply(op, tuple(s for s, _ in parts), expr.pos)
-        return out, sum(w for _, w in parts) + more
-    raise EvalError(f"cannot evaluate {type(expr).__name__}", getattr(expr, "pos", 0))
+    app = op_of(expr)  # EvalError for an unknown op or a bad axis, before the operands are looked at
+    assert app is not None  # every other piece of syntax applies an op
+    parts = [_shape(x, shapes) for x in app.operands]
+    out, more = _apply(app.op, tuple(s for s, _ in parts), expr.pos, app.axis)
+    return out, sum(w for _, w in parts) + more
 
 
 def program_shapes(program: Program, leaf_shapes: Mapping[str, Shape]) -> ProgramShapes:

@@ -6,8 +6,8 @@ In an answer, each name of the lesson (input, constant or node) stands for its f
 real name wins: ``dx`` is then its value, and that gradient cannot be written as a name.
 
 Allowed, and nothing else: numbers, those names, ``+ - * / ** @``, unary minus, parentheses,
-``x.T`` (transpose), the functions of the language (``exp log sqrt abs sin cos tanh sigmoid relu sum
-mean bce mse softmax``; ``σ`` is sigmoid), and number literals ``[1, 2]``, ``[[1, 2], [3, 4]]``.
+``x.T`` (transpose), the functions of the language (the op table's, :mod:`tutor.engine.ops`, listed in
+docs/authoring.md; ``σ`` is sigmoid), and number literals ``[1, 2]``, ``[[1, 2], [3, 4]]``.
 ``sum(x, 0)`` sums down each column (over the batch) and keeps a 1×n row; ``sum(x, 1)`` sums each
 row; ``sum(x)`` sums everything; ``mean`` likewise; the axis is the number 0, 1 or -1. There are no
 strings, attributes other than ``.T``, subscripts, keywords or calls of anything else: the parser

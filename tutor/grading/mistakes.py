@@ -5,7 +5,8 @@ Nothing here is written per lesson. For ``grad: v`` the engine's delta is the su
 one piece changed: the upstream delta or the local factor dropped, one path of a fan-out alone, the
 gradient of a broadcast input left unsummed, or one op's derivative replaced by one of its slips from
 the op table (``Op.slips``; and for ops with ``Op.local_out``, the derivative taken at the input
-instead of through the output: σ'(z) as z(1 − z)). Every step also gets the sign-flipped and the
+instead of through the output: σ'(z) as z(1 − z)). Lines are rebuilt and pulled back by the engine's own
+:func:`~tutor.engine.line_graph` and :func:`~tutor.engine.backward`. Every step also gets the sign-flipped and the
 transposed answer. Factors (N, powers) are checked by ratio in :mod:`tutor.grading.grader`.
 """
 
@@ -17,12 +18,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor.course.model import Lesson, Step
-from tutor.engine import Program, build, fmt_shape, leaf, local_derivative, local_problem
-from tutor.engine.node import Node, topological, unbroadcast
-from tutor.engine.ops import BINARY, OPS, VJP, Op
+from tutor.engine import (
+    LineGraph,
+    Program,
+    backward,
+    fmt_shape,
+    line_graph,
+    local_derivative,
+    local_problem,
+    op_of,
+)
+from tutor.engine.ops import VJP, Op
 from tutor.grading.points import Point
 from tutor.lang.pretty import to_text
-from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary, names_in, walk
+from tutor.lang.syntax import Call, Expr, Name, Num, names_in, walk
 
 
 @dataclass(frozen=True)
@@ -38,73 +47,15 @@ class Candidate:
 # ---------------------------------------------------------------- one line of the graph, op by op
 
 
-@dataclass
-class Line:
-    """One assignment rebuilt alone: its root, its inputs as fresh leaves, and each op node with its syntax."""
-
-    root: Node
-    inputs: dict[str, Node]
-    ops: list[tuple[Node, Expr]]
-
-
-def line(program: Program, values: dict[str, np.ndarray], node: str) -> Line:
-    """Rebuild ``node``'s assignment on fresh leaves, keeping which syntax made each op node."""
-    a = program.assignment(node)
-    inputs = {n: leaf(values[n], n) for n in a.inputs}
-    ops: list[tuple[Node, Expr]] = []
-
-    def go(e: Expr) -> Node:
-        if isinstance(e, Name):
-            return inputs[e.id]
-        if isinstance(e, Num | Literal):
-            return build(e, {})
-        kids: list[Expr]
-        if isinstance(e, Unary):
-            kids, shell = [e.operand], Unary(e.op, Name("_0"))
-        elif isinstance(e, Transpose):
-            kids, shell = [e.operand], Transpose(Name("_0"))
-        elif isinstance(e, Binary):
-            kids, shell = [e.left, e.right], Binary(e.op, Name("_0"), Name("_1"))
-        else:
-            assert isinstance(e, Call)
-            kids = list(e.args)
-            if len(kids) == 2 and e.func in ("sum", "mean"):
-                kids, shell = [e.args[0]], Call(e.func, (Name("_0"), e.args[1]))
-            else:
-                shell = Call(e.func, tuple(Name(f"_{i}") for i in range(len(kids))))
-        env = {f"_{i}": go(k) for i, k in enumerate(kids)}
-        n = build(shell, env)
-        ops.append((n, e))
-        return n
-
-    return Line(go(a.expr), inputs, ops)
-
-
-def backprop(
-    root: Node, seed: np.ndarray, override: dict[int, VJP] | None = None, capture: Node | None = None
-) -> tuple[dict[int, np.ndarray], list[np.ndarray]]:
-    """Gradients below ``root`` (as the engine's backward), with some nodes' VJPs replaced.
-
-    Also returns the parts that reached ``capture`` before broadcasting was undone.
-    """
-    override = override or {}
-    grads: dict[int, np.ndarray] = {id(root): np.broadcast_to(np.asarray(seed, dtype=float), root.value.shape)}
+def _pull(
+    line: LineGraph, seed: np.ndarray, wrt: str, override: dict[int, VJP] | None = None
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``seed`` pulled back through one line to its input ``wrt`` (shaped like it), with some VJPs replaced;
+    also the parts that reached ``wrt`` before broadcasting was undone."""
+    x = line.inputs[wrt]
     raw: list[np.ndarray] = []
-    with np.errstate(all="ignore"):
-        for node in reversed(topological(root)):
-            g = grads.get(id(node))
-            if g is None or node.op is None:
-                continue
-            vjp = override.get(id(node), node.op.vjp)
-            args = [p.value for p in node.parents]
-            parts = vjp(g, node.value, *args, axis=node.axis) if node.op.takes_axis else vjp(g, node.value, *args)
-            for parent, part in zip(node.parents, parts, strict=True):
-                part = np.asarray(part, dtype=float)
-                if capture is not None and parent is capture:
-                    raw.append(part)
-                part = unbroadcast(part, parent.value.shape)
-                grads[id(parent)] = grads[id(parent)] + part if id(parent) in grads else part
-    return grads, raw
+    grads = backward(line.root, seed, override, lambda parent, part: raw.append(part) if parent is x else None)
+    return grads.get(id(x), np.zeros(x.value.shape)).reshape(x.value.shape), raw
 
 
 # ---------------------------------------------------------------- texts
@@ -115,30 +66,21 @@ def _wrapped(e: Expr) -> str:
     return s if isinstance(e, Name | Num | Call) else f"({s})"
 
 
-def _fmt(template: str, node: Node, expr: Expr, out: str) -> str:
-    args: list[Expr]
-    if isinstance(expr, Binary):
-        args = [expr.left, expr.right]
-    elif isinstance(expr, Unary | Transpose):
-        args = [expr.operand]
-    else:
-        assert isinstance(expr, Call)
-        args = list(expr.args)
-    return template.format(*(_wrapped(a) for a in args), out=out)
+def _fmt(template: str, expr: Expr, out: str) -> str:
+    """An op's text (``local``, a slip's message) with the operands of ``expr`` and the output's name."""
+    app = op_of(expr)
+    assert app is not None
+    return template.format(*(_wrapped(a) for a in app.operands), out=out)
 
 
 def local_text(program: Program, node: str, wrt: str) -> str:
     """The local derivative ∂node/∂wrt as a formula when the op table gives one, e.g. ``A1(1 − A1)``."""
     e = program.assignment(node).expr
     fallback = f"∂{node}/∂{wrt}"
-    if isinstance(e, Binary):
-        op, args = OPS[BINARY[e.op]], [e.left, e.right]
-    elif isinstance(e, Unary):
-        op, args = OPS["neg"], [e.operand]
-    elif isinstance(e, Call):
-        op, args = OPS[e.func], list(e.args)
-    else:
+    app = op_of(e)
+    if app is None:
         return fallback
+    op, args = app.op, app.operands
     hits = [i for i, a in enumerate(args) if isinstance(a, Name) and a.id == wrt]
     if len(hits) != 1 or any(wrt in names_in(a) for i, a in enumerate(args) if i != hits[0]):
         return fallback
@@ -231,52 +173,53 @@ def _value_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]
     ]
 
 
-def _slips(op: Op) -> list[tuple[str, VJP, Callable[[Node, Expr, str], str]]]:
-    """An op's typical wrong VJPs, each with a function that writes its message."""
-    out: list[tuple[str, VJP, Callable[[Node, Expr, str], str]]] = []
+def _slips(op: Op) -> list[tuple[str, str, VJP, Callable[[Expr, str], str]]]:
+    """An op's typical wrong VJPs: (id, diagnosis, VJP, a function that writes the message)."""
+    out: list[tuple[str, str, VJP, Callable[[Expr, str], str]]] = []
     if op.local_out:
 
         def from_input(g: np.ndarray, ans: np.ndarray, *args: np.ndarray, _op: Op = op) -> tuple[np.ndarray, ...]:
             return _op.vjp(g, args[0], *args)
 
-        def say(node: Node, expr: Expr, name: str, _op: Op = op) -> str:
-            a = _fmt("{0}", node, expr, name)
+        def say(expr: Expr, name: str, _op: Op = op) -> str:
+            a = _fmt("{0}", expr, name)
             wrong = _op.local_out.format(out=a)
-            right = _fmt(_op.local[0], node, expr, name)
+            right = _fmt(_op.local[0], expr, name)
             through = _op.local_out.format(out=name)
             return (
                 f"You took the local derivative at the input {a}, as {wrong}: it is {right} = {through}, "
                 f"written with the output {name}."
             )
 
-        out.append(("from-input", from_input, say))
+        out.append(("from-input", "from-input", from_input, say))
     for slip in op.slips:
 
-        def say_slip(node: Node, expr: Expr, name: str, _m: str = slip.message, _id: str = slip.id) -> str:
-            text = _fmt(_m, node, expr, name)
-            return f"Power rule: {text}." if _id.startswith("power") else text[0].upper() + text[1:] + "."
+        def say_slip(expr: Expr, name: str, _m: str = slip.message, _rule: str = slip.rule) -> str:
+            text = _fmt(_m, expr, name)
+            return f"{_rule}: {text}." if _rule else text[0].upper() + text[1:] + "."
 
-        out.append((slip.id, slip.vjp, say_slip))
+        out.append((slip.id, slip.diagnosis, slip.vjp, say_slip))
     return out
 
 
-def _slip_id(slip_id: str) -> str:
-    return "power" if slip_id.startswith("power") else slip_id
+def _slip_candidates(line: LineGraph, name: str, seed: np.ndarray, wrt: str, key: str) -> list[Candidate]:
+    """Every op of a line with one of its slips in place of its VJP: ``seed`` pulled back to ``wrt``."""
+    found = []
+    for i, (node, expr) in enumerate(line.applications):
+        label = name if node is line.root else to_text(expr)
+        assert node.op is not None
+        for slip_id, diagnosis, vjp, say in _slips(node.op):
+            value, _ = _pull(line, seed, wrt, {id(node): vjp})
+            found.append(Candidate(f"{slip_id}:{key}{i}", diagnosis, value, say(expr, label)))
+    return found
 
 
 def _local_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
     assert step.wrt is not None
     tr = point.solution.trace
-    ln = line(lesson.program, tr.values, step.node)
-    x = ln.inputs[step.wrt]
-    found = []
-    shape = x.value.shape
-    for i, (node, expr) in enumerate(ln.ops):
-        name = step.node if node is ln.root else to_text(expr)
-        for slip_id, vjp, say in _slips(node.op):  # type: ignore[arg-type]
-            g, _ = backprop(ln.root, np.ones(ln.root.value.shape), {id(node): vjp})
-            value = g.get(id(x), np.zeros(shape)).reshape(shape)
-            found.append(Candidate(f"{slip_id}:{i}", _slip_id(slip_id), value, say(node, expr, name)))
+    line = line_graph(lesson.program, tr.values, step.node)
+    shape = line.inputs[step.wrt].value.shape
+    found = _slip_candidates(line, step.node, np.ones(line.root.value.shape), step.wrt, "")
     found.append(
         Candidate(
             "delta-for-local",
@@ -298,11 +241,10 @@ def _grad_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
     users = program.consumers(v)
     found: list[Candidate] = []
     parts: dict[str, np.ndarray] = {}
-    lines: dict[str, Line] = {}
+    lines: dict[str, LineGraph] = {}
     for c in users:
-        ln = lines[c] = line(program, values, c)
-        g, raw = backprop(ln.root, grads[c], capture=ln.inputs[v])
-        parts[c] = g.get(id(ln.inputs[v]), np.zeros(shape)).reshape(shape)
+        lines[c] = line_graph(program, values, c)
+        parts[c], raw = _pull(lines[c], grads[c], v)
         if len(raw) == 1 and raw[0].size > int(np.prod(shape)):
             rows = raw[0].shape[0] if raw[0].ndim else 1
             found.append(
@@ -351,14 +293,9 @@ def _grad_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
             )
         )
     for c in users:
-        ln = lines[c]
         rest = sum((parts[u] for u in users if u != c), np.zeros(shape))
-        for i, (node, expr) in enumerate(ln.ops):
-            name = c if node is ln.root else to_text(expr)
-            for slip_id, vjp, say in _slips(node.op):  # type: ignore[arg-type]
-                g, _ = backprop(ln.root, grads[c], {id(node): vjp})
-                value = rest + g.get(id(ln.inputs[v]), np.zeros(shape)).reshape(shape)
-                found.append(Candidate(f"{slip_id}:{c}:{i}", _slip_id(slip_id), value, say(node, expr, name)))
+        for slip in _slip_candidates(lines[c], c, grads[c], v, f"{c}:"):
+            found.append(Candidate(slip.key, slip.id, rest + slip.value, slip.message))
     return found
 
 
@@ -383,10 +320,13 @@ def exponents(lesson: Lesson, step: Step) -> list[float]:
     for a in program.assignments:  # in order: everything fed by the step's node
         if nodes & set(a.inputs):
             nodes.add(a.name)
-    return [
-        e.right.value
-        for a in program.assignments
-        if a.name in nodes and not (a.name == step.node and step.kind != "local")
-        for e in walk(a.expr)
-        if isinstance(e, Binary) and e.op == "**" and isinstance(e.right, Num) and e.right.value not in (0, 1)
-    ]
+    found = []
+    for a in program.assignments:
+        if a.name not in nodes or (a.name == step.node and step.kind != "local"):
+            continue
+        for e in walk(a.expr):
+            app = op_of(e)
+            factor = None if app is None or app.op.factor is None else app.operands[app.op.factor]
+            if isinstance(factor, Num) and factor.value not in (0, 1):
+                found.append(factor.value)
+    return found

@@ -10,52 +10,29 @@ Grammar, loosest binding first::
     atom      := NUMBER | NAME | FUNC '(' args ')' | '(' expr ')' | '[' expr (',' expr)* ']'
 
 Friendly spellings are folded in the tokenizer: ``^`` is ``**``; ``×``, ``·``, ``⋅``, ``⊙`` are
-``*``; ``−`` is ``-``; ``ᵀ`` is ``.T``; ``σ`` is ``sigmoid``. A number or ``)`` directly followed
-by a name or ``(`` multiplies (``2x``, ``2(y-t)``, ``(a)(b)``), as does a name that is not a function
-followed by ``(`` (``q(1-q)``).
+``*``; ``−`` is ``-``; ``ᵀ`` is ``.T``; ``σ`` is ``sigmoid``. A number or ``)`` directly followed by a
+name or ``(`` multiplies (``2x``, ``2(y-t)``, ``(a)(b)``), as does a name that is not a function
+followed by ``(`` (``q(1-q)``). The functions, their arities and the friendly spellings are the op
+table's (:mod:`tutor.engine.ops`), handed down through :mod:`tutor.lang.vocabulary`.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary
+from tutor.lang.vocabulary import Functions, vocabulary
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
 MAX_TREE_DEPTH = 200  # a long chain such as x+x+...+x is a deep tree; printing and evaluating it recurse
 
-#: The functions of the language and how many arguments each takes (min, max).
-FUNCTIONS: dict[str, tuple[int, int]] = {
-    "exp": (1, 1),
-    "log": (1, 1),
-    "sqrt": (1, 1),
-    "abs": (1, 1),
-    "sin": (1, 1),
-    "cos": (1, 1),
-    "tanh": (1, 1),
-    "sigmoid": (1, 1),
-    "relu": (1, 1),
-    "sum": (1, 2),
-    "mean": (1, 2),
-    "bce": (2, 2),
-    "mse": (2, 2),
-    "softmax": (1, 1),
-}
-
-_FOLD = {
-    "−": "-",
-    "–": "-",
-    "×": "*",
-    "·": "*",
-    "⋅": "*",
-    "⊙": "*",
-    "^": "**",
-    "ᵀ": ".T",
-    "σ": "sigmoid",
-}
+#: The functions of the language and how many arguments each takes, (least, most): a live view of the op
+#: table's words (tutor.engine.ops installs them, see tutor.lang.vocabulary).
+FUNCTIONS: Mapping[str, tuple[int, int]] = Functions()
 
 _TOKEN = re.compile(
     r"""
@@ -90,14 +67,15 @@ def tokenize(text: str) -> list[Token]:
     """Split text into tokens, folding the friendly spellings; raise ParseError on anything else."""
     if len(text) > MAX_LENGTH:
         raise ParseError(f"too long: {len(text)} characters (at most {MAX_LENGTH})", MAX_LENGTH)
+    words = vocabulary()
     tokens: list[Token] = []
     i = 0
     n = len(text)
     while i < n:
         ch = text[i]
-        if ch in _FOLD:
-            folded = _FOLD[ch]
-            kind = "name" if folded == "sigmoid" else "op"
+        if ch in words.folds:
+            folded = words.folds[ch]
+            kind = "name" if folded in words.functions else "op"
             tokens.append(Token(kind, folded, i))
             i += 1
             continue
@@ -119,7 +97,7 @@ def tokenize(text: str) -> list[Token]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[Token], functions: dict[str, tuple[int, int]]) -> None:
+    def __init__(self, tokens: list[Token], functions: Mapping[str, tuple[int, int]]) -> None:
         self.tokens = tokens
         self.i = 0
         self.depth = 0
@@ -281,11 +259,11 @@ def _describe(t: Token) -> str:
     return f"{t.text!r}"
 
 
-def parse(text: str, functions: dict[str, tuple[int, int]] | None = None) -> Expr:
+def parse(text: str, functions: Mapping[str, tuple[int, int]] | None = None) -> Expr:
     """Parse one expression; raise ParseError with a column on anything the language lacks."""
     if not text.strip():
         raise ParseError("empty expression", 0)
-    p = _Parser(tokenize(text), FUNCTIONS if functions is None else functions)
+    p = _Parser(tokenize(text), vocabulary().functions if functions is None else functions)
     e = p.expr()
     if p.tok.kind != "end":
         t = p.tok

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary
+from tutor.lang.vocabulary import Word, vocabulary
 
-_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "neg": 3, "**": 4, "post": 5, "atom": 6}
+_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "prefix": 3, "**": 4, "postfix": 5, "atom": 6}
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
@@ -19,16 +20,21 @@ def _prec(e: Expr) -> int:
     if isinstance(e, Binary):
         return _PREC[e.op]
     if isinstance(e, Unary):
-        return _PREC["neg"]
+        return _PREC["prefix"]
     if isinstance(e, Num) and e.value < 0:
-        return _PREC["neg"]
+        return _PREC["prefix"]
     if isinstance(e, Transpose):
-        return _PREC["post"]
+        return _PREC["postfix"]
     return _PREC["atom"]
 
 
 def to_text(e: Expr, math: bool = True) -> str:
-    """Render ``e``; ``math=True`` uses ·, −, ᵀ, σ and superscripts, ``False`` the typed spelling."""
+    """Render ``e``; ``math=True`` uses the op table's maths spellings (·, −, ᵀ, σ) and superscripts, ``False`` the
+    typed spelling."""
+    words = vocabulary()
+
+    def spelled(word: Word) -> str:
+        return word.math if math else word.plain
 
     def wrap(sub: Expr, min_prec: int) -> str:
         s = go(sub)
@@ -41,30 +47,23 @@ def to_text(e: Expr, math: bool = True) -> str:
         if isinstance(e, Name):
             return e.id
         if isinstance(e, Unary):
-            return ("−" if math else "-") + wrap(e.operand, _PREC["neg"])
+            return spelled(words.word("prefix", e.op)) + wrap(e.operand, _PREC["prefix"])
         if isinstance(e, Transpose):
-            return wrap(e.operand, _PREC["post"]) + ("ᵀ" if math else ".T")
+            return wrap(e.operand, _PREC["postfix"]) + spelled(words.word("postfix", ".T"))
         if isinstance(e, Call):
-            func = "σ" if (math and e.func == "sigmoid") else e.func
-            return f"{func}({', '.join(go(a) for a in e.args)})"
+            return f"{spelled(words.word('call', e.func))}({', '.join(go(a) for a in e.args)})"
         if isinstance(e, Literal):
             return "[" + ", ".join(go(a) for a in e.items) + "]"
         assert isinstance(e, Binary)
+        word = words.word("infix", e.op)
         p = _PREC[e.op]
-        if e.op == "**":
+        r = e.right
+        if word.superscript:  # right-associative: the base binds tighter, the exponent may hold another power
             base = wrap(e.left, p + 1)
-            r = e.right
             if math and isinstance(r, Num) and abs(r.value) < 100 and r.value == int(r.value):
                 return base + format_number(r.value).translate(_SUPERSCRIPT)
-            return f"{base}{'^' if math else '**'}{wrap(r, p)}"
-        left = wrap(e.left, p)
+            return f"{base}{spelled(word)}{wrap(r, p)}"
         # left-associative: a right operand of equal precedence needs parentheses (a − (b − c))
-        right = wrap(e.right, p + 1)
-        op = e.op
-        if math:
-            op = {"*": "·", "-": "−"}.get(op, op)
-        if op == "·":
-            return f"{left}·{right}"
-        return f"{left} {op} {right}"
+        return f"{wrap(e.left, p)}{spelled(word)}{wrap(r, p + 1)}"
 
     return go(e)

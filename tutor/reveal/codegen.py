@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor.course import Lesson, Step, solve
-from tutor.engine import BINARY, OPS, Node, Op, build, leaf
+from tutor.engine import IDENTITY, Application, Node, build, leaf, op_of
 from tutor.engine.node import literal_value
-from tutor.lang import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary
+from tutor.lang import Expr, Literal, Name, Num
 from tutor.safetext import one_line
 
 #: The line of the machine-readable report the script prints last when asked to (see :func:`lesson_script`).
@@ -42,9 +42,11 @@ _SCRIPT_WORDS = {"torch", "F", "json", "node", "step", "answer", "step_id", "_bt
 _TAKEN = _SCRIPT_WORDS | set(dir(builtins)) | set(keyword.kwlist) | set(keyword.softkwlist)
 _IDENTIFIER = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z", re.ASCII)
 
-# Python's binding strength, loosest first, as far as the generated code needs it.
+# Python's binding strength, loosest first, as far as the generated code needs it; its one right-associative
+# operator binds tighter than a unary minus on its left and looser than one on its right (-x**-y).
 _ADD, _MUL, _NEG, _POW, _ATOM = 1, 2, 3, 4, 6
 _PREC = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "@": _MUL, "**": _POW}
+_RIGHT_ASSOCIATIVE = {"**"}
 
 
 def comment(text: str, limit: int = 160) -> str:
@@ -188,63 +190,51 @@ class _Writer:
             return rename.get(e.id, self.names[e.id]), _ATOM, True
         if isinstance(e, Literal):
             return f"torch.tensor({py_array(literal_value(e))}, {DTYPE})", _ATOM, True
-        if isinstance(e, Unary):
-            if e.op == "+":
-                return self._go(e.operand, rename)
-            return self._apply(OPS["neg"], [e.operand], rename)
-        if isinstance(e, Transpose):
-            if len(self.shape(e.operand)) < 2:  # the engine's transpose of a vector or number is itself
-                return self._go(e.operand, rename)
-            return self._apply(OPS["transpose"], [e.operand], rename)
-        if isinstance(e, Binary):
-            code = self._apply(OPS[BINARY[e.op]], [e.left, e.right], rename)
-            return code if code[2] else self.number(e)
-        assert isinstance(e, Call)
-        op = OPS[e.func]
-        if op.takes_axis and len(e.args) == 2:
-            axis = int(literal_value(e.args[1]))
-            return self._apply(op, [e.args[0]], rename, axis=axis)
-        if op.torch_broadcast and len({self.shape(a) for a in e.args}) > 1:
-            return self._apply(op, list(e.args), rename, template=op.torch_broadcast)
-        return self._apply(op, list(e.args), rename)
+        app = op_of(e)
+        assert app is not None  # every other piece of syntax applies an op
+        if any(len(self.shape(x)) < app.op.torch.min_ndim for x in app.operands):
+            return self._go(app.operands[0], rename)  # the engine's op changes nothing here (a vector's .T)
+        code = self._apply(app, rename)
+        if app.op.torch.form == "infix" and not code[2]:
+            return self.number(e)  # Python's arithmetic is not float64's: let the engine compute it
+        return code
 
-    def _apply(
-        self, op: Op, args: list[Expr], rename: dict[str, str], axis: int | None = None, template: str = ""
-    ) -> tuple[str, int, bool]:
-        parts = [self._go(a, rename) for a in args]
+    def _apply(self, app: Application, rename: dict[str, str]) -> tuple[str, int, bool]:
+        """One op in PyTorch spelling, its operands parenthesized by the spelling's form."""
+        spelling = app.op.torch
+        parts = [self._go(a, rename) for a in app.operands]
         tensor = any(t for _, _, t in parts)
-        if axis is not None:
-            template = op.torch_axis.replace("{axis}", str(axis))
-        template = template or op.torch
-        if op.symbol:  # infix: parenthesize operands by Python's precedence
-            p = _PREC[op.symbol]
+        template = spelling.code
+        if app.axis is not None:
+            template = spelling.axis.replace("{axis}", str(app.axis))
+        elif spelling.broadcast and len({self.shape(a) for a in app.operands}) > 1:
+            template = spelling.broadcast
+        if spelling.form == "infix":  # parenthesize operands by Python's precedence
+            p = _PREC[spelling.operator]
             (lt, lp, _), (rt, rp, _) = parts
-            if op.symbol == "**":
+            if spelling.operator in _RIGHT_ASSOCIATIVE:
                 lt = f"({lt})" if lp <= _POW else lt
                 rt = f"({rt})" if rp < _NEG else rt
             else:
                 lt = f"({lt})" if lp < p else lt
                 rt = f"({rt})" if rp <= p else rt
             return template.format(lt, rt), p, tensor
-        # a function or method of torch: its operands must be tensors
-        codes = [code if t else f"torch.tensor({code}, {DTYPE})" for code, _, t in parts]
-        if template.startswith("-{0}"):
+        if spelling.form == "prefix":
             (code, prec, _) = parts[0]
             return template.format(f"({code})" if prec < _POW else code), _NEG, tensor
-        if template.startswith("{0}."):
+        # a function or method of torch: its operands must be tensors
+        codes = [code if t else f"torch.tensor({code}, {DTYPE})" for code, _, t in parts]
+        if spelling.form == "method":
             code, prec, t = parts[0]
             codes[0] = code if (t and prec >= _ATOM) else f"({code})" if t else codes[0]
         return template.format(*codes), _ATOM, True
 
     def line(self, name: str) -> tuple[str, bool]:
         """The right-hand side of a graph line in PyTorch, and whether it depends on no input."""
-        a = self.lesson.program.assignment(name)
-        e = a.expr
-        while isinstance(e, Unary) and e.op == "+":
-            e = e.operand
+        e = self.lesson.program.assignment(name).expr
         code, _, tensor = self._go(e, {})
-        if isinstance(e, Name):  # a line that only renames: a copy of its own, with its own gradient
-            code = f"{code}.clone()"
+        if isinstance(e, Name):  # a line that only names another value: a copy of its own, with its own gradient
+            code = IDENTITY.torch.code.format(code)
         elif not tensor:
             code = f"torch.tensor({code}, {DTYPE})"
         return code, name in self.fresh_leaves
