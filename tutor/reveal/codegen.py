@@ -149,6 +149,16 @@ class StepCode:
         return "\n".join((*self.setup, self.expr))
 
 
+def gradient_paths(expr: Expr) -> set[str]:
+    """The names of ``expr`` that PyTorch's value of it keeps a graph back to."""
+    if isinstance(expr, Name):
+        return {expr.id}
+    app = op_of(expr)
+    if app is None:
+        return set()
+    return set().union(*(gradient_paths(x) for x in app.operands))
+
+
 class _Writer:
     """Renders expressions of one lesson in PyTorch spelling (knows its names and the shapes of its values)."""
 
@@ -159,8 +169,13 @@ class _Writer:
         self.env: dict[str, Node] = {n: leaf(v, n) for n, v in self.values.items()}
         # A node computed from constants alone is made a leaf that requires grad (so it gets a delta too);
         # every other node then depends on something that requires grad.
-        tracked = {*lesson.program.inputs, *lesson.program.nodes}
-        self.fresh_leaves = {a.name for a in lesson.program.assignments if not tracked.intersection(a.inputs)}
+        prog = lesson.program
+        tracked = {*prog.inputs, *prog.nodes}
+        self.fresh_leaves = {a.name for a in prog.assignments if not tracked & gradient_paths(a.expr)}
+        self.reached = {prog.output}  # the names a gradient reaches from the output in PyTorch (.grad not None)
+        for a in reversed(prog.assignments):
+            if a.name in self.reached and a.name not in self.fresh_leaves:
+                self.reached |= gradient_paths(a.expr)
 
     def shape(self, e: Expr) -> tuple[int, ...]:
         """The shape of a subexpression at the lesson's values."""
@@ -246,6 +261,13 @@ def step_code(lesson: Lesson, step: Step, writer: _Writer | None = None) -> Step
     n = w.names
     if step.kind == "value":
         return StepCode(step.id, (), n[step.node], f"the forward value of {step.node}")
+    if step.kind == "grad" and step.node not in w.reached:
+        return StepCode(
+            step.id,
+            (),
+            f"torch.zeros_like({n[step.node]})",
+            f"∂{lesson.output}/∂{step.node} is 0: no gradient reaches {step.node} (PyTorch leaves its .grad None)",
+        )
     if step.kind == "grad":
         return StepCode(
             step.id,
