@@ -7,6 +7,10 @@ from what the op's ``requires`` notes ask for, where the engine's values and gra
 signed (away from kinks), positive, inside (0, 1). A new op in ``OPS`` gets its cases here without
 anyone listing it; one the language cannot spell, or that has no finite domain, gets none, and the
 coverage tests fail with its name.
+
+:data:`EDGES` is the small per-op table of what the op table cannot give: the points where an op is easy to
+get wrong (a kink, a tie, zeros in a product, a condition of 0, PyTorch's softplus threshold), compared with
+PyTorch only, since most sit on a kink on purpose.
 """
 
 from __future__ import annotations
@@ -38,6 +42,25 @@ AXES: tuple[int | None, ...] = (None, 0, 1, -1)
 DOMAINS = ("signed", "positive", "unit")
 ARGS = ("a", "b", "c", "d")  # argument names; "w" holds the weights of the loss L = sum(y * w)
 
+_A = [[1.0, 2.0, -3.0], [0.5, 0.0, 4.0]]
+_B = [[2.0, 2.0, -3.0], [0.5, -1.0, 3.0]]  # equal to _A at three entries
+_GATE = [-1.0, 0.0, 2.0]
+#: per op, the operands' values at the points where it is easy to get wrong
+EDGES: dict[str, tuple[tuple[object, ...], ...]] = {
+    "abs": ((_GATE,),),
+    "relu": ((_GATE,),),
+    "heaviside": ((_GATE,),),
+    "maximum": ((_A, _B), (_A, [2.0, 2.0, -3.0])),
+    "minimum": ((_A, _B),),
+    "where": (([[1.0, 0.0, -2.0], [0.0, 3.0, -0.5]], _A, _B),),
+    "prod": (([[0.0, 2.0, 3.0], [1.5, -1.0, 2.0]],), ([[0.0, 2.0, 3.0], [1.0, 0.0, 0.0]],)),
+    "cross_entropy": (
+        (_A, [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]),
+        (_A, [[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]]),
+        (_A[0], [0.0, 1.0, 0.0]),
+    ),
+}
+
 
 def sample(shape: Shape, domain: str, seed: int) -> np.ndarray:
     """Random values of a shape in a domain: signed (|x| ≥ 0.1, away from kinks), positive or in (0, 1)."""
@@ -64,13 +87,15 @@ class Case:
     axis: int | None
     wrt: int
     domain: str
+    edge: int | None = None  # the index of the values in EDGES[op], instead of random ones
 
     @property
     def id(self) -> str:
-        """A readable test id, e.g. ``mul-2x3,1x3-by-b``."""
+        """A readable test id, e.g. ``mul-2x3,1x3-by-b`` or ``prod-edge1-axis0-by-a``."""
         shapes = ",".join("x".join(map(str, s)) or "scalar" for s in self.shapes)
+        where = shapes if self.edge is None else f"edge{self.edge}"
         axis = "" if self.axis is None else f"-axis{self.axis}"
-        return f"{self.op}-{shapes}{axis}-by-{ARGS[self.wrt]}"
+        return f"{self.op}-{where}{axis}-by-{ARGS[self.wrt]}"
 
     @property
     def args(self) -> tuple[str, ...]:
@@ -84,7 +109,11 @@ class Case:
 
     def values(self) -> dict[str, np.ndarray]:
         """The arguments' values, and weights ``w`` shaped like the op's output."""
-        vals = {n: sample(s, self.domain, seed=i) for i, (n, s) in enumerate(zip(self.args, self.shapes, strict=True))}
+        if self.edge is None:
+            pairs = enumerate(zip(self.args, self.shapes, strict=True))
+            vals = {n: sample(s, self.domain, seed=i) for i, (n, s) in pairs}
+        else:
+            vals = {n: np.array(v, dtype=float) for n, v in zip(self.args, EDGES[self.op][self.edge], strict=True)}
         y = run(self._program_without_weights(), vals).values["y"]
         vals["w"] = np.random.default_rng(7).uniform(-1, 1, size=np.shape(y)) + 0.05
         return vals
@@ -141,6 +170,19 @@ def cases() -> tuple[Case, ...]:
                 domain = _domain(op, shapes, axis)
                 if domain is not None:
                     found += [Case(op.name, shapes, axis, wrt, domain) for wrt in range(op.operands)]
+    return tuple(found)
+
+
+@cache
+def edge_cases() -> tuple[Case, ...]:
+    """Every case of EDGES: each op's awkward points, along every axis it takes, by each operand."""
+    found: list[Case] = []
+    for name, points in EDGES.items():
+        op = OPS[name]
+        for k, point in enumerate(points):
+            shapes = tuple(np.shape(v) for v in point)
+            axes = [a for a in AXES if len(shapes[0]) > 1 or a in (None, 0, -1)] if op.takes_axis else [None]
+            found += [Case(name, shapes, axis, wrt, "edge", k) for axis in axes for wrt in range(op.operands)]
     return tuple(found)
 
 

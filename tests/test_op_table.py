@@ -13,7 +13,6 @@ import pytest
 from conftest import ROOT
 
 from tutor.engine import OPS, EvalError, Op, build, leaf, op_of
-from tutor.engine.ops import Forgotten
 from tutor.engine.reference import BEGIN, END, function_table
 from tutor.lang import FUNCTIONS, ParseError, parse, parse_assignment, to_text
 from tutor.lang.vocabulary import vocabulary
@@ -87,8 +86,9 @@ def test_op_of_refuses_what_the_table_lacks_at_its_column():
         ({"local": ("1", "1")}, "arity"),
         ({"syntax": "infix"}, "needs a symbol"),
         ({"takes_axis": True, "arity": (1, 2)}, "PyTorch spelling with one"),
-        ({"forgotten": (Forgotten(operand=3, word="term", rest=np.add),)}, "operands it does not have"),
+        ({"stops": (3,)}, "operands it does not have"),
         ({"params": ("a", "b")}, "params"),
+        ({"stops": (3,)}, "operands it does not have"),
     ],
 )
 def test_an_entry_that_contradicts_itself_fails_naming_the_op(change, complaint):

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tutor.engine import BINARY, Program
+from tutor.engine import BINARY, OPS, Program
 from tutor.engine.node import literal_value
 from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary
 
@@ -21,7 +21,7 @@ Tensor = torch.Tensor
 
 
 def _reduce(whole: Callable[[Tensor], Tensor], along: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    """sum/mean: of all entries, or along an axis keeping it (as the engine's sum(x, 0))."""
+    """sum/mean/prod: of all entries, or along an axis keeping it (as the engine's sum(x, 0))."""
 
     def reduce(x: Tensor, axis: int | None = None) -> Tensor:
         return whole(x) if axis is None else along(x, axis, keepdim=True)
@@ -64,7 +64,16 @@ TORCH_OPS: dict[str, Callable[..., Tensor]] = {
     "mean": _reduce(torch.mean, torch.mean),
     "bce": _bce,
     "mse": _mse,
-    "softmax": lambda z: torch.softmax(z, dim=-1),
+    "softmax": lambda z, axis=-1: torch.softmax(z, dim=axis),
+    "log_softmax": lambda z, axis=-1: F.log_softmax(z, dim=axis),
+    "prod": _reduce(torch.prod, torch.prod),
+    "heaviside": lambda x: (x > 0).double(),
+    "detach": lambda x: x.detach(),
+    "maximum": torch.maximum,
+    "minimum": torch.minimum,
+    "where": lambda c, a, b: torch.where(c > 0, a, b),
+    "dot": torch.dot,
+    "cross_entropy": F.cross_entropy,
     "identity": lambda x: x.clone(),
 }
 
@@ -82,7 +91,7 @@ def t_eval(e: Expr, env: dict[str, Tensor]) -> Tensor:
     if isinstance(e, Binary):
         return TORCH_OPS[BINARY[e.op]](t_eval(e.left, env), t_eval(e.right, env))
     if isinstance(e, Call):
-        if e.func in ("sum", "mean") and len(e.args) == 2:
+        if OPS[e.func].takes_axis and len(e.args) == 2:
             return TORCH_OPS[e.func](t_eval(e.args[0], env), int(e.args[1].value))
         return TORCH_OPS[e.func](*(t_eval(a, env) for a in e.args))
     if isinstance(e, Literal):

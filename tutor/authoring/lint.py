@@ -10,7 +10,8 @@ severity ``"warning"``, located at the step (or the graph line, or the input) th
   saturated so far that its derivative is below 1e-6 (sigmoid, tanh ...: the table's ``Op.saturation``);
 * a node or input that does not reach the output, a gradient that is identically zero;
 * every derivative answer cross-checked by central differences (one random direction a step, two runs of the
-  graph or of the node's line, so that ``validate`` stays cheap).
+  graph or of the node's line, so that ``validate`` stays cheap), unless the gradient is stopped on purpose
+  there (detach: the op table's ``Op.differentiable``).
 
 The linter's engine runs are budgeted (:data:`LINT_BUDGET` work units, see :mod:`tutor.engine.shapes`): each
 step's cost is worked out from the shapes before it is checked, and when the budget is spent the remaining
@@ -401,6 +402,8 @@ class _Linter:
             if step.node == self.program.output:
                 return
             sub, wrt = _tail_program(self.program, step.node), step.node
+            if not _differentiable(sub):
+                return
             direction = rng.standard_normal(np.shape(values[wrt]))
             numeric = _directional(sub, values, wrt, direction, lambda env: env[sub.output].value)
             engine = float(np.sum(answer * direction))
@@ -408,6 +411,8 @@ class _Linter:
             assert step.wrt is not None
             a = self.program.assignment(step.node)
             line = Program((step.wrt,), tuple(x for x in a.inputs if x != step.wrt), (a,))
+            if not _differentiable(line):
+                return
             wrt = step.wrt
             direction = rng.standard_normal(np.shape(values[wrt]))
             if step.kind == "local":
@@ -453,6 +458,12 @@ def _factor_names(program: Program) -> set[str]:
                     if isinstance(inner, Name):
                         out.add(inner.id)
     return out
+
+
+def _differentiable(program: Program) -> bool:
+    """Whether every op of the program passes back the derivative of its value (not detach, whose gradient is
+    stopped by design, so central differences cannot check what flows through it)."""
+    return all(app.op.differentiable for a in program.assignments for app in _applications(a.expr))
 
 
 def _applications(expr: Expr) -> list[Application]:

@@ -14,7 +14,7 @@ Each :class:`Op` entry, by keyword, holds:
 * how PyTorch writes it: ``torch``, a :class:`Torch` spelling with its form, so that code generation never
   guesses from a template;
 * what the linter and the loader need to know: ``kink``, ``saturation``, ``underflows``, ``forgotten``,
-  ``product`` and ``factor``.
+  ``product``, ``factor``, ``stops`` (the operands no gradient reaches) and ``differentiable``.
 
 A VJP takes ``(g, ans, *args)`` (the upstream gradient, the op's output and its operands' values, and
 ``axis=`` for ops that take one) and returns one gradient per operand, shaped like the *output* for
@@ -60,6 +60,22 @@ def same_shape(a: Shape, axis: int | None = None) -> Shape:
     return a
 
 
+def _needs_axis(name: str, a: Shape, axis: int | None) -> None:
+    """Refuse an axis the operand does not have (a scalar has none, a vector only 0 and -1)."""
+    if axis is not None and (len(a) == 0 or (axis == 1 and len(a) < 2)):
+        raise ShapeMismatch(f"{name}(x, {axis}) needs x with that axis; x has shape {fmt_shape(a)}")
+
+
+def along_axis(name: str) -> Callable[..., Shape]:
+    """Ops along an axis that keep the operand's shape (softmax): the axis must exist."""
+
+    def shape(a: Shape, axis: int | None = None) -> Shape:
+        _needs_axis(name, a, axis)
+        return a
+
+    return shape
+
+
 def broadcast_shape(symbol: str) -> Callable[..., Shape]:
     """Elementwise ops of several operands: NumPy broadcasting."""
 
@@ -92,19 +108,27 @@ def matmul_work(inputs: tuple[Shape, ...], out: Shape) -> int:
     return prod(a) * (b[-1] if len(b) >= 2 else 1)
 
 
+def dot_shape(a: Shape, b: Shape, axis: int | None = None) -> Shape:
+    """``dot(a, b)``: two vectors of one length give a number."""
+    if len(a) != 1 or a != b:
+        raise ShapeMismatch(
+            f"dot(a, b) needs two vectors of the same length, got shapes {fmt_shape(a)} and {fmt_shape(b)}"
+        )
+    return ()
+
+
 def transpose_shape(a: Shape, axis: int | None = None) -> Shape:
     """``a.T`` swaps the last two axes; a scalar or a vector is unchanged."""
     return (*a[:-2], a[-1], a[-2]) if len(a) >= 2 else a
 
 
 def reduce_shape(name: str) -> Callable[..., Shape]:
-    """``sum``/``mean``: a scalar, or with an axis the operand's shape with that axis kept as 1."""
+    """``sum``/``mean``/``prod``: a scalar, or with an axis the operand's shape with that axis kept as 1."""
 
     def shape(a: Shape, axis: int | None = None) -> Shape:
         if axis is None:
             return ()
-        if len(a) == 0 or (axis == 1 and len(a) < 2):
-            raise ShapeMismatch(f"{name}(x, {axis}) needs x with that axis; x has shape {fmt_shape(a)}")
+        _needs_axis(name, a, axis)
         out = list(a)
         out[axis] = 1
         return tuple(out)
@@ -121,6 +145,16 @@ def loss_shape(name: str) -> Callable[..., Shape]:
         return ()
 
     return shape
+
+
+def cross_entropy_shape(z: Shape, y: Shape, axis: int | None = None) -> Shape:
+    """``cross_entropy(Z, Y)``: logits and targets of one shape, a vector or one row per sample; a number."""
+    if z != y or len(z) not in (1, 2):
+        raise ShapeMismatch(
+            "cross_entropy(Z, Y) needs logits Z and targets Y of the same shape, a vector or a matrix with one "
+            f"row per sample; got {fmt_shape(z)} and {fmt_shape(y)}"
+        )
+    return ()
 
 
 # ---------------------------------------------------------------- the parts of an entry
@@ -213,6 +247,8 @@ class Op:
     underflows: bool = False  # its local derivative underflows to exactly 0 for large arguments (the loader says so)
     forgotten: tuple[Forgotten, ...] = ()
     product: bool = False  # a product: a name used as an operand is a weight (for the linter)
+    stops: tuple[int, ...] = ()  # operands no gradient reaches (detach, heaviside, where's condition)
+    differentiable: bool = True  # False: the VJP is not the derivative of the forward (detach), by design
 
     def __post_init__(self) -> None:
         """Refuse an entry that contradicts itself, naming the op."""
@@ -234,8 +270,8 @@ class Op:
             problems.append("an op with an axis needs its PyTorch spelling with one")
         if self.params and len(self.params) != operands:
             problems.append("params names each operand once")
-        if any(not 0 <= i < operands for i in (f.operand for f in self.forgotten)):
-            problems.append("forgotten names operands it does not have")
+        if any(not 0 <= i < operands for i in (*self.stops, *(f.operand for f in self.forgotten))):
+            problems.append("stops and forgotten name operands it does not have")
         if problems:
             raise ValueError(f"op {self.name}: " + "; ".join(problems))
 
@@ -285,24 +321,58 @@ def _sigmoid_slope(x: Array) -> Array:
     return s * (1 - s)
 
 
-def _softmax(z: Array) -> Array:
+def _softmax(z: Array, axis: int | None = None) -> Array:
     z = np.asarray(z, dtype=float)
     if z.ndim == 0:
         return np.ones_like(z)
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    ax = -1 if axis is None else axis
+    e = np.exp(z - z.max(axis=ax, keepdims=True))
+    return e / e.sum(axis=ax, keepdims=True)
 
 
-def _softmax_vjp(g: Array, ans: Array, z: Array) -> tuple[Array]:
+def _softmax_vjp(g: Array, ans: Array, z: Array, axis: int | None = None) -> tuple[Array]:
     if ans.ndim == 0:
         return (np.zeros_like(g),)
-    return (ans * (g - (g * ans).sum(axis=-1, keepdims=True)),)
+    ax = -1 if axis is None else axis
+    return (ans * (g - (g * ans).sum(axis=ax, keepdims=True)),)
 
 
-def _softmax_slope(z: Array) -> Array:
+def _softmax_slope(z: Array, axis: int | None = None) -> Array:
     """The diagonal of softmax's Jacobian, s(1 − s): every entry of row i's Jacobian is at most s_i."""
-    s = _softmax(z)
+    s = _softmax(z, axis)
     return s * (1 - s)
+
+
+def _log_softmax(z: Array, axis: int | None = None) -> Array:
+    z = np.asarray(z, dtype=float)
+    if z.ndim == 0:
+        return np.zeros_like(z)
+    ax = -1 if axis is None else axis
+    shifted = z - z.max(axis=ax, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=ax, keepdims=True))
+
+
+def _log_softmax_vjp(g: Array, ans: Array, z: Array, axis: int | None = None) -> tuple[Array]:
+    if ans.ndim == 0:
+        return (np.zeros_like(g),)
+    ax = -1 if axis is None else axis
+    return (g - np.exp(ans) * g.sum(axis=ax, keepdims=True),)
+
+
+def _rows(z: Array) -> int:
+    """The samples of a cross-entropy: the rows of a matrix, one for a vector."""
+    return z.shape[0] if z.ndim == 2 else 1
+
+
+def _cross_entropy(z: Array, y: Array) -> Array:
+    return -np.sum(y * _log_softmax(z)) / _rows(z)
+
+
+def _cross_entropy_vjp(g: Array, ans: Array, z: Array, y: Array) -> tuple[Array, Array]:
+    log_s = _log_softmax(z)
+    n = _rows(z)
+    dz = g * (np.exp(log_s) * y.sum(axis=-1, keepdims=True) - y) / n
+    return dz, -g * log_s / n
 
 
 def _matmul_vjp(g: Array, ans: Array, a: Array, b: Array) -> tuple[Array, Array]:
@@ -331,6 +401,25 @@ def _reduce_vjp(mean: bool) -> VJP:
     return vjp
 
 
+def _prod(x: Array, axis: int | None = None) -> Array:
+    return np.prod(x) if axis is None else np.prod(x, axis=axis, keepdims=True)
+
+
+def _others(x: Array, axis: int) -> Array:
+    """Each entry's product of the other entries along ``axis``, without dividing (exact with zeros)."""
+    moved = np.moveaxis(x, axis, -1)
+    ones = np.ones((*moved.shape[:-1], 1))
+    before = np.cumprod(np.concatenate([ones, moved[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, moved[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return np.moveaxis(before * after, -1, axis)
+
+
+def _prod_vjp(g: Array, ans: Array, x: Array, axis: int | None = None) -> tuple[Array]:
+    if axis is None:
+        return (g * _others(x.reshape(-1), 0).reshape(x.shape),)
+    return (g * _others(x, axis),)
+
+
 def _bce(p: Array, t: Array) -> Array:
     return -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
 
@@ -350,6 +439,16 @@ def _mse_vjp(g: Array, ans: Array, p: Array, t: Array) -> tuple[Array, Array]:
 
 def _relu_grad(x: Array) -> Array:
     return (x > 0).astype(float)
+
+
+def _pick(g: Array, loses: Array, tie: Array) -> Array:
+    """The gradient of one side of maximum/minimum: none where it loses, half at a tie, else all (as PyTorch)."""
+    return np.where(loses, 0.0, np.where(tie, g / 2, g))
+
+
+def _zero(g: Array, ans: Array, *args: Array) -> tuple[Array, ...]:
+    """No gradient to any operand."""
+    return tuple(np.zeros_like(g) for _ in args)
 
 
 def _at_zero(x: Array, *rest: Array) -> Array:
@@ -644,6 +743,95 @@ OPS: dict[str, Op] = {
             kink=Kink(at=_at_zero, what="its argument is 0", convention=_AT_ZERO, fix=_AWAY),
         ),
         Op(
+            name="heaviside",
+            doc="1 where x > 0, else 0 (also at 0): the gate of a relu; its derivative is 0",
+            arity=(1, 1),
+            forward=lambda a: _relu_grad(np.asarray(a)),
+            vjp=_zero,
+            shape=same_shape,
+            local=("0",),
+            torch=Torch(form="function", code="({0} > 0).double()"),
+            elementwise=True,
+            stops=(0,),
+            kink=Kink(
+                at=_at_zero,
+                what="its argument is 0",
+                convention="where its value jumps (the engine and PyTorch give 0 there, a learner may say 1)",
+                fix=_AWAY,
+                word="jump",
+            ),
+        ),
+        Op(
+            name="detach",
+            doc="x with its gradient stopped: the value passes, no gradient flows back",
+            arity=(1, 1),
+            forward=lambda a: np.array(a, dtype=float),
+            vjp=_zero,
+            shape=same_shape,
+            local=("0",),
+            torch=Torch(form="method", code="{0}.detach()"),
+            elementwise=True,
+            stops=(0,),
+            differentiable=False,
+        ),
+        Op(
+            name="maximum",
+            doc="the larger of a and b, elementwise (at a tie each gets half the gradient, as in PyTorch)",
+            arity=(2, 2),
+            forward=np.maximum,
+            vjp=lambda g, ans, a, b: (_pick(g, a < b, a == b), _pick(g, a > b, a == b)),
+            shape=broadcast_shape("maximum"),
+            local=("1 where {0} > {1}, ½ at a tie, else 0", "1 where {1} > {0}, ½ at a tie, else 0"),
+            torch=Torch(form="function", code="torch.maximum({0}, {1})"),
+            elementwise=True,
+            kink=Kink(
+                at=lambda a, b: a - b,
+                what="its arguments are equal",
+                convention="where the derivative is a convention (the engine and PyTorch give each half, a "
+                "learner may say 1 or 0)",
+                fix="make them differ",
+            ),
+        ),
+        Op(
+            name="minimum",
+            doc="the smaller of a and b, elementwise (at a tie each gets half the gradient, as in PyTorch)",
+            arity=(2, 2),
+            forward=np.minimum,
+            vjp=lambda g, ans, a, b: (_pick(g, a > b, a == b), _pick(g, a < b, a == b)),
+            shape=broadcast_shape("minimum"),
+            local=("1 where {0} < {1}, ½ at a tie, else 0", "1 where {1} < {0}, ½ at a tie, else 0"),
+            torch=Torch(form="function", code="torch.minimum({0}, {1})"),
+            elementwise=True,
+            kink=Kink(
+                at=lambda a, b: a - b,
+                what="its arguments are equal",
+                convention="where the derivative is a convention (the engine and PyTorch give each half, a "
+                "learner may say 1 or 0)",
+                fix="make them differ",
+            ),
+        ),
+        Op(
+            name="where",
+            doc="a where c > 0, else b, elementwise (no gradient reaches c)",
+            arity=(3, 3),
+            params=("c", "a", "b"),
+            forward=lambda c, a, b: np.where(c > 0, a, b),
+            vjp=lambda g, ans, c, a, b: (np.zeros_like(g), g * (c > 0), g * (c <= 0)),
+            shape=broadcast_shape("where"),
+            local=("0", "1 where {0} > 0 else 0", "0 where {0} > 0 else 1"),
+            torch=Torch(form="function", code="torch.where({0} > 0, {1}, {2})"),
+            elementwise=True,
+            stops=(0,),
+            kink=Kink(
+                at=_at_zero,
+                what="its condition is 0",
+                convention="where its value jumps from one side to the other (the engine and PyTorch take the "
+                "second one there)",
+                fix="move the condition away from 0",
+                word="jump",
+            ),
+        ),
+        Op(
             name="sum",
             doc="sum(x): all entries; sum(x, 0): down each column (over the batch), keeping a row",
             arity=(1, 2),
@@ -666,6 +854,30 @@ OPS: dict[str, Op] = {
             local=("1/N",),
             torch=Torch(form="method", code="{0}.mean()", axis="{0}.mean({axis}, keepdim=True)"),
             elementwise=False,
+        ),
+        Op(
+            name="prod",
+            doc="prod(x): the product of all entries; prod(x, 0): down each column, keeping a row",
+            arity=(1, 2),
+            takes_axis=True,
+            forward=_prod,
+            vjp=_prod_vjp,
+            shape=reduce_shape("prod"),
+            local=("(the product of the other entries)",),
+            torch=Torch(form="method", code="{0}.prod()", axis="{0}.prod({axis}, keepdim=True)"),
+            elementwise=False,
+        ),
+        Op(
+            name="dot",
+            doc="the dot product of two vectors, Σ aᵢbᵢ",
+            arity=(2, 2),
+            forward=np.dot,
+            vjp=lambda g, ans, a, b: (g * b, g * a),
+            shape=dot_shape,
+            local=("{1}", "{0}"),
+            torch=Torch(form="function", code="torch.dot({0}, {1})"),
+            elementwise=False,
+            product=True,
         ),
         Op(
             name="bce",
@@ -703,17 +915,46 @@ OPS: dict[str, Op] = {
         Op(
             name="softmax",
             params=("z",),
-            doc="softmax along each row (the last axis)",
-            arity=(1, 1),
+            doc="softmax along each row (the last axis); softmax(z, 0): down each column",
+            arity=(1, 2),
+            takes_axis=True,
             forward=_softmax,
             vjp=_softmax_vjp,
-            shape=same_shape,
+            shape=along_axis("softmax"),
             local=("(Jacobian: diag(s) − s sᵀ per row)",),
-            torch=Torch(form="function", code="torch.softmax({0}, dim=-1)"),
+            torch=Torch(form="function", code="torch.softmax({0}, dim=-1)", axis="torch.softmax({0}, dim={axis})"),
             elementwise=False,
             saturation=Saturation(
                 size=_softmax_slope, advice="keep the entries it normalizes together within about 14 of each other"
             ),
+            underflows=True,
+        ),
+        Op(
+            name="log_softmax",
+            params=("z",),
+            doc="log of the softmax, z − log Σ eᶻ along each row (the last axis), computed stably; "
+            "log_softmax(z, 0): down each column",
+            arity=(1, 2),
+            takes_axis=True,
+            forward=_log_softmax,
+            vjp=_log_softmax_vjp,
+            shape=along_axis("log_softmax"),
+            local=("(Jacobian: I − 1 sᵀ per row, s = softmax)",),
+            torch=Torch(form="function", code="F.log_softmax({0}, dim=-1)", axis="F.log_softmax({0}, dim={axis})"),
+            elementwise=False,
+        ),
+        Op(
+            name="cross_entropy",
+            doc="cross-entropy of logits Z against one-hot (or probability) rows Y, the mean over the rows: "
+            "−Σ Y·log_softmax(Z) / N",
+            arity=(2, 2),
+            params=("Z", "Y"),
+            forward=_cross_entropy,
+            vjp=_cross_entropy_vjp,
+            shape=cross_entropy_shape,
+            local=("(softmax({0}) − {1})/N", "−log_softmax({0})/N"),
+            torch=Torch(form="function", code="F.cross_entropy({0}, {1})"),
+            elementwise=False,
             underflows=True,
         ),
     ]

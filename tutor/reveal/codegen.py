@@ -150,13 +150,14 @@ class StepCode:
 
 
 def gradient_paths(expr: Expr) -> set[str]:
-    """The names of ``expr`` that PyTorch's value of it keeps a graph back to."""
+    """The names of ``expr`` that PyTorch's value of it keeps a graph back to (not only through detach, heaviside or
+    where's condition: the op table's ``stops``)."""
     if isinstance(expr, Name):
         return {expr.id}
     app = op_of(expr)
     if app is None:
         return set()
-    return set().union(*(gradient_paths(x) for x in app.operands))
+    return set().union(*(gradient_paths(x) for i, x in enumerate(app.operands) if i not in app.op.stops))
 
 
 class _Writer:
@@ -167,8 +168,9 @@ class _Writer:
         self.names = python_names(lesson)
         self.values = solve(lesson).trace.values
         self.env: dict[str, Node] = {n: leaf(v, n) for n, v in self.values.items()}
-        # A node computed from constants alone is made a leaf that requires grad (so it gets a delta too);
-        # every other node then depends on something that requires grad.
+        # A node PyTorch computes without a graph back to an input (from constants alone, or through detach)
+        # is made a leaf that requires grad, so that it gets a delta too; every other node then depends on
+        # something that requires grad.
         prog = lesson.program
         tracked = {*prog.inputs, *prog.nodes}
         self.fresh_leaves = {a.name for a in prog.assignments if not tracked & gradient_paths(a.expr)}
@@ -286,6 +288,9 @@ def step_code(lesson: Lesson, step: Step, writer: _Writer | None = None) -> Step
             f"torch.autograd.functional.jacobian(lambda {x}: {body}, {x}).reshape({n[step.node]}.numel(), {x}.numel())",
             f"∂{step.node}/∂{step.wrt}: rows are {step.node}'s entries, columns {step.wrt}'s, both row-major",
         )
+    if step.wrt not in gradient_paths(a.expr):
+        note = f"∂{step.node}/∂{step.wrt} is 0: the line {comment(a.text)} passes no gradient back to {step.wrt}"
+        return StepCode(step.id, (), f"torch.zeros_like({x})", note)
     # local: differentiate this node's own line only, on a fresh copy of the input
     used = set(n.values()) | _TAKEN
     fresh = x + "_"
@@ -344,8 +349,10 @@ def lesson_script(lesson: Lesson, report: bool = False) -> str:
         if math.replace(" ", "") != line.replace(" ", ""):
             line += f"  # {math}"
         add(line)
-        if no_input:
+        if no_input and not set(a.inputs) & {*prog.inputs, *prog.nodes}:
             add(f"{n[a.name]}.requires_grad_()  # {comment(a.name)} depends on no input: ask for its gradient anyway")
+        elif no_input:
+            add(f"{n[a.name]}.requires_grad_()  # no gradient flows back through {comment(a.name)}: ask for its own")
         else:
             retained.append(n[a.name])
     add("")
