@@ -6,7 +6,7 @@ grader, writing PyTorch, the linter's checks) asks :func:`op_of` instead of matc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tutor.engine.errors import EvalError
 from tutor.engine.ops import OPS, Op
@@ -15,11 +15,12 @@ from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose,
 _BY_SYNTAX: dict[tuple[str, str], Op] = {
     (op.syntax, op.name if op.syntax == "call" else op.symbol): op for op in OPS.values() if op.syntax != "none"
 }
+_INFIX = {text: op for (form, text), op in _BY_SYNTAX.items() if form == "infix"}
+_CALL = {text: op for (form, text), op in _BY_SYNTAX.items() if form == "call"}
 AXES = (0, 1, -1)
 
 
-@dataclass(frozen=True)
-class Application:
+class Application(NamedTuple):
     """One op applied in an expression: the op, its operand expressions and its axis (a static argument)."""
 
     op: Op
@@ -33,22 +34,24 @@ def op_of(expr: Expr) -> Application | None:
     EvalError, at the expression's column, for an operator or function the table lacks, a wrong number of
     arguments, or an axis that is not the number 0, 1 or -1.
     """
-    if isinstance(expr, Num | Name | Literal):
+    if isinstance(expr, Binary):  # the commonest first: this runs for every op of every run
+        op = _INFIX.get(expr.op) or _op("infix", expr.op, expr)
+        return Application(op, (expr.left, expr.right))
+    if isinstance(expr, Name | Num | Literal):
         return None
+    if isinstance(expr, Call):
+        op = _CALL.get(expr.func) or _op("call", expr.func, expr)
+        given = len(expr.args)
+        if given == op.operands:
+            return Application(op, expr.args)
+        if given != op.operands + 1 or not op.takes_axis:
+            lo, hi = op.arity
+            raise EvalError(f"{expr.func}() takes {lo if lo == hi else f'{lo} or {hi}'} arguments", expr.pos)
+        return Application(op, expr.args[:-1], _axis(expr))
     if isinstance(expr, Unary):
         return Application(_op("prefix", expr.op, expr), (expr.operand,))
     if isinstance(expr, Transpose):
         return Application(_op("postfix", ".T", expr), (expr.operand,))
-    if isinstance(expr, Binary):
-        return Application(_op("infix", expr.op, expr), (expr.left, expr.right))
-    if isinstance(expr, Call):
-        op = _op("call", expr.func, expr)
-        lo, hi = op.arity
-        if not lo <= len(expr.args) <= hi:
-            raise EvalError(f"{expr.func}() takes {lo if lo == hi else f'{lo} or {hi}'} arguments", expr.pos)
-        if len(expr.args) == op.operands:
-            return Application(op, expr.args)
-        return Application(op, expr.args[:-1], _axis(expr))
     raise EvalError(f"cannot evaluate {type(expr).__name__}", getattr(expr, "pos", 0))
 
 
