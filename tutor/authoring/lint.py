@@ -398,6 +398,7 @@ class _Linter:
         """The engine's answer against central differences along one random direction."""
         rng = np.random.default_rng(zlib.crc32(step.id.encode()))
         values = self.trace.values
+        engine: float | np.ndarray  # a number, or a Jacobian's column of directional derivatives
         if step.kind == "grad":
             if step.node == self.program.output:
                 return

@@ -401,6 +401,14 @@ def _reduce_vjp(mean: bool) -> VJP:
     return vjp
 
 
+def _mean(x: Array, axis: int | None = None) -> Array:
+    return np.asarray(np.mean(x) if axis is None else np.mean(x, axis=axis, keepdims=True))
+
+
+def _where(c: Array, a: Array, b: Array) -> Array:
+    return np.where(c > 0, a, b)
+
+
 def _prod(x: Array, axis: int | None = None) -> Array:
     return np.prod(x) if axis is None else np.prod(x, axis=axis, keepdims=True)
 
@@ -815,7 +823,7 @@ OPS: dict[str, Op] = {
             doc="a where c > 0, else b, elementwise (no gradient reaches c)",
             arity=(3, 3),
             params=("c", "a", "b"),
-            forward=lambda c, a, b: np.where(c > 0, a, b),
+            forward=_where,
             vjp=lambda g, ans, c, a, b: (np.zeros_like(g), g * (c > 0), g * (c <= 0)),
             shape=broadcast_shape("where"),
             local=("0", "1 where {0} > 0 else 0", "0 where {0} > 0 else 1"),
@@ -848,7 +856,7 @@ OPS: dict[str, Op] = {
             doc="mean(x): of all entries; mean(x, 0): of each column, keeping a row",
             arity=(1, 2),
             takes_axis=True,
-            forward=lambda a, axis=None: np.mean(a) if axis is None else np.mean(a, axis=axis, keepdims=True),
+            forward=_mean,
             vjp=_reduce_vjp(mean=True),
             shape=reduce_shape("mean"),
             local=("1/N",),
