@@ -50,6 +50,7 @@ EDGES: dict[str, tuple[tuple[object, ...], ...]] = {
     "abs": ((_GATE,),),
     "relu": ((_GATE,),),
     "heaviside": ((_GATE,),),
+    "softplus": (([-40.0, -1.0, 0.0, 19.9, 20.0, 20.1, 35.0],),),  # PyTorch's threshold is 20
     "maximum": ((_A, _B), (_A, [2.0, 2.0, -3.0])),
     "minimum": ((_A, _B),),
     "where": (([[1.0, 0.0, -2.0], [0.0, 3.0, -0.5]], _A, _B),),

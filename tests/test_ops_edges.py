@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tutor.authoring import lint
-from tutor.course import parse_lesson
+from tutor.course import LessonError, parse_lesson
 from tutor.engine import Assignment, EvalError, Program, central_difference, run
 from tutor.lang import parse_assignment
 
@@ -118,3 +118,17 @@ def test_the_linter_warns_at_a_tie_of_maximum():
     )
     messages = [p.message for p in lint(lesson)]
     assert any("maximum(a, b) is at its kink: its arguments are equal at entry [1]" in m for m in messages), messages
+
+
+def test_the_linter_warns_that_softplus_saturates_as_it_does_for_sigmoid():
+    """The review's experiment: the same lesson warned for sigmoid and said nothing for softplus."""
+    for func in ("sigmoid", "softplus"):
+        lesson = parse_lesson(H + f"inputs: {{w: -0.5}}\ngraph:\n  - a = {func}(w * 30)\n  - L = a * 2\n", "t.yaml")
+        messages = [p.message for p in lint(lesson)]
+        assert any(m.startswith(f"{func}(w·30) saturates: its argument is -15") for m in messages), messages
+
+
+def test_the_loader_says_where_a_softplus_gradient_underflows():
+    with pytest.raises(LessonError) as e:
+        parse_lesson(H + "inputs: {w: -40.0}\ngraph:\n  - a = softplus(w * 30)\n  - L = a * 2\n", "t.yaml")
+    assert "underflows to 0 at a = softplus(w·30)" in str(e.value)

@@ -67,6 +67,7 @@ TORCH_OPS: dict[str, Callable[..., Tensor]] = {
     "softmax": lambda z, axis=-1: torch.softmax(z, dim=axis),
     "log_softmax": lambda z, axis=-1: F.log_softmax(z, dim=axis),
     "prod": _reduce(torch.prod, torch.prod),
+    "softplus": F.softplus,
     "heaviside": lambda x: (x > 0).double(),
     "detach": lambda x: x.detach(),
     "maximum": torch.maximum,

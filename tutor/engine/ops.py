@@ -454,6 +454,18 @@ def _pick(g: Array, loses: Array, tie: Array) -> Array:
     return np.where(loses, 0.0, np.where(tie, g / 2, g))
 
 
+def _softplus(x: Array) -> Array:
+    # PyTorch's softplus: log(1 + eˣ), and x itself above the threshold 20, where they differ by < 1e-8
+    x = np.asarray(x, dtype=float)
+    return np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20))))
+
+
+def _softplus_slope(x: Array) -> Array:
+    """softplus'(x) = eˣ/(eˣ + 1) = σ(x), and 1 above the threshold, as PyTorch's backward computes it."""
+    z = np.exp(np.minimum(x, 20))
+    return np.where(x > 20, 1.0, z / (z + 1))
+
+
 def _zero(g: Array, ans: Array, *args: Array) -> tuple[Array, ...]:
     """No gradient to any operand."""
     return tuple(np.zeros_like(g) for _ in args)
@@ -749,6 +761,19 @@ OPS: dict[str, Op] = {
             torch=Torch(form="function", code="torch.relu({0})"),
             elementwise=True,
             kink=Kink(at=_at_zero, what="its argument is 0", convention=_AT_ZERO, fix=_AWAY),
+        ),
+        Op(
+            name="softplus",
+            doc="log(1 + eˣ), a smooth relu (x itself above 20, as PyTorch)",
+            arity=(1, 1),
+            forward=_softplus,
+            vjp=lambda g, ans, a: (g * _softplus_slope(a),),
+            shape=same_shape,
+            local=("σ({0})",),
+            torch=Torch(form="function", code="F.softplus({0})"),
+            elementwise=True,
+            saturation=Saturation(size=_softplus_slope, advice=_ABOVE_14),
+            underflows=True,
         ),
         Op(
             name="heaviside",
