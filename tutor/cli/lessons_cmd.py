@@ -226,11 +226,6 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _plain(text: str) -> str:
-    """A formula without spaces and with ASCII operators, to compare what was typed with what was read."""
-    return text.replace(" ", "").replace("−", "-").replace("·", "*").replace("ᵀ", ".T")
-
-
 def run_check(args: argparse.Namespace) -> int:
     """Grade answers; exit 0 if all are correct, 1 if any is not, 2 on a usage or input error."""
     lesson = _load(args.lesson, args.lessons)
@@ -248,23 +243,19 @@ def run_check(args: argparse.Namespace) -> int:
         _err(f"{args.answers}: no step {quoted(unknown[0])} in lesson {lesson.id}; its steps: {', '.join(ids)}")
         return EXIT_USAGE
     sol = solve(lesson)
-    results = []
-    for s in lesson.steps:
-        if s.id not in answers:
-            continue
-        v = grade(sol, s, answers[s.id])
-        results.append(
-            {"id": s.id, "correct": v.correct, "status": v.status, "feedback": v.message, "read_as": v.read_as}
-        )
+    verdicts = [(s.id, grade(sol, s, answers[s.id])) for s in lesson.steps if s.id in answers]
     if args.json:
+        results = [
+            {"id": i, "correct": v.correct, "status": v.status, "feedback": v.message, "read_as": v.read_as}
+            for i, v in verdicts
+        ]
         print(json.dumps({"results": results}, indent=2, ensure_ascii=False))
     else:
-        for r in results:
-            mark = "✓" if r["correct"] else ("?" if r["status"] == "unreadable" else "✗")
-            say(f"{mark} {r['id']:<18} {r['feedback']}")
-            typed, read = (_plain(x) for x in (answers[r["id"]], r["read_as"]))
-            if read and not r["correct"] and read != typed:
-                say(f"  {'':<18} (read as {r['read_as']})")
-        right = sum(r["correct"] for r in results)
-        say(f"{right}/{len(results)} correct")
-    return EXIT_OK if all(r["correct"] for r in results) else EXIT_FAIL
+        for i, v in verdicts:
+            mark = "✓" if v.correct else ("?" if v.status == "unreadable" else "✗")
+            say(f"{mark} {i:<18} {v.message}")
+            if v.read_as_shown:  # the grader decides whether the reading tells the learner something
+                say(f"  {'':<18} (read as {v.read_as_shown})")
+        right = sum(v.correct for _, v in verdicts)
+        say(f"{right}/{len(verdicts)} correct")
+    return EXIT_OK if all(v.correct for _, v in verdicts) else EXIT_FAIL

@@ -12,6 +12,7 @@ for arrays, which entries are off; the first that matches gives the one-sentence
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from tutor.grading.mistakes import batch_sizes, candidates, describe, exponents
 from tutor.grading.points import Point, other_points, point_of
 from tutor.grading.verdict import Verdict
 from tutor.lang import ParseError, names_in, parse, to_text
+from tutor.lang.parse import tokenize
 from tutor.lang.pretty import format_number
 from tutor.lang.syntax import Expr, Num
 
@@ -68,6 +70,30 @@ def grade(solution: Solution, step: Step, text: str) -> Verdict:
         tree = parse(text)
     except ParseError as e:
         return unreadable(e.message, text, e.pos)
+    verdict = _grade_tree(solution, step, text, tree)
+    if verdict.correct or not verdict.read_as or only_respells(text, tree):
+        return verdict
+    return replace(verdict, read_as_shown=verdict.read_as)
+
+
+def only_respells(text: str, tree: Expr) -> bool:
+    """Whether the reading of ``text`` is ``text`` itself in other spellings, so that showing it tells nothing:
+    ``-2.5`` (−2.5), ``2*y-t`` (2·y − t), ``x^2`` (x²), ``A1.T@dZ2`` (A1ᵀ @ dZ2) only re-spell; ``2x`` (2·x),
+    ``1/2x``, ``(a)(b)`` or a dropped ``+`` do not. The typed tokens are compared with those of the reading
+    in plain spelling, numbers by their shown value."""
+    try:
+        return _spelling(text) == _spelling(to_text(tree, math=False))
+    except ParseError:  # the plain reading is longer than an answer may be: show it
+        return False
+
+
+def _spelling(text: str) -> list[tuple[str, str]]:
+    """The tokens of an expression (friendly spellings folded), each number as it is shown (``2.50`` as 2.5)."""
+    return [(t.kind, format_number(float(t.text)) if t.kind == "num" else t.text) for t in tokenize(text)]
+
+
+def _grade_tree(solution: Solution, step: Step, text: str, tree: Expr) -> Verdict:
+    """Grade a parsed answer: arithmetic without names as a number, anything else as a formula."""
     read_as = to_text(tree)
     point = point_of(solution)
     try:

@@ -16,6 +16,10 @@ class Verdict:
     read_as: str = ""  # the answer as the grader understood it, in maths
     value: np.ndarray | None = None
     diagnosis: str | None = None  # the id of the mistake it matched, e.g. "sign"
+    #: ``read_as`` when the learner should see it (decided by the grader, shown as it is by the screen and the
+    #: command line): a wrong or unreadable answer read other than as typed (``2x`` read as 2·x); empty when the
+    #: reading only re-spells what was typed (``-2.5`` is not "read as −2.5") or the answer is right
+    read_as_shown: str = ""
 
     @property
     def correct(self) -> bool:
