@@ -13,11 +13,22 @@ from tutor.lang.pretty import format_number
 
 @dataclass(frozen=True)
 class Prompt:
-    """A step's question: a headline in maths, the shape expected, and one line of context."""
+    """A step's question: what is asked in maths (``δ = ∂L/∂y``), the shape expected, one line of context,
+    and a note after the question (``(dy)``)."""
 
-    question: str
+    asks: str
     shape: str
     context: str
+    note: str = ""
+
+    @property
+    def question(self) -> str:
+        """The headline: ``δ = ∂L/∂y = ?  (dy)``."""
+        return self.answered("?")
+
+    def answered(self, answer: str) -> str:
+        """The headline with the answer in place of the ``?``: ``y = 3``, the line carried over to the next step."""
+        return f"{self.asks} = {answer}" + (f"  {self.note}" if self.note else "")
 
     def __str__(self) -> str:
         return f"{self.question}   (shape {self.shape})  {self.context}".rstrip()
@@ -43,17 +54,17 @@ def prompt(lesson: Lesson, step: Step, values: dict[str, np.ndarray]) -> Prompt:
         assert a is not None
         known = ", ".join(f"{n} = {_short(values[n])}" for n in a.inputs if np.size(values[n]) == 1)
         context = f"{a.text}" + (f", at {known}" if known else "")
-        return Prompt(f"{step.node} = ?", shape, context)
+        return Prompt(step.node, shape, context)
     if step.kind == "grad":
-        q = f"δ = ∂{out}/∂{step.node} = ?" + (f"  (d{step.node})" if np.ndim(values[step.node]) > 0 else "")
+        note = f"(d{step.node})" if np.ndim(values[step.node]) > 0 else ""
         users = lesson.program.consumers(step.node)
         context = f"{step.node} feeds {', '.join(users)}" if users else ""
-        return Prompt(q, shape, context)
+        return Prompt(f"δ = ∂{out}/∂{step.node}", shape, context, note)
     assert a is not None and step.wrt is not None
     if step.kind == "local":
-        return Prompt(f"∂{step.node}/∂{step.wrt} = ?  (local: other inputs fixed)", shape, a.text)
+        return Prompt(f"∂{step.node}/∂{step.wrt}", shape, a.text, "(local: other inputs fixed)")
     return Prompt(
-        f"Jacobian ∂{step.node}/∂{step.wrt} = ?",
+        f"Jacobian ∂{step.node}/∂{step.wrt}",
         shape,
         f"{a.text}; rows: {step.node} entries, columns: {step.wrt} entries, row-major",
     )
