@@ -25,10 +25,14 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tutor.course.problems import LessonError, Problem
 from tutor.course.yamlpos import MAX_FILE_BYTES, load_located
 from tutor.safefile import FileRefused, list_dir_files, read_text
+
+if TYPE_CHECKING:  # only for LessonEntry.of: the index itself never imports the lesson model (or NumPy)
+    from tutor.course.model import Lesson
 
 ORDER_FILE = "course.yaml"
 ORDER_KEYS = ("order",)
@@ -196,6 +200,19 @@ class LessonEntry:
     content_hash: str
     path: Path
     origin: str = "shipped"
+
+    @classmethod
+    def of(cls, lesson: Lesson, origin: str = "shipped") -> LessonEntry:
+        """The entry of a lesson already loaded (one opened by path, or a course loaded in full)."""
+        return cls(
+            lesson.id,
+            lesson.title,
+            lesson.summary,
+            tuple(step.id for step in lesson.steps),
+            lesson.content_hash,
+            lesson.path if lesson.path is not None else Path(f"{lesson.id}.yaml"),
+            origin,
+        )
 
 
 @dataclass
