@@ -11,10 +11,41 @@ import numpy as np
 
 from tutor.course import Lesson, Prompt, Solution, Step, prompt, solve
 from tutor.grading import Verdict, grade, show_array
+from tutor.lang import to_text
 from tutor.progress import SHOWN, SOLVED, Attempt, LessonProgress, ProgressStore, StepProgress, lesson_source, now
 
 INTRO = "intro"
 SUMMARY = "summary"
+#: how the place the learner is at stands: the intro, a step still open, solved or shown, the summary
+STAGES = (INTRO, "open", SOLVED, SHOWN, SUMMARY)
+
+
+@dataclass(frozen=True, eq=False)
+class GraphRow:
+    """One leaf or node of the lesson's graph, with what the learner has earned of it so far."""
+
+    name: str
+    inputs: tuple[str, ...]  # the names it is computed from (none for a leaf)
+    computes: str  # its formula in maths; "input" or "constant" for a leaf
+    value: np.ndarray | None  # its forward value, None while not earned
+    grad: np.ndarray | None  # its delta, None while not earned (and always for a constant)
+    value_asked: bool = False  # the current step asks for its value (not earned yet)
+    grad_asked: bool = False  # the current step asks for its delta (not earned yet)
+    current: bool = False  # the current step is about it (its node, or the input of a local derivative)
+
+    @property
+    def leaf(self) -> bool:
+        """An input or a constant."""
+        return self.computes in ("input", "constant")
+
+
+@dataclass(frozen=True, eq=False)
+class GraphView:
+    """The graph panel's content: every row, the output's name (for the delta column), the current node."""
+
+    output: str
+    rows: tuple[GraphRow, ...]
+    current: str | None  # the node of the current step (None on the intro and the summary)
 
 
 @dataclass(frozen=True)
@@ -60,6 +91,33 @@ class LessonSession:
     def on_summary(self) -> bool:
         """Whether the end-of-lesson summary is showing."""
         return self.position >= len(self.steps)
+
+    @property
+    def place(self) -> str:
+        """Where the learner is, by name: the current step's id, or ``intro``/``summary``."""
+        step = self.step
+        return step.id if step is not None else INTRO if self.on_intro else SUMMARY
+
+    @property
+    def stage(self) -> str:
+        """How the place stands (one of :data:`STAGES`): ``intro``, ``open``, ``solved``, ``shown``, ``summary``."""
+        step = self.step
+        if step is None:
+            return self.place
+        return self.progress(step).status or "open"
+
+    def reloaded(self, lesson: Lesson, solution: Solution | None = None) -> LessonSession:
+        """A session on a new version of the lesson, at the same place: the same step if it still exists, else
+        the same position (the intro and the summary stay where they are)."""
+        session = LessonSession(lesson, self.store, solution)
+        place = self.place
+        if place == INTRO:
+            session.go(-1)
+        elif place == SUMMARY:
+            session.go(len(lesson.steps))
+        elif not session.go_to_step(place):
+            session.go(min(max(self.position, 0), len(lesson.steps)))
+        return session
 
     def _resume_position(self) -> int:
         """Where to open: the saved place, else the intro for a fresh lesson, else the first open step."""
@@ -117,6 +175,10 @@ class LessonSession:
     def answer_text(self, step: Step, digits: int = 6) -> str:
         """The engine's answer to a step, as a learner would type it."""
         return show_array(self.solution.answer(step), digits)
+
+    def carried_line(self, step: Step) -> str:
+        """The line carried over to the next step once a step is solved: ``✓ y = 3``."""
+        return "✓ " + self.prompt(step).answered(self.answer_text(step, 4))
 
     def submit(self, text: str) -> Verdict:
         """Grade an answer to the current step; counted attempts are recorded and saved (OSError if not)."""
@@ -196,6 +258,35 @@ class LessonSession:
     def grad(self, name: str) -> np.ndarray | None:
         """The engine's delta ∂output/∂name (None for constants, which get none)."""
         return self.solution.trace.grads.get(name)
+
+    def graph(self) -> GraphView:
+        """The graph as the learner has earned it: inputs, constants, then every node in order."""
+        program = self.lesson.program
+        leaves = [(n, "input", ()) for n in program.inputs] + [(n, "constant", ()) for n in program.constants]
+        nodes = [(a.name, to_text(a.expr), tuple(a.inputs)) for a in program.assignments]
+        step = self.step
+        return GraphView(
+            self.lesson.output,
+            tuple(self._row(name, computes, inputs, step) for name, computes, inputs in leaves + nodes),
+            step.node if step is not None else None,
+        )
+
+    def _row(self, name: str, computes: str, inputs: tuple[str, ...], step: Step | None) -> GraphRow:
+        """One row of the graph: what is known of ``name`` and whether the current step asks for it."""
+        value_known = self.value_known(name)
+        grad = self.grad(name) if computes != "constant" else None
+        grad_known = grad is not None and self.grad_known(name)
+        asked = step.kind if step is not None and step.node == name else None  # what the step asks of it
+        return GraphRow(
+            name,
+            inputs,
+            computes,
+            self.value(name) if value_known else None,
+            grad if grad_known else None,
+            value_asked=asked == "value" and not value_known,
+            grad_asked=asked == "grad" and not self.grad_known(name),
+            current=step is not None and name in (step.node, step.wrt),
+        )
 
     # --- the end ---------------------------------------------------------------------------
 
