@@ -151,7 +151,7 @@ class TutorApp(App[int]):
                 if ok:
                     done(value)
                 else:
-                    (failed or partial(self._work_failed, what))(value)
+                    (failed or partial(self.work_failed, what))(value)
             except Exception as e:  # a bug in showing the result: the app's error, not the thread's
                 self._handle_exception(e)
 
@@ -171,7 +171,7 @@ class TutorApp(App[int]):
         """What the title bar says the tutor is working on: the latest work the learner waits for."""
         return next((what for what in reversed(self._jobs.values()) if what), "")
 
-    def _work_failed(self, what: str, error: Exception) -> None:
+    def work_failed(self, what: str, error: Exception) -> None:
         """Background work that raised: say so and where the traceback is (the app keeps running)."""
         from tutor.crashlog import write_log
 

@@ -1,8 +1,16 @@
-"""The lesson screen: the intro, then one step at a time with the graph filling in, then a summary."""
+"""The lesson screen: the intro, then one step at a time with the graph filling in, then a summary.
+
+The session decides (where the learner is, how a step stands, what was read, the line carried over); the
+screen keeps what it shows in reactive attributes and each ``watch_`` method draws one part. Which parts show
+is decided by classes on ``#step-pane`` (see ``app.tcss``), never by setting ``display`` by hand.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from rich.text import Text
@@ -10,20 +18,19 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from tutor.course import Lesson, Solution, Step
 from tutor.grading import Verdict
 from tutor.progress import SHOWN, SOLVED, ProgressStore
+from tutor.ui.app import TutorApp
 from tutor.ui.plain import LessonMarkdown, PlainStatic, markdown_literal, one_line
-from tutor.ui.session import LessonSession
+from tutor.ui.session import INTRO, STAGES, SUMMARY, LessonSession
 from tutor.ui.widgets.answer import MAX_LENGTH, AnswerBox
 from tutor.ui.widgets.graph import GraphPanel
 from tutor.ui.widgets.titlebar import TitleBar
-
-if TYPE_CHECKING:
-    from tutor.ui.app import TutorApp
 
 KIND_NAMES = {
     "value": "forward value",
@@ -31,6 +38,31 @@ KIND_NAMES = {
     "grad": "delta (gradient of the output)",
     "jacobian": "Jacobian",
 }
+#: the kinds of feedback line, each a class styled in app.tcss
+FEEDBACK_KINDS = ("correct", "wrong", "unreadable", "shown", "checking")
+PLACEHOLDERS = {
+    INTRO: "Press Enter to start the first step",
+    "open": "Your answer, e.g. -2.5, 2*(3-4.25) or [[1, 2], [3, 4]]; Enter grades",
+    SOLVED: "Press Enter for the next step",
+    SHOWN: "Press Enter for the next step",
+    SUMMARY: "Press Enter to go back to the lessons (F5: last step)",
+}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The line under the question: plain text, and its kind (one of :data:`FEEDBACK_KINDS`, or none)."""
+
+    text: str = ""
+    kind: str = ""
+
+
+def verdict_feedback(verdict: Verdict, attempts: int) -> Feedback:
+    """What a wrong or unreadable answer gets: the grader's message, how it was read if that tells something."""
+    read_as = f"   read as: {verdict.read_as_shown}" if verdict.read_as_shown else ""
+    if verdict.status == "unreadable":
+        return Feedback(f"{verdict.message}{read_as}   (not counted as an attempt)", "unreadable")
+    return Feedback(f"✗ {verdict.message}{read_as}   (attempt {attempts})", "wrong")
 
 
 class LessonScreen(Screen[None]):
@@ -46,18 +78,36 @@ class LessonScreen(Screen[None]):
         Binding("escape", "home", "Lessons"),
     ]
 
+    #: where the learner is (−1 the intro, a step's index, len(steps) the summary); set it to show that place
+    position: var[int] = var(-1, always_update=True, init=False)
+    #: how that place stands (one of STAGES); set it to redraw what depends on it (mark, graph, explanation)
+    stage: var[str] = var(INTRO, always_update=True, init=False)
+    #: the line under the question
+    feedback: var[Feedback] = var(Feedback(), init=False)
+    #: the hints of the current step asked for so far, one per line
+    hints: var[str] = var("", init=False)
+    #: the line carried over from the step just solved ("✓ y = 3"), shown above the next step until it changes
+    carried: var[str] = var("", init=False)
+
     def __init__(self, lesson: Lesson, store: ProgressStore, solution: Solution | None = None) -> None:
         super().__init__()
         self.store = store
         self.session = LessonSession(lesson, store, solution)
         self.last_value: dict[str, np.ndarray] = {}  # step id -> the learner's last graded value
-        self.flash: str = ""  # a line carried over to the next step ("✓ y = 3 was right")
         self.checking: str | None = None  # the step id whose answer is being graded in the background
+        self._shown_place: str | None = None  # the place last shown (a typed answer is kept while it stays)
 
     @property
     def lesson(self) -> Lesson:
         """The lesson being studied."""
         return self.session.lesson
+
+    @property
+    def tutor(self) -> TutorApp:
+        """The app this screen runs in (for its background work)."""
+        app = self.app
+        assert isinstance(app, TutorApp)
+        return app
 
     def compose(self) -> ComposeResult:
         """Header, the graph, the step's text and feedback, the answer box, the footer."""
@@ -78,97 +128,117 @@ class LessonScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Show where the learner is."""
-        self.sub_title = self.lesson.title
-        self.refresh_view()
+        self.position = self.session.position
 
-    # --- showing --------------------------------------------------------------------------
+    # --- showing: one watcher per part ----------------------------------------------------
 
-    def refresh_view(self) -> None:
-        """Redraw everything from the session."""
+    @property
+    def _pane(self) -> VerticalScroll:
+        """The step pane, whose classes say which parts show."""
+        return self.query_one("#step-pane", VerticalScroll)
+
+    def watch_position(self) -> None:
+        """A new place (or the same one afresh): its text and question; then its stage and hints."""
         s = self.session
-        self.query_one(GraphPanel).show(s)
-        title = self.query_one("#step-title", PlainStatic)
-        text = self.query_one("#step-text", LessonMarkdown)
-        question = self.query_one("#question", PlainStatic)
-        context = self.query_one("#context", PlainStatic)
-        hints = self.query_one("#hints", PlainStatic)
-        feedback = self.query_one("#feedback", PlainStatic)
-        explain = self.query_one("#explain", LessonMarkdown)
-        answer = self.query_one("#answer", AnswerBox)
-        for w in (question, context, hints, feedback, explain):
-            w.display = False
-        feedback.remove_class("wrong", "unreadable", "correct", "shown", "checking")
         self.title = self.lesson.title
+        step = s.step
         if s.on_intro:
             self.sub_title = "introduction"
-            title.update(Text(f"{one_line(self.lesson.title)} · introduction", style="bold"))
-            text.display = True
-            text.update(self.lesson.intro or self.lesson.summary)
-            answer.placeholder = "Press Enter to start the first step"
+            text, question, context = self.lesson.intro or self.lesson.summary, None, ""
         elif s.on_summary:
             self.sub_title = "summary"
-            title.update(Text(f"{one_line(self.lesson.title)} · done", style="bold"))
-            text.display = True
-            text.update(self._summary_markdown())
-            answer.placeholder = "Press Enter to go back to the lessons (F5: last step)"
+            text, question, context = self._summary_markdown(), None, ""
         else:
-            step = s.step
             assert step is not None
-            self._show_step(step)
-        self._show_flash()
-        self.query_one("#step-pane", VerticalScroll).scroll_home(animate=False)
+            self.sub_title = f"step {s.position + 1} of {len(s.steps)}"
+            p = s.prompt(step)
+            text, context = step.prompt, p.context
+            question = Text.assemble((one_line(p.question), "bold"), "    ", (f"shape {p.shape}", "italic"))
+        pane = self._pane
+        shows_text = bool(text) or step is None  # the intro and the summary always have their text
+        pane.set_class(shows_text, "-text")
+        pane.set_class(bool(context), "-context")
+        if shows_text:
+            self.query_one("#step-text", LessonMarkdown).update(text)
+        if question is not None:
+            self.query_one("#question", PlainStatic).update(question)
+        self.query_one("#context", PlainStatic).update(context)
+        answer = self.query_one("#answer", AnswerBox)
+        if self._shown_place != s.place:
+            answer.value = ""  # a typed answer belongs to the place it was typed at
+            self._shown_place = s.place
+        self.hints = self._hint_lines()
+        self.stage = s.stage
+        pane.scroll_home(animate=False)
         answer.focus()
 
-    def _show_step(self, step: Step) -> None:
-        """The question of a step, its hints so far, and its state (open, solved, shown)."""
+    def watch_stage(self, stage: str) -> None:
+        """How the place stands: the step title and its mark, the graph, the placeholder, the feedback, the
+        explanation of a step done."""
         s = self.session
-        n = len(s.steps)
-        record = s.progress(step)
-        self.sub_title = f"step {s.position + 1} of {n}"
-        mark = {SOLVED: "  ✓ solved", SHOWN: "  (answer shown)"}.get(record.status or "", "")
-        self.query_one("#step-title", PlainStatic).update(
-            Text.assemble((f"Step {s.position + 1} of {n}", "bold"), f" · {KIND_NAMES[step.kind]}", (mark, "bold"))
-        )
-        text = self.query_one("#step-text", LessonMarkdown)
-        text.display = bool(step.prompt)
-        if step.prompt:
-            text.update(step.prompt)
-        p = s.prompt(step)
-        question = self.query_one("#question", PlainStatic)
-        question.display = True
-        question.update(Text.assemble((one_line(p.question), "bold"), "    ", (f"shape {p.shape}", "italic")))
-        if p.context:
-            context = self.query_one("#context", PlainStatic)
-            context.display = True
-            context.update(p.context)
-        self._show_hints(step)
+        pane = self._pane
+        pane.remove_class(*(f"-{name}" for name in STAGES))
+        pane.add_class(f"-{stage}")
+        self.query_one("#step-title", PlainStatic).update(self._title())
+        self.query_one(GraphPanel).graph = s.graph()
         answer = self.query_one("#answer", AnswerBox)
-        if record.done:
+        answer.placeholder = PLACEHOLDERS[stage]
+        step = s.step
+        explained = step is not None and stage in (SOLVED, SHOWN) and bool(step.explain)
+        pane.set_class(explained, "-explain")
+        if step is None:
+            self.feedback = Feedback()
+        elif stage in (SOLVED, SHOWN):
             answer.value = ""
-            answer.placeholder = "Press Enter for the next step"
-            self._show_done(step)
+            self.feedback = self._done_feedback(step)
+            if explained:
+                self.query_one("#explain", LessonMarkdown).update(step.explain)
+        elif tries := s.progress(step).wrong_attempts:
+            self.feedback = Feedback(f"{tries} wrong attempt{'s' if tries != 1 else ''} so far.", "wrong")
         else:
-            if answer.value and self._shown_step != step.id:
-                answer.value = ""
-            tries = record.wrong_attempts
-            answer.placeholder = "Your answer, e.g. -2.5, 2*(3-4.25) or [[1, 2], [3, 4]]; Enter grades"
-            if tries:
-                self._feedback(f"{tries} wrong attempt{'s' if tries != 1 else ''} so far.", "wrong")
-        self._shown_step = step.id
+            self.feedback = Feedback()
 
-    _shown_step: str | None = None
+    def watch_feedback(self, feedback: Feedback) -> None:
+        """One line of feedback (plain text), styled by its kind."""
+        line = self.query_one("#feedback", PlainStatic)
+        line.remove_class(*FEEDBACK_KINDS)
+        if feedback.kind:
+            line.add_class(feedback.kind)
+        line.update(feedback.text)
+        self._pane.set_class(bool(feedback.text), "-feedback")
 
-    def _show_hints(self, step: Step) -> None:
-        """The hints asked for so far, numbered."""
+    def watch_hints(self, hints: str) -> None:
+        """The hints asked for so far."""
+        self.query_one("#hints", PlainStatic).update(hints)
+        self._pane.set_class(bool(hints), "-hints")
+
+    def watch_carried(self, line: str) -> None:
+        """The line carried over from the step just solved."""
+        self.query_one("#previous", PlainStatic).update(line)
+        self._pane.set_class(bool(line), "-carried")
+
+    def _title(self) -> Text:
+        """The heading of the place: the lesson's title on the intro and the summary, else the step, its kind and
+        its mark."""
+        s = self.session
+        step = s.step
+        if step is None:
+            return Text(f"{one_line(self.lesson.title)} · {'introduction' if s.on_intro else 'done'}", style="bold")
+        mark = {SOLVED: "  ✓ solved", SHOWN: "  (answer shown)"}.get(s.stage, "")
+        return Text.assemble(
+            (f"Step {s.position + 1} of {len(s.steps)}", "bold"), f" · {KIND_NAMES[step.kind]}", (mark, "bold")
+        )
+
+    def _hint_lines(self) -> str:
+        """The current step's hints asked for so far, numbered ("" off a step)."""
+        step = self.session.step
+        if step is None:
+            return ""
         seen = self.session.hints_seen(step)
-        hints = self.query_one("#hints", PlainStatic)
-        hints.display = bool(seen)
-        if seen:
-            lines = [f"Hint {i + 1}/{len(step.hints)}: {h}" for i, h in enumerate(seen)]
-            hints.update("\n".join(lines))
+        return "\n".join(f"Hint {i + 1}/{len(step.hints)}: {h}" for i, h in enumerate(seen))
 
-    def _show_done(self, step: Step) -> None:
-        """A solved or shown step: what was right, and the explanation."""
+    def _done_feedback(self, step: Step) -> Feedback:
+        """A solved or shown step: what was right."""
         s = self.session
         record = s.progress(step)
         answer = s.answer_text(step)
@@ -176,28 +246,8 @@ class LessonScreen(Screen[None]):
             typed = next((a.text for a in reversed(record.attempts) if a.correct), answer)
             tries = len(record.attempts)
             how = "first try" if tries == 1 else f"after {tries} attempts"
-            self._feedback(f"✓ Correct ({how}): {typed}   engine: {answer}", "correct")
-        else:
-            self._feedback(f"The answer is {answer}   (shown: this step does not count as solved)", "shown")
-        explain = self.query_one("#explain", LessonMarkdown)
-        explain.display = bool(step.explain)
-        if step.explain:
-            explain.update(step.explain)
-
-    def _feedback(self, message: str, kind: str) -> None:
-        """One line of feedback (plain text), styled by its kind (correct, wrong, unreadable, shown)."""
-        feedback = self.query_one("#feedback", PlainStatic)
-        feedback.remove_class("wrong", "unreadable", "correct", "shown", "checking")
-        feedback.add_class(kind)
-        feedback.update(message)
-        feedback.display = True
-
-    def _show_flash(self) -> None:
-        """The line carried over from the step just solved, above the new step (once)."""
-        previous = self.query_one("#previous", PlainStatic)
-        previous.display = bool(self.flash)
-        previous.update(self.flash)
-        self.flash = ""
+            return Feedback(f"✓ Correct ({how}): {typed}   engine: {answer}", "correct")
+        return Feedback(f"The answer is {answer}   (shown: this step does not count as solved)", "shown")
 
     def _summary_markdown(self) -> str:
         """The end-of-lesson summary: the outro and how each step went."""
@@ -251,9 +301,8 @@ class LessonScreen(Screen[None]):
             return  # the answer just sent is still being graded
         self.checking = step.id
         text = event.value
-        self._feedback("Checking your answer…", "checking")
-        app: TutorApp = self.app  # type: ignore[assignment]
-        app.in_background(
+        self.feedback = Feedback("Checking your answer…", "checking")
+        self.tutor.in_background(
             "checking your answer",
             lambda: s.check(step, text),
             lambda verdict: self._graded(s, step, text, verdict),
@@ -265,64 +314,53 @@ class LessonScreen(Screen[None]):
         if session is not self.session:
             return  # the lesson was reloaded meanwhile: the answer was to a step of the old version
         self.checking = None
-        try:
+        with self._saving():
             session.record_answer(step, text, verdict)
-        except OSError as e:
-            self._not_saved(e)
-            return
         if verdict.value is not None:
             self.last_value[step.id] = verdict.value
         if session.step != step:
             return  # the learner moved on meanwhile; the attempt is recorded
-        answer = self.query_one("#answer", AnswerBox)
-        if verdict.correct:
-            answer.value = ""
-            if step.explain:
-                self.refresh_view()
-            else:
-                question = session.prompt(step).question
-                self.flash = "✓ " + question.replace("= ?", f"= {session.answer_text(step, 4)}", 1)
-                self._move(session.advance)
-            return
-        record = session.progress(step)
-        read_as = f"   read as: {verdict.read_as}" if verdict.read_as and verdict.read_as != text.strip() else ""
-        if verdict.status == "unreadable":
-            self._feedback(f"{verdict.message}{read_as}   (not counted as an attempt)", "unreadable")
+        if not verdict.correct:
+            self.feedback = verdict_feedback(verdict, session.progress(step).wrong_attempts)
+        elif step.explain:  # the explanation waits for Enter
+            self.carried = ""
+            self.stage = session.stage
         else:
-            n = record.wrong_attempts
-            self._feedback(f"✗ {verdict.message}{read_as}   (attempt {n})", "wrong")
+            self._move(session.advance, carried=session.carried_line(step))
 
     def _not_graded(self, session: LessonSession, step: Step, error: Exception) -> None:
         """Grading raised: say so; the answer stays in the box and is not counted."""
         if session is not self.session:
             return
         self.checking = None
-        app: TutorApp = self.app  # type: ignore[assignment]
-        app._work_failed("checking your answer", error)
+        self.tutor.work_failed("checking your answer", error)
         if session.step == step:
-            self._feedback("That answer could not be checked (not counted as an attempt).", "unreadable")
+            self.feedback = Feedback("That answer could not be checked (not counted as an attempt).", "unreadable")
 
     @on(AnswerBox.Refused, "#answer")
     def refused(self, event: AnswerBox.Refused) -> None:
         """Text that the answer box would not take: say why."""
-        self._feedback(
+        self.feedback = Feedback(
             f"The answer box takes one line of at most {MAX_LENGTH} printable characters; that text was not added.",
             "unreadable",
         )
 
-    def _move(self, how: object) -> None:
-        """Move (by calling ``how``), save the place, and redraw."""
-        assert callable(how)
+    def _move(self, how: Callable[[], None], carried: str = "") -> None:
+        """Move (by calling ``how``), save the place, and show it (with the line carried over, if any)."""
         how()
-        try:
+        with self._saving():
             self.session.save()
-        except OSError as e:
-            self._not_saved(e)
-        self.refresh_view()
+        self.carried = carried
+        self.position = self.session.position
 
-    def _not_saved(self, error: OSError) -> None:
-        """Say that the progress file could not be written (its path is shown as plain text)."""
-        self.notify(f"Could not save your progress: {error}", severity="error", timeout=8, markup=False)
+    @contextmanager
+    def _saving(self) -> Iterator[None]:
+        """Around a change that writes the progress file: if the disk refuses, say so (the change is kept in
+        memory, and the rest of the ``with`` block is skipped)."""
+        try:
+            yield
+        except OSError as e:
+            self.notify(f"Could not save your progress: {e}", severity="error", timeout=8, markup=False)
 
     # --- actions --------------------------------------------------------------------------
 
@@ -335,27 +373,21 @@ class LessonScreen(Screen[None]):
         if not step.hints:
             self.notify("This step has no hints. F3 shows the answer.", timeout=4)
             return
-        try:
-            hint = self.session.next_hint()
-        except OSError as e:
-            self._not_saved(e)
-            return
-        if hint is None:
-            self.notify("No more hints for this step. F3 shows the answer.", timeout=4)
-        self._show_hints(step)
+        with self._saving():
+            if self.session.next_hint() is None:
+                self.notify("No more hints for this step. F3 shows the answer.", timeout=4)
+        self.hints = self._hint_lines()
 
     def action_show_answer(self) -> None:
         """Show the current step's answer; the step then counts as shown, not solved."""
-        step = self.session.step
-        if step is None:
+        if self.session.step is None:
             self.notify("There is no step here to show the answer of.", timeout=3)
             return
-        try:
+        with self._saving():
             self.session.reveal()
-        except OSError as e:
-            self._not_saved(e)
         self.query_one("#answer", AnswerBox).value = ""
-        self.refresh_view()
+        self.carried = ""
+        self.stage = self.session.stage
 
     def action_torch(self) -> None:
         """Open the PyTorch panel for the current step, if that feature is installed."""
@@ -400,16 +432,9 @@ class LessonScreen(Screen[None]):
 
     def reload(self, lesson: Lesson, solution: Solution | None = None) -> None:
         """Swap in a new version of the lesson, keeping the learner's place if that step still exists."""
-        old = self.session
-        place = old.step.id if old.step is not None else ("intro" if old.on_intro else "summary")
         self.checking = None
-        self.session = LessonSession(lesson, self.store, solution)
-        if place == "intro":
-            self.session.go(-1)
-        elif place == "summary":
-            self.session.go(len(lesson.steps))
-        elif not self.session.go_to_step(place):
-            self.session.go(min(max(old.position, 0), len(lesson.steps)))
+        self.session = self.session.reloaded(lesson, solution)
         self.last_value.clear()
-        self._shown_step = None
-        self.refresh_view()
+        self._shown_place = None
+        self.carried = ""
+        self.position = self.session.position

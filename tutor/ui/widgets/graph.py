@@ -1,5 +1,6 @@
 """The computation-graph panel: every leaf and node, its inputs, its formula, and the numbers earned so far.
 
+The panel shows a :class:`~tutor.ui.session.GraphView` (what the session says is known); it decides nothing.
 Every cell is ``rich.text.Text``: DataTable reads a plain string as markup.
 """
 
@@ -7,14 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 from rich.text import Text
+from textual.reactive import var
 from textual.widgets import DataTable
 
-from tutor.course import Step
 from tutor.engine import fmt_shape
 from tutor.grading import show_array
-from tutor.lang.pretty import to_text
 from tutor.safetext import one_line
-from tutor.ui.session import LessonSession
+from tutor.ui.session import GraphRow, GraphView
 
 UNKNOWN = "·"
 ASKED = "?"
@@ -38,75 +38,49 @@ class GraphPanel(DataTable[Text | str]):
     GraphPanel { height: auto; max-height: 50%; }
     """
 
+    #: what to show; every assignment redraws the table (lessons have a handful of nodes)
+    graph: var[GraphView | None] = var(None, always_update=True, init=False)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_cursor=True)
         self.can_focus = False
-        self.session: LessonSession | None = None
 
-    def show(self, session: LessonSession) -> None:
-        """Fill the table from a session (rebuilds every row; lessons have a handful of nodes)."""
-        self.session = session
-        lesson = session.lesson
-        program = lesson.program
-        step = session.step
+    def watch_graph(self, graph: GraphView | None) -> None:
+        """Rebuild every row, and put the cursor on the current step's node."""
         self.clear(columns=True)
+        if graph is None:
+            return
         self.add_column("inputs →", key="from")
         self.add_column("node", key="node")
         self.add_column("computes", key="op")
         self.add_column("value", key="value")
-        self.add_column(Text(one_line(f"δ = ∂{lesson.output}/∂node")), key="grad")
-        leaves = [(n, "input") for n in program.inputs] + [(n, "constant") for n in program.constants]
-        for name, kind in leaves:
-            self.add_row(
-                "",
-                self._name_cell(name, step),
-                Text(kind, style="italic dim"),
-                self._value_cell(name, step),
-                self._grad_cell(name, step, constant=kind == "constant"),
-                key=name,
-                height=None,
-            )
-        for a in program.assignments:
-            self.add_row(
-                Text(one_line(", ".join(a.inputs) + " →"), style="dim") if a.inputs else "",
-                self._name_cell(a.name, step),
-                Text(one_line(to_text(a.expr))),
-                self._value_cell(a.name, step),
-                self._grad_cell(a.name, step),
-                key=a.name,
-                height=None,
-            )
-        if step is not None:
-            self.show_cursor = True
-            self.move_cursor(row=self.get_row_index(step.node), animate=False)
-        else:
-            self.show_cursor = False
+        self.add_column(Text(one_line(f"δ = ∂{graph.output}/∂node")), key="grad")
+        for row in graph.rows:
+            self.add_row(*self._cells(row), key=row.name, height=None)
+        self.show_cursor = graph.current is not None
+        if graph.current is not None:
+            self.move_cursor(row=self.get_row_index(graph.current), animate=False)
 
     @staticmethod
-    def _name_cell(name: str, step: Step | None) -> Text:
-        """The node's name; bold when the current step is about it or (for a local step) its input."""
-        if step is not None and (name == step.node or name == step.wrt):
-            return Text(one_line(name), style="bold")
-        return Text(one_line(name))
+    def _cells(row: GraphRow) -> tuple[Text | str, ...]:
+        """The five cells of a row: its inputs, its name, what it computes, its value, its delta."""
+        inputs = Text(one_line(", ".join(row.inputs) + " →"), style="dim") if row.inputs else ""
+        name = Text(one_line(row.name), style="bold" if row.current else "")
+        computes = Text(one_line(row.computes), style="italic dim" if row.leaf else "")
+        return inputs, name, computes, _number_cell(row.value, row.value_asked), _grad_cell(row)
 
-    def _value_cell(self, name: str, step: Step | None) -> Text | str:
-        """The forward value if earned, ``?`` if it is the question, ``·`` if not known yet."""
-        assert self.session is not None
-        if step is not None and step.kind == "value" and step.node == name and not self.session.value_known(name):
-            return Text(ASKED, style="bold reverse")
-        if self.session.value_known(name):
-            return Text(show_cell(self.session.value(name)))
-        return Text(UNKNOWN, style="dim")
 
-    def _grad_cell(self, name: str, step: Step | None, constant: bool = False) -> Text | str:
-        """The delta if earned, ``?`` if it is the question, ``·`` if not known yet, ``—`` for constants."""
-        assert self.session is not None
-        if constant:
-            return Text("— (constant)", style="dim")
-        asked = step is not None and step.kind == "grad" and step.node == name
-        if asked and not self.session.grad_known(name):
-            return Text(ASKED, style="bold reverse")
-        grad = self.session.grad(name)
-        if grad is not None and self.session.grad_known(name):
-            return Text(show_cell(grad))
-        return Text(UNKNOWN, style="dim")
+def _number_cell(x: np.ndarray | None, asked: bool) -> Text:
+    """A value if earned, ``?`` if it is the question, ``·`` if not known yet."""
+    if asked:
+        return Text(ASKED, style="bold reverse")
+    if x is not None:
+        return Text(show_cell(x))
+    return Text(UNKNOWN, style="dim")
+
+
+def _grad_cell(row: GraphRow) -> Text:
+    """The delta if earned, ``?`` if it is the question, ``·`` if not known yet, ``—`` for constants."""
+    if row.computes == "constant":
+        return Text("— (constant)", style="dim")
+    return _number_cell(row.grad, row.grad_asked)
