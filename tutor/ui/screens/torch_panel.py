@@ -22,6 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static, TextArea
+from textual.widgets.text_area import LanguageDoesNotExist
 
 from tutor.course import Lesson, Step, solve
 from tutor.grading import show_array
@@ -58,30 +59,6 @@ def _syntax(code: str) -> Syntax:
 
 class TorchPanel(ModalScreen[None]):
     """A modal over the lesson screen for one step: its PyTorch code, PyTorch's answer and the engine's."""
-
-    DEFAULT_CSS = """
-    TorchPanel { align: center middle; }
-    TorchPanel #torch-panel {
-        width: 96%; height: 94%; max-width: 140;
-        border: round $accent; background: $panel; padding: 0 1;
-    }
-    TorchPanel #torch-title { text-style: bold; color: $accent; }
-    TorchPanel .torch-heading { text-style: bold; margin-top: 1; }
-    TorchPanel #torch-note { color: $text-muted; }
-    TorchPanel #torch-status { margin-top: 1; }
-    TorchPanel #torch-status.-missing { color: $warning; }
-    TorchPanel #torch-status.-failed { color: $error; }
-    TorchPanel #torch-status.-agree { color: $success; }
-    TorchPanel #torch-body { height: 1fr; }
-    TorchPanel #torch-script { height: 1fr; display: none; }
-    TorchPanel.-script #torch-script { display: block; }
-    TorchPanel.-script #torch-body { display: none; }
-    TorchPanel #torch-save { display: none; height: auto; }
-    TorchPanel.-saving #torch-save { display: block; }
-    TorchPanel #torch-save Input { width: 1fr; }
-    TorchPanel #torch-save-label { width: auto; padding: 1 1 0 0; }
-    TorchPanel #torch-saved { color: $text-muted; }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
@@ -133,7 +110,7 @@ class TorchPanel(ModalScreen[None]):
         area = self.query_one("#torch-script", TextArea)
         try:
             area.language = "python"
-        except Exception:
+        except LanguageDoesNotExist:  # tree-sitter without its Python grammar: the script shows as plain text
             pass
         cached = _RUNS.get(self.script)
         if cached is not None:
