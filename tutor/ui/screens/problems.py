@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -21,37 +22,32 @@ class ProblemsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Lessons")]
 
+    #: the problems shown; the screen is composed with them, and composed again when they change
+    problems: reactive[tuple[Problem, ...]] = reactive((), recompose=True)
+
     def __init__(self, path: str, problems: list[Problem]) -> None:
         super().__init__()
         self.path = path
-        self.problems = problems
-        self._composed = False
+        self.set_reactive(ProblemsScreen.problems, tuple(problems))
 
     def compose(self) -> ComposeResult:
-        """A heading and the problems."""
+        """A heading and the problems (plain text, one line each)."""
+        errors = sum(1 for p in self.problems if p.severity == "error")
+        heading = f"{one_line(self.path)} does not load: {errors} problem{'s' if errors != 1 else ''}"
         yield TitleBar()
         with VerticalScroll(id="problems-pane"):
-            yield Static(id="problems-title")
-            yield Static(id="problems-list")
+            yield Static(Text(heading, style="bold"), id="problems-title")
+            yield Static(Text("\n".join(one_line(str(p)) for p in self.problems)), id="problems-list")
             yield Static(
                 "Fix the file and save it: the lesson reloads by itself. Escape: the lessons.", id="problems-help"
             )
         yield Footer()
 
     def on_mount(self) -> None:
-        """Fill in the problems."""
-        self._composed = True
+        """Say which file is watched."""
         self.title = "backprop-tutor"
         self.sub_title = "watching " + self.path
-        self.show(self.problems)
 
     def show(self, problems: list[Problem]) -> None:
         """Replace the problems shown (the file was saved again, still broken)."""
-        self.problems = problems
-        if not self._composed:
-            return  # saved again before the screen was composed: on_mount shows these
-        errors = sum(1 for p in problems if p.severity == "error")
-        self.query_one("#problems-title", Static).update(
-            Text(f"{one_line(self.path)} does not load: {errors} problem{'s' if errors != 1 else ''}", style="bold")
-        )
-        self.query_one("#problems-list", Static).update(Text("\n".join(one_line(str(p)) for p in problems)))
+        self.problems = tuple(problems)
