@@ -204,6 +204,10 @@ class TutorApp(App[int]):
 
     # --- opening lessons --------------------------------------------------------------------
 
+    def on_home_screen_lesson_chosen(self, message: HomeScreen.LessonChosen) -> None:
+        """A lesson was chosen on the lesson list or in the command palette: open it."""
+        self.open_lesson(message.lesson_id)
+
     def open_lesson(self, lesson_id: str) -> None:
         """Open a lesson of the course by id (from the home screen or the command palette).
 

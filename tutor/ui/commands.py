@@ -8,15 +8,13 @@ the command and, dimmed, the lesson's id and summary; ``help`` is not used.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
 from tutor.safetext import one_line
-
-if TYPE_CHECKING:
-    from tutor.ui.app import TutorApp
+from tutor.ui.app import TutorApp
+from tutor.ui.screens.home import HomeScreen
 
 
 class LessonCommands(Provider):
@@ -24,27 +22,30 @@ class LessonCommands(Provider):
 
     def _entries(self) -> list[tuple[str, str, str]]:
         """(command text, help, lesson id) for each lesson, on one line each with control characters escaped."""
-        app: TutorApp = self.app  # type: ignore[assignment]
+        app = self.app
+        assert isinstance(app, TutorApp)  # this provider is the tutor's own
         return [
             (one_line(f"Open lesson {i}: {lesson.title}"), one_line(f"{lesson.id} · {lesson.summary}"), lesson.id)
             for i, lesson in enumerate(app.course.entries, 1)
         ]
 
+    def _choose(self, lesson_id: str) -> partial[bool]:
+        """What a hit does: tell the app that this lesson was chosen (as the lesson list does)."""
+        return partial(self.app.post_message, HomeScreen.LessonChosen(lesson_id))
+
     async def discover(self) -> Hits:
         """Every lesson, when nothing is typed yet."""
-        app: TutorApp = self.app  # type: ignore[assignment]
         for text, help_text, lesson_id in self._entries():
-            yield DiscoveryHit(with_help(Content(text), help_text), partial(app.open_lesson, lesson_id), text=text)
+            yield DiscoveryHit(with_help(Content(text), help_text), self._choose(lesson_id), text=text)
 
     async def search(self, query: str) -> Hits:
         """Lessons whose title or id matches what is typed."""
-        app: TutorApp = self.app  # type: ignore[assignment]
         matcher = self.matcher(query)
         for text, help_text, lesson_id in self._entries():
             score = max(matcher.match(text), matcher.match(lesson_id))
             if score > 0:
                 shown = with_help(highlighted(matcher, text), help_text)
-                yield Hit(score, shown, partial(app.open_lesson, lesson_id), text=text)
+                yield Hit(score, shown, self._choose(lesson_id), text=text)
 
 
 def highlighted(matcher: Matcher, text: str) -> Content:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -10,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
@@ -18,9 +20,6 @@ from tutor.course.index import CourseIndex, LessonEntry
 from tutor.progress import ProgressStore, lesson_source
 from tutor.safetext import one_line
 from tutor.ui.widgets.titlebar import TitleBar
-
-if TYPE_CHECKING:
-    from tutor.ui.app import TutorApp
 
 BAR_WIDTH = 10
 
@@ -32,7 +31,13 @@ def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
 
 
 class HomeScreen(Screen[None]):
-    """Lessons in course order; Enter (or a click) opens the highlighted one."""
+    """Lessons in course order; Enter (or a click) chooses the highlighted one, and the app opens it."""
+
+    @dataclass
+    class LessonChosen(Message):
+        """The learner chose a lesson to open (on the lesson list or in the command palette)."""
+
+        lesson_id: str
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", show=True, priority=False),
@@ -122,18 +127,13 @@ class HomeScreen(Screen[None]):
     def selected(self, event: OptionList.OptionSelected) -> None:
         """A lesson was chosen with Enter or the mouse."""
         if event.option.id is not None:
-            self.open_lesson(event.option.id)
+            self.post_message(self.LessonChosen(event.option.id))
 
     def action_open(self) -> None:
-        """Open the highlighted lesson."""
+        """Choose the highlighted lesson."""
         option = self.query_one("#lessons", OptionList).highlighted_option
         if option is not None and option.id is not None:
-            self.open_lesson(option.id)
-
-    def open_lesson(self, lesson_id: str) -> None:
-        """Open a lesson by id (also used by the command palette)."""
-        app: TutorApp = self.app  # type: ignore[assignment]
-        app.open_lesson(lesson_id)
+            self.post_message(self.LessonChosen(option.id))
 
     def action_help(self) -> None:
         """The help screen."""
