@@ -207,7 +207,7 @@ def test_the_app_and_the_panel_never_import_torch(tmp_path: Path) -> None:
         from tutor.ui.screens.torch_panel import TorchPanel
 
         async def main():
-            app = TutorApp(load_course())
+            app = TutorApp.with_course(load_course())
             async with app.run_test(size=(100, 30)) as pilot:
                 await pilot.pause()
                 assert "torch" not in sys.modules, "the app's start imported torch"

@@ -138,7 +138,7 @@ def test_a_damaged_record_costs_only_that_lesson(tmp_path, name):
 @pytest.mark.parametrize("name", ["nested-array", "fifo", "symlink-to-dev-zero", "hints-huge", "a-folder"])
 async def test_the_app_starts_on_a_damaged_file_and_says_where_it_went(name):
     write(progress_file(), name)
-    app = TutorApp(load_course())
+    app = TutorApp.with_course(load_course())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -187,7 +187,7 @@ async def test_the_app_starts_with_a_data_folder_that_is_a_file(tmp_path, monkey
     home = tmp_path / "data"
     home.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("BACKPROP_TUTOR_HOME", str(home))
-    app = TutorApp(load_course())
+    app = TutorApp.with_course(load_course())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)

@@ -41,7 +41,7 @@ async def test_a_lesson_being_solved_says_working_and_the_keys_still_work(monkey
     release = threading.Event()
     for module in (tutor.course, tutor.ui.session):
         monkeypatch.setattr(module, "solve", slow(tutor.course.solve, release))
-    app = TutorApp(load_course())
+    app = TutorApp.with_course(load_course())
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("enter")  # the first lesson
@@ -63,7 +63,7 @@ async def test_an_answer_being_graded_says_checking_and_the_keys_still_work(monk
     release = threading.Event()
     monkeypatch.setattr(tutor.ui.session, "grade", slow(tutor.ui.session.grade, release))
     course = load_course()
-    app = TutorApp(course, lesson=course.get("chain-rule"))
+    app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("enter", "3", "enter")
@@ -88,7 +88,7 @@ async def test_enter_twice_while_grading_counts_one_attempt(monkeypatch):
     monkeypatch.setattr(tutor.ui.session, "grade", slow(tutor.ui.session.grade, release))
     course = load_course()
     lesson = course.get("chain-rule")
-    app = TutorApp(course, lesson=lesson)
+    app = TutorApp.with_course(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("enter")

@@ -57,7 +57,7 @@ def lesson_doc(texts: list[str]) -> dict:
 async def walk(path: Path) -> list[str]:
     """Open the lesson, take a hint, answer wrongly then rightly, show an answer, reach the summary; every screen."""
     lesson = load_lesson(path)
-    app = TutorApp(load_course(), lesson=lesson)
+    app = TutorApp.with_course(load_course(), lesson=lesson)
     screens = []
     async with app.run_test(size=(80, 30), notifications=True) as pilot:
         await settle(pilot)

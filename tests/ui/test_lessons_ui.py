@@ -31,7 +31,7 @@ async def test_complete_each_shipped_lesson_then_resume(path):
     steps = lesson.steps
     hint_at = next((i for i, s in enumerate(steps) if s.hints and i > 0), None)
     show_at = len(steps) - 1 if len(steps) > 2 else None
-    app = TutorApp(load_course(), lesson=lesson)
+    app = TutorApp.with_course(load_course(), lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         screen = app.screen
@@ -86,7 +86,7 @@ async def test_complete_each_shipped_lesson_then_resume(path):
     assert record is not None
     assert record.done_count([s.id for s in steps]) == len(steps)
     assert record.steps[steps[0].id].attempts[0].text == WRONG
-    app = TutorApp(load_course(), store=store)
+    app = TutorApp.with_course(load_course(), store=store)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -102,7 +102,7 @@ async def test_quit_mid_lesson_and_resume_exactly_there():
     course = load_course()
     lesson = course.lessons[0]
     solution = solve(lesson)
-    app = TutorApp(course, lesson=lesson)
+    app = TutorApp.with_course(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         await pilot.press("enter")
@@ -115,7 +115,7 @@ async def test_quit_mid_lesson_and_resume_exactly_there():
         assert app.screen.session.step == expected
         await pilot.press("ctrl+q")
 
-    app = TutorApp(load_course())
+    app = TutorApp.with_course(load_course())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         options = app.screen.query_one("#lessons", OptionList)
@@ -134,7 +134,7 @@ async def test_quit_mid_lesson_and_resume_exactly_there():
 async def test_keys_do_not_fire_while_typing_and_navigation_works():
     course = load_course()
     lesson = course.lessons[0]
-    app = TutorApp(course, lesson=lesson)
+    app = TutorApp.with_course(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         await pilot.press("enter")
@@ -156,7 +156,7 @@ async def test_keys_do_not_fire_while_typing_and_navigation_works():
 
 async def test_torch_key_opens_the_panel_or_says_it_is_missing():
     course = load_course()
-    app = TutorApp(course, lesson=course.lessons[0])
+    app = TutorApp.with_course(course, lesson=course.lessons[0])
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         await pilot.press("enter", "f4")
@@ -169,7 +169,7 @@ async def test_torch_key_opens_the_panel_or_says_it_is_missing():
 async def test_command_palette_opens_a_lesson():
     course = load_course()
     target = course.lessons[-1]
-    app = TutorApp(course)
+    app = TutorApp.with_course(course)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         await pilot.press("ctrl+p")
@@ -188,7 +188,7 @@ async def test_corrupt_progress_file_warns_and_moves_on(tmp_path):
 
     progress_file().parent.mkdir(parents=True, exist_ok=True)
     progress_file().write_text("{oops", encoding="utf-8")
-    app = TutorApp(load_course())
+    app = TutorApp.with_course(load_course())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -200,7 +200,7 @@ async def test_corrupt_progress_file_warns_and_moves_on(tmp_path):
 async def test_small_terminals_and_resizing_do_not_crash(size):
     course = load_course()
     lesson = course.get("two-layer-net") or course.lessons[0]
-    app = TutorApp(course, lesson=lesson)
+    app = TutorApp.with_course(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         await pilot.press("enter")

@@ -50,23 +50,25 @@ class TutorApp(App[int]):
 
     def __init__(
         self,
-        course: CourseIndex | Course,
+        course: CourseIndex,
         *,
         store: ProgressStore | None = None,
         lesson: Lesson | None = None,
         watch: Path | None = None,
         lesson_dirs: list[str] | None = None,
     ) -> None:
+        """The lesson list from ``course`` (the cheap index); ``lesson`` opens at once (it joins the list if it
+        is not in it), or the file ``watch`` does, reloaded when saved. Every lesson (the shipped ones and
+        those of ``lesson_dirs``) is checked in the background after the first paint."""
         super().__init__()
+        self.course = course
         #: lessons already loaded and checked, by id; the rest load when opened
         self.loaded: dict[str, Lesson] = {}
-        if isinstance(course, CourseIndex):
-            self.course = course
-            self._check_dirs: list[str] | None = list(lesson_dirs or [])
-        else:  # a fully loaded course (tests, embedding): nothing left to check
-            self.course = CourseIndex([_entry_of(x) for x in course.lessons], list(course.problems))
-            self.loaded = {x.id: x for x in course.lessons}
-            self._check_dirs = None
+        self._check_dirs: list[str] | None = list(lesson_dirs or [])  # None: nothing left to check
+        if lesson is not None:
+            self.loaded[lesson.id] = lesson
+            if course.get(lesson.id) is None:
+                course.entries.append(LessonEntry.of(lesson))
         self.store = store if store is not None else ProgressStore()
         self.start_lesson = lesson
         self.watch_path = watch
@@ -77,6 +79,22 @@ class TutorApp(App[int]):
         self._opening: set[str] = set()  # lesson ids being loaded to open
         #: the unhandled exception that stopped the app, if one did (the command line reports it)
         self.error: BaseException | None = None
+
+    @classmethod
+    def with_course(
+        cls,
+        course: Course,
+        *,
+        store: ProgressStore | None = None,
+        lesson: Lesson | None = None,
+        watch: Path | None = None,
+    ) -> TutorApp:
+        """A tutor over a course loaded and checked in full (tests, embedding): nothing is left to check."""
+        entries = [LessonEntry.of(x, course.origins.get(x.id, "shipped")) for x in course.lessons]
+        app = cls(CourseIndex(entries, list(course.problems)), store=store, lesson=lesson, watch=watch)
+        app.loaded.update((x.id, x) for x in course.lessons)
+        app._check_dirs = None
+        return app
 
     def on_mount(self) -> None:
         """Home first; then the lesson asked for, or the watched file; a warning about bad progress."""
@@ -393,12 +411,7 @@ def run_app(lesson: str | None, lesson_dirs: list[str], watch: str | None) -> in
         except OSError as e:
             _say(f"backprop-tutor: {lesson}: {e.strerror or e}")
             return EXIT_USAGE
-    index = index_course(lesson_dirs)
-    if start is not None and index.get(start.id) is None:
-        index.entries.append(_entry_of(start))
-    app = TutorApp(index, lesson=start, watch=watch_path, lesson_dirs=lesson_dirs)
-    if start is not None:
-        app.loaded[start.id] = start
+    app = TutorApp(index_course(lesson_dirs), lesson=start, watch=watch_path, lesson_dirs=lesson_dirs)
     result = app.run()
     if app.error is not None:
         raise app.error
@@ -416,15 +429,3 @@ def _is_file(path: Path) -> bool:
 def _say(line: str) -> None:
     """One line on stderr, control characters escaped."""
     print(one_line(line), file=sys.stderr)
-
-
-def _entry_of(lesson: Lesson) -> LessonEntry:
-    """The lesson-list entry of a loaded lesson."""
-    return LessonEntry(
-        lesson.id,
-        lesson.title,
-        lesson.summary,
-        tuple(step.id for step in lesson.steps),
-        lesson.content_hash,
-        lesson.path if lesson.path is not None else Path(f"{lesson.id}.yaml"),
-    )
