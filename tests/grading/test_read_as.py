@@ -1,4 +1,4 @@
-""""How the answer was read" is decided once, by the grader: shown when the reading tells the learner something
+"""How the answer was read is decided once, by the grader: shown when the reading tells the learner something
 (``2x`` read as 2·x), not when it only re-spells what was typed (``-2.5`` is not "read as −2.5"); the lesson
 screen and ``backprop-tutor check`` both show ``Verdict.read_as_shown`` as it is."""
 
