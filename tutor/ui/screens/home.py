@@ -74,7 +74,7 @@ class HomeScreen(Screen[None]):
     def show_problems(self) -> None:
         """List the lesson files that have problems (as found so far) under the lessons."""
         problems = self.query_one("#load-problems", Static)
-        problems.display = bool(self.course.problems)
+        self.set_class(bool(self.course.problems), "-problems")
         if self.course.problems:
             text = Text("Lesson files with problems (fix them and restart; `backprop-tutor validate` tells more):\n")
             text.stylize("bold")

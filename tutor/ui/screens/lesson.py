@@ -385,7 +385,6 @@ class LessonScreen(Screen[None]):
             return
         with self._saving():
             self.session.reveal()
-        self.query_one("#answer", AnswerBox).value = ""
         self.carried = ""
         self.stage = self.session.stage
 
@@ -407,7 +406,6 @@ class LessonScreen(Screen[None]):
         if self.session.on_intro:
             self.notify("This is the beginning of the lesson.", timeout=2)
             return
-        self.query_one("#answer", AnswerBox).value = ""
         self._move(lambda: self.session.go(self.session.position - 1))
 
     def action_next(self) -> None:
@@ -415,7 +413,6 @@ class LessonScreen(Screen[None]):
         if self.session.on_summary:
             self.notify("This is the end of the lesson. Escape: the lessons.", timeout=2)
             return
-        self.query_one("#answer", AnswerBox).value = ""
         self._move(lambda: self.session.go(self.session.position + 1))
 
     def action_home(self) -> None:
