@@ -46,7 +46,9 @@ def text_of(widget: Static) -> str:
 
 
 class PanelApp(App[None]):
-    """A bare app that opens the panel on one step, as the lesson screen does."""
+    """A bare app that opens the panel on one step, as the lesson screen does (with the tutor's stylesheet)."""
+
+    CSS_PATH = Path(panel_module.__file__).parent.parent / "app.tcss"
 
     def __init__(self, path: Path, step_id: str, answer: np.ndarray | None) -> None:
         super().__init__()
