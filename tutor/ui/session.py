@@ -292,7 +292,10 @@ class LessonSession:
 
     def summary(self) -> Summary:
         """Steps solved at the first try, solved after wrong attempts, shown, and still open."""
-        first, after, shown, still = [], [], [], []
+        first: list[str] = []
+        after: list[str] = []
+        shown: list[str] = []
+        still: list[str] = []
         for s in self.steps:
             record = self.progress(s)
             if record.status == SOLVED:
