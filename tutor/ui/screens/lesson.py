@@ -38,8 +38,6 @@ KIND_NAMES = {
     "grad": "delta (gradient of the output)",
     "jacobian": "Jacobian",
 }
-#: the kinds of feedback line, each a class styled in app.tcss
-FEEDBACK_KINDS = ("correct", "wrong", "unreadable", "shown", "checking")
 PLACEHOLDERS = {
     INTRO: "Press Enter to start the first step",
     "open": "Your answer, e.g. -2.5, 2*(3-4.25) or [[1, 2], [3, 4]]; Enter grades",
@@ -51,7 +49,8 @@ PLACEHOLDERS = {
 
 @dataclass(frozen=True)
 class Feedback:
-    """The line under the question: plain text, and its kind (one of :data:`FEEDBACK_KINDS`, or none)."""
+    """The line under the question: plain text, and its kind (correct, wrong, unreadable, shown, checking: a class
+    that app.tcss styles), or none."""
 
     text: str = ""
     kind: str = ""
@@ -201,9 +200,7 @@ class LessonScreen(Screen[None]):
     def watch_feedback(self, feedback: Feedback) -> None:
         """One line of feedback (plain text), styled by its kind."""
         line = self.query_one("#feedback", PlainStatic)
-        line.remove_class(*FEEDBACK_KINDS)
-        if feedback.kind:
-            line.add_class(feedback.kind)
+        line.set_classes(feedback.kind)
         line.update(feedback.text)
         self._pane.set_class(bool(feedback.text), "-feedback")
 
