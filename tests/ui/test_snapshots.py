@@ -18,7 +18,7 @@ from tutor.ui.screens.lesson import LessonScreen
 def chain_rule_app(theme: str = "textual-dark") -> TutorApp:
     """The tutor on the first lesson, in a fresh home, in the given theme."""
     course = load_course()
-    app = TutorApp(course, lesson=course.get("chain-rule"))
+    app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     app.theme = theme
     return app
 
@@ -49,7 +49,7 @@ async def no_blink(pilot: Pilot) -> None:
 def test_home_screen(snap_compare):
     course = load_course()
     only_chain_rule = type(course)([course.get("chain-rule")], [])
-    assert snap_compare(TutorApp(only_chain_rule), terminal_size=(100, 20))
+    assert snap_compare(TutorApp.with_course(only_chain_rule), terminal_size=(100, 20))
 
 
 def test_lesson_step_with_feedback_and_hint(snap_compare):

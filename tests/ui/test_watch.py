@@ -57,7 +57,7 @@ async def test_watch_reloads_keeps_the_place_and_shows_errors(tmp_path):
     path = tmp_path / "mine.yaml"
     tick = [1_000_000]
     save(path, SOURCE, tick)
-    app = TutorApp(load_course(), watch=path)
+    app = TutorApp.with_course(load_course(), watch=path)
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_for(pilot, lambda: "introduction" in step_title_shown(app)), step_title_shown(app)
         screen = app.screen
@@ -96,7 +96,7 @@ async def test_watch_a_file_that_is_broken_from_the_start(tmp_path):
     path = tmp_path / "broken.yaml"
     tick = [2_000_000]
     save(path, SOURCE.replace("L = (y - t) ** 2", "L = (y - t ** 2"), tick)
-    app = TutorApp(load_course(), watch=path)
+    app = TutorApp.with_course(load_course(), watch=path)
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_for(pilot, lambda: "broken.yaml:" in problems_shown(app)), problems_shown(app)
         save(path, SOURCE, tick)
