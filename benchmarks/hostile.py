@@ -1,10 +1,11 @@
-"""Time and memory of ``validate`` and ``list`` on every file of the hostile corpus, under ``/usr/bin/time -v``.
+"""Time and memory of `validate`, `list` and app start on each hostile corpus file, under `/usr/bin/time -v`.
 
     python benchmarks/hostile.py              # a table: wall time and max RSS per file and command
     python benchmarks/hostile.py --markdown   # the same table as Markdown, for benchmarks/RESULTS.md
 
-For each file in ``tests/robust/hostile/`` it runs ``backprop-tutor validate FILE`` and ``backprop-tutor list
---lessons DIR`` (DIR a fresh folder holding just that file) in a fresh process, and checks each against the
+For each file in ``tests/robust/hostile/`` it runs ``backprop-tutor validate FILE``, ``backprop-tutor list
+--lessons DIR`` (DIR a fresh folder holding just that file) and the app started on DIR (``benchmarks/app_probe.py``:
+the lesson list, the background check, then the lesson opened), each in a fresh process, and checks each against the
 bound the security review set: at most 5 s and 500 MB. The exit status is 1 when any run is over a bound (or
 did not finish within a minute), so the script can gate a release; the figures are measurements, not tests.
 """
@@ -46,10 +47,12 @@ class Run:
 
 
 def measure(args: list[str], home: Path) -> tuple[float, float, int | str]:
-    """Run ``backprop-tutor ARGS`` under ``/usr/bin/time -v``: (wall seconds, max RSS in MB, exit status)."""
+    """Run ``backprop-tutor ARGS`` (or, for ``app DIR``, the headless app probe) under ``/usr/bin/time -v``:
+    (wall seconds, max RSS in MB, exit status)."""
     env = {**os.environ, "BACKPROP_TUTOR_HOME": str(home)}
     env.pop("BACKPROP_TUTOR_LESSONS", None)
-    cmd = [TIME, "-v", sys.executable, "-m", "tutor", *args]
+    program = [str(ROOT / "benchmarks" / "app_probe.py")] if args[0] == "app" else ["-m", "tutor"]
+    cmd = [TIME, "-v", sys.executable, *program, *(args[1:] if args[0] == "app" else args)]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=HANG, check=False)
     except subprocess.TimeoutExpired:
@@ -71,7 +74,12 @@ def run_all() -> list[Run]:
             home.mkdir()
             folder.mkdir()
             shutil.copyfile(path, folder / path.name)
-            for name, args in (("validate", ["validate", str(path)]), ("list", ["list", "--lessons", str(folder)])):
+            commands = (
+                ("validate", ["validate", str(path)]),
+                ("list", ["list", "--lessons", str(folder)]),
+                ("app", ["app", str(folder)]),
+            )
+            for name, args in commands:
                 seconds, mb, status = measure(args, home)
                 runs.append(Run(path.name, name, seconds, mb, status))
                 print(f"  {path.name:<40} {name:<9} {seconds:6.2f} s {mb:7.1f} MB", file=sys.stderr)
@@ -85,21 +93,21 @@ def table(runs: list[Run], markdown: bool) -> str:
         by_file.setdefault(r.file, {})[r.command] = r
     if markdown:
         lines = [
-            "| corpus file | validate: wall | validate: max RSS | list: wall | list: max RSS | within 5 s, 500 MB |",
-            "|---|---|---|---|---|---|",
+            "| corpus file | validate | list | app start | within 5 s, 500 MB |",
+            "|---|---|---|---|---|",
         ]
         for file, row in by_file.items():
-            v, li = row["validate"], row["list"]
-            ok = "yes" if v.ok and li.ok else "**no**"
-            lines.append(
-                f"| `{file}` | {v.seconds:.2f} s | {v.mb:.0f} MB | {li.seconds:.2f} s | {li.mb:.0f} MB | {ok} |"
-            )
+            v, li, a = row["validate"], row["list"], row["app"]
+            ok = "yes" if v.ok and li.ok and a.ok else "**no**"
+            cells = " | ".join(f"{r.seconds:.2f} s, {r.mb:.0f} MB" for r in (v, li, a))
+            lines.append(f"| `{file}` | {cells} | {ok} |")
         return "\n".join(lines)
-    lines = [f"{'corpus file':<42} {'validate':>18} {'list':>18}  ok"]
+    lines = [f"{'corpus file':<42} {'validate':>18} {'list':>18} {'app start':>18}  ok"]
     for file, row in by_file.items():
-        v, li = row["validate"], row["list"]
-        ok = "yes" if v.ok and li.ok else "NO"
-        lines.append(f"{file:<42} {v.seconds:6.2f} s {v.mb:6.0f} MB {li.seconds:6.2f} s {li.mb:6.0f} MB  {ok}")
+        runs = [row["validate"], row["list"], row["app"]]
+        ok = "yes" if all(r.ok for r in runs) else "NO"
+        cells = " ".join(f"{r.seconds:6.2f} s {r.mb:6.0f} MB" for r in runs)
+        lines.append(f"{file:<42} {cells}  {ok}")
     return "\n".join(lines)
 
 
