@@ -17,6 +17,7 @@ import numpy as np
 from tutor.course.index import content_hash, default_step_ids, read_lesson_text
 from tutor.course.model import DEFAULT_TOLERANCE, STEP_KINDS, Lesson, Mistake, Step
 from tutor.course.problems import LessonError, Problem
+from tutor.course.prose import check_prose, show_lesson
 from tutor.course.yamlpos import Located, load_located
 from tutor.engine import (
     Assignment,
@@ -315,9 +316,11 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
         raise LessonError(r.problems)
 
     steps, derived = _read_steps(r, doc, steps_raw, program, trace.values)
+    prose = check_prose(doc, text, trace)  # live numbers {{ }} that cannot be shown; maths that will not read
+    r.problems += prose.errors
     if r.problems:
         raise LessonError(r.problems)
-    return Lesson(
+    lesson = Lesson(
         id=lesson_id,
         title=title,
         summary=summary,
@@ -333,7 +336,9 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
         steps_derived=derived,
         graph_lines=graph_lines,
         locations=_locations(doc, leaves, node_locs),
+        warnings=tuple(prose.warnings),
     )
+    return show_lesson(lesson, trace)
 
 
 def _cycle_or_order(name: str, used: str, later_line: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tutor.course.problems import Problem
 from tutor.engine import Program
 from tutor.lang.syntax import Expr
 
@@ -69,6 +70,8 @@ class Lesson:
     graph_lines: dict[str, int] = field(default_factory=dict)  # node name -> line in the file
     #: where things stand in the file, (line, col): ``id``, ``input:x``, ``constant:t``, ``node:y``
     locations: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: problems that do not stop the lesson, found while loading it (maths or Markdown that will not render)
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def output(self) -> str:
