@@ -253,12 +253,21 @@ def index_entry(path: Path, origin: str = "shipped") -> LessonEntry:
     return LessonEntry(
         id=text_of("id") or path.stem,
         title=text_of("title") or path.stem,
-        summary=text_of("summary"),
+        summary=_summary(text_of("summary")),
         step_ids=tuple(ids),
         content_hash=content_hash(text),
         path=path,
         origin=origin,
     )
+
+
+def _summary(text: str) -> str:
+    """A summary as the list shows it: its maths rendered, a live number (which needs the engine) as ``…``."""
+    if "$" not in text and "{{" not in text and "\\(" not in text:
+        return text
+    from tutor.course.maths import preview  # only for summaries with maths: the list starts without it
+
+    return preview(text)
 
 
 def read_lesson_text(path: Path) -> str:

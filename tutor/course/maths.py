@@ -662,7 +662,8 @@ def _is_number(text: str) -> bool:
 # --- maths in prose ---------------------------------------------------------------------------------
 
 _FENCE = re.compile(r"[ ]{0,3}(`{3,}|~{3,})")
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<>|~#&!])")
+_LINE_START = re.compile(r"^([ ]*)([-+=]|\d+[.)])")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _UNCLOSED_DISPLAY = "'$$' is not closed: end the display maths with '$$' (write \\$ for a dollar sign)"
 
@@ -780,9 +781,16 @@ def _inline_end(text: str, i: int) -> int:
         return -1  # a "$" that cannot close: the first one was a dollar sign (inline maths holds no "$")
 
 
-def markdown_escape(text: str) -> str:
-    """Plain text put into Markdown: every ASCII punctuation mark backslash-escaped."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+def markdown_escape(text: str, line_start: bool = False) -> str:
+    """Plain text put into Markdown so that it shows as it is: the marks Markdown acts on backslash-escaped.
+
+    ``\\ ` * _ [ ] < > | ~ # & !`` anywhere; at the start of a line also what would begin a list, a quote or
+    a heading (``-``, ``+``, ``=``, ``1.``).
+    """
+    text = _MARKDOWN_ACTIVE.sub(r"\\\1", text)
+    if line_start:
+        text = _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
+    return text
 
 
 def _code_span(source: str) -> str:
@@ -793,11 +801,11 @@ def _code_span(source: str) -> str:
     return f"{tick}{pad}{source}{pad}{tick}"
 
 
-def _as_markdown(line: str) -> str:
+def _as_markdown(line: str, line_start: bool) -> str:
     """A rendered line for Markdown: text escaped, code-style pieces as code spans."""
     out = []
     for k, part in enumerate(re.split(f"[{CODE_START}{CODE_END}]", line)):
-        out.append(_code_span(part) if k % 2 else markdown_escape(part))
+        out.append(_code_span(part) if k % 2 else markdown_escape(part, line_start and k == 0))
     return "".join(out)
 
 
@@ -825,18 +833,19 @@ def render_prose(text: str, markdown: bool) -> tuple[str, list[MathsNote]]:
         in_table = markdown and text[line_start : f.start].lstrip().startswith("|")
         r = render(f.source, display=f.display and not in_table)
         notes += [MathsNote(f.start, u, _unsupported(u)) for u in r.unsupported]
-        out.append(_place(r, f.display and not in_table, markdown, out))
+        starts_line = not text[line_start : f.start].strip()
+        out.append(_place(r, f.display and not in_table, markdown, out, starts_line))
         at = f.end
     rest = text[at:]
     out.append(rest if markdown else rest.replace("\\$", "$"))
     return "".join(out), notes
 
 
-def _place(r: Rendered, display: bool, markdown: bool, before: list[str]) -> str:
+def _place(r: Rendered, display: bool, markdown: bool, before: list[str], starts_line: bool) -> str:
     """A rendered formula as it goes into the prose: in the line, or as lines (a code block) of its own."""
     if len(r.lines) <= 1 or not display:
         line = r.lines[0] if r.lines else ""
-        return _as_markdown(line) if markdown else _as_text(line)
+        return _as_markdown(line, starts_line) if markdown else _as_text(line)
     lines = [_as_text(x) for x in r.lines]
     lead = "" if not before or "".join(before[-1:]).endswith("\n") else "\n"
     if not markdown:
@@ -851,3 +860,13 @@ def _unsupported(source: str) -> str:
         f"maths: {_short(source)} is not in the supported subset and is shown as source; "
         "see 'Maths' in docs/authoring.md"
     )
+
+
+_LIVE = re.compile(r"(?<!\\)\{\{.*?\}\}", re.S)
+
+
+def preview(text: str) -> str:
+    """Plain prose read without running its lesson (the lesson list): maths rendered, each live number ``…``."""
+    if "{{" in text:
+        text = _LIVE.sub("…", text).replace("\\{{", "{{")
+    return render_prose(text, markdown=False)[0]
