@@ -143,6 +143,7 @@ SYMBOLS = {
     "dots": "…",
     "ldots": "…",
     "mathellipsis": "…",
+    "arg": "arg",
     "argmax": "argmax",
     "argmin": "argmin",
     "Pr": "Pr",
@@ -193,6 +194,8 @@ TALL = {
 #: a fraction's numerator or denominator with one of these outside brackets gets parentheses
 _LOOSE = set(" +-−=·×/÷,<>≤≥≈≠∈→←:;|⊙∘∙±∓")
 _OPEN, _CLOSE = "([{⟨", ")]}⟩"
+#: closing delimiters a macro may give: the space before them goes
+_CLOSING = set("}⟩⌉⌋")
 #: a code-style piece inside rendered text (turned into a code span, or backticks in a block)
 CODE_START, CODE_END = "\ue000", "\ue001"
 
@@ -376,10 +379,13 @@ class _Renderer:
         """The pieces of a stream: characters, symbols, scripts attached to what precedes them, blocks."""
         out: list[Piece] = []
         i = 0
+        hugging = False  # the last piece is ∂ or ∇ (with scripts): ∂² L reads ∂²L
         while i < len(items):
             it = items[i]
             i += 1
             if it.kind == "space":
+                if hugging:
+                    continue
                 if out and isinstance(out[-1], str) and not out[-1].endswith(" "):
                     out.append(" ")
                 elif out and isinstance(out[-1], Block):
@@ -388,6 +394,9 @@ class _Renderer:
             if it.kind == "char" and it.text in "^_":
                 arg, i = self.argument(items, i)
                 out.append(self.script(arg, it.text == "^"))
+                hugging = hugging and it.text == "^"  # ∂²L, but ∇ₓ z
+                if items[i - 1].kind == "macro" and items[i - 1].spaced and not hugging:
+                    out.append(" ")  # W^\top W: the space ended the macro's name and separates too
                 continue
             if it.kind == "macro" and it.text.endswith(("right", "r")) and it.text in NO_OPS and out and out[-1] == " ":
                 out.pop()  # "( x \right)" reads "(x)"
@@ -395,8 +404,11 @@ class _Renderer:
             if it.kind == "macro" and it.text in NO_OPS:
                 while i < len(items) and items[i].kind == "space":
                     i += 1
+            if isinstance(piece, str) and piece[:1] in _CLOSING and out and out[-1] == " ":
+                out.pop()  # "a, b \rangle" reads "a, b⟩"
             if piece != "":
                 out.append(piece)
+            hugging = it.kind == "macro" and isinstance(piece, str) and (piece in ("∂", "∇") or _opens(piece))
         return out
 
     def argument(self, items: list[_Item], i: int) -> tuple[str, int]:
@@ -651,7 +663,14 @@ def _double_struck(ch: str) -> str:
 
 def _hugs(symbol: str) -> bool:
     """Whether a symbol sits against what follows it (``∂L``, ``αx``), so the source's space is dropped."""
-    return len(symbol) == 1 and (unicodedata.category(symbol).startswith("L") or symbol in "∂∇¬√")
+    if len(symbol) != 1:
+        return False
+    return unicodedata.category(symbol).startswith("L") or unicodedata.category(symbol) == "Ps" or symbol in "∂∇¬√{"
+
+
+def _opens(piece: str) -> bool:
+    """Whether a piece is an opening delimiter (``{``, ``⟨``), which the next piece sits against."""
+    return len(piece) == 1 and (piece == "{" or unicodedata.category(piece) == "Ps")
 
 
 def _is_number(text: str) -> bool:
