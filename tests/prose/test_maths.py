@@ -80,7 +80,7 @@ SEED_FORMULAS = [
         "αβγδϵηθλμπστϕωΣ",
     ),
     (r"\sum_{i=1}^{n} \prod_k \sqrt[3]{8} \sqrt{2}", "∑ᵢ₌₁ⁿ ∏ₖ ∛8 √2"),
-    (r"W^\top W^T W^{\mathsf{T}} W^{T}", "Wᵀ Wᵀ Wᵀ Wᵀ"),
+    (r"W^\top, W^T, W^{\mathsf{T}}, W^{T}, A^\top B", "Wᵀ, Wᵀ, Wᵀ, Wᵀ, AᵀB"),
     (r"\boldsymbol{\theta} \mathbf{W} \text{if } x", "θ W if x"),
     (r"\frac{a+b}{c}, \frac{a}{b+c}, \frac{1}{-x}, \frac{a/b}{c}", "(a+b)/c, a/(b+c), 1/(−x), (a/b)/c"),
     (r"\{ x \}, \langle a, b \rangle", "{x}, ⟨a, b⟩"),
@@ -137,7 +137,7 @@ def test_an_unsupported_construct_shows_its_source_in_code_style_and_is_reported
     assert "\\weird{x}" in r.text
     text, notes = render_prose(r"See $a + \weird{x}$.", markdown=True)
     assert text == r"See a + `\weird{x}`."
-    assert [(n.offset, n.snippet) for n in notes] == [(4, r"\weird{x}")]
+    assert [(n.offset, n.snippet) for n in notes] == [(9, r"\weird{x}")]
     assert notes[0].message == (
         r"maths: \weird{x} is not in the supported subset and is shown as source; see 'Maths' in docs/authoring.md"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from tutor.grading import grade, show_array
 from tutor.safetext import one_line
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def say(line: object, *, err: bool = False) -> None:
@@ -213,6 +215,8 @@ def run_solve(args: argparse.Namespace) -> int:
         q = prompt(lesson, s, tr.values)
         say(f"{i:>2}. {s.id:<18} {q.question}")
         say(f"    = {show_array(sol.answer(s), 6)}")
+        for line in s.explain.strip().splitlines():  # with its live numbers and maths; Markdown escapes undone
+            say("    " + _MARKDOWN_ESCAPE.sub(r"\1", line))
     return EXIT_OK
 
 

@@ -395,8 +395,6 @@ class _Renderer:
                 arg, i = self.argument(items, i)
                 out.append(self.script(arg, it.text == "^"))
                 hugging = hugging and it.text == "^"  # ∂²L, but ∇ₓ z
-                if items[i - 1].kind == "macro" and items[i - 1].spaced and not hugging:
-                    out.append(" ")  # W^\top W: the space ended the macro's name and separates too
                 continue
             if it.kind == "macro" and it.text.endswith(("right", "r")) and it.text in NO_OPS and out and out[-1] == " ":
                 out.pop()  # "( x \right)" reads "(x)"
@@ -851,7 +849,7 @@ def render_prose(text: str, markdown: bool) -> tuple[str, list[MathsNote]]:
         line_start = text.rfind("\n", 0, f.start) + 1
         in_table = markdown and text[line_start : f.start].lstrip().startswith("|")
         r = render(f.source, display=f.display and not in_table)
-        notes += [MathsNote(f.start, u, _unsupported(u)) for u in r.unsupported]
+        notes += [MathsNote(max(text.find(u, f.start), f.start), u, _unsupported(u)) for u in r.unsupported]
         starts_line = not text[line_start : f.start].strip()
         out.append(_place(r, f.display and not in_table, markdown, out, starts_line))
         at = f.end
