@@ -194,6 +194,7 @@ TALL = {
 #: a fraction's numerator or denominator with one of these outside brackets gets parentheses
 _LOOSE = set(" +-−=·×/÷,<>≤≥≈≠∈→←:;|⊙∘∙±∓")
 _OPEN, _CLOSE = "([{⟨", ")]}⟩"
+_FRACTIONS = ("frac", "dfrac", "tfrac", "cfrac")
 #: closing delimiters a macro may give: the space before them goes
 _CLOSING = set("}⟩⌉⌋")
 #: a code-style piece inside rendered text (turned into a code span, or backticks in a block)
@@ -404,6 +405,11 @@ class _Renderer:
                     i += 1
             if isinstance(piece, str) and piece[:1] in _CLOSING and out and out[-1] == " ":
                 out.pop()  # "a, b \rangle" reads "a, b⟩"
+            if piece == " " and out and isinstance(out[-1], str) and out[-1].endswith(" "):
+                continue  # "a \, b": one space
+            after_word = bool(out) and isinstance(out[-1], str) and out[-1][-1:].isalnum()
+            if it.kind == "macro" and it.text in _FRACTIONS and after_word:
+                out.append(" ")  # "W^\top \frac{a}{b}" reads "Wᵀ a/b", not "Wᵀa/b"
             if piece != "":
                 out.append(piece)
             hugging = it.kind == "macro" and isinstance(piece, str) and (piece in ("∂", "∇") or _opens(piece))
@@ -453,7 +459,7 @@ class _Renderer:
                 if i < len(items) and items[i].kind == "char" and items[i].text == ".":
                     i += 1  # \left. : no delimiter
             return "", i
-        if name in ("frac", "dfrac", "tfrac", "cfrac") and len(args) == 2:
+        if name in _FRACTIONS and len(args) == 2:
             return f"{_operand(args[0])}/{_operand(args[1], denominator=True)}", i
         if name in ACCENTS and args:
             return _accent(args[-1], ACCENTS[name]), i
