@@ -113,7 +113,7 @@ def substitute(text: str, numbers: Numbers) -> tuple[str, list[LiveProblem]]:
         inner = text[m.end() : end]
         shown = show_live(inner, numbers)
         if isinstance(shown, LiveProblem):
-            problems.append(LiveProblem(m.start(), f"{{{{{inner}}}}}: {shown.message}"))
+            problems.append(LiveProblem(m.start(), f"{{{{{_short(inner)}}}}}: {shown.message}"))
             out.append(text[m.start() : end + 2])
         else:
             out.append(shown)
@@ -176,6 +176,11 @@ def evaluate(expr_text: str, numbers: Numbers) -> np.ndarray | LiveProblem:
     if not np.all(np.isfinite(value)):
         return LiveProblem(0, "is not finite at the lesson's values (NaN or infinite)")
     return value
+
+
+def _short(inner: str) -> str:
+    """A live number's text cut to a readable length for a message."""
+    return inner if len(inner) <= 60 else inner[:50] + "… "
 
 
 def _unknown(name: str, names: Mapping[str, np.ndarray]) -> str:

@@ -257,7 +257,17 @@ def symbol_table() -> dict[str, str]:
 
 
 def render(source: str, display: bool = False) -> Rendered:
-    """One formula (without its ``$``) as Unicode lines; the whole source in code style if it cannot be parsed."""
+    """One formula (without its ``$``) as Unicode lines; the whole source in code style if it cannot be parsed.
+
+    Results are remembered (a lesson's formulas are rendered when it is checked and again when it is shown).
+    """
+    r = _render(source, display)
+    return Rendered(list(r.lines), list(r.unsupported))
+
+
+@lru_cache(maxsize=1024)
+def _render(source: str, display: bool) -> Rendered:
+    """:func:`render`, remembered."""
     from pylatexenc.latexwalker import LatexWalker, LatexWalkerError
 
     if len(source) > MAX_FORMULA_CHARS or _nesting(source) > MAX_NESTING:
