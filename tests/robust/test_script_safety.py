@@ -55,7 +55,7 @@ HOSTILE_TEXT = [
     "\x1b[2J\x1b]0;owned\x07",
     "\u202eright-to-left\u2066",
     "[@click=app.quit]click[/] [b]bold[/b] [red]x[/bold] [/",
-    "{0} {__import__} %s {{}}",
+    "{0} {__import__} %s \\{{}}",  # \{{ : two literal braces in prose ({{ EXPR }} is a live number there)
     "1" * 500,
     "1e999",
     "\t\t tabs",
