@@ -9,6 +9,7 @@ import pytest
 from conftest import SHIPPED
 
 from tutor.course import load_lesson, parse_lesson
+from tutor.course.steps import JACOBIAN
 from tutor.reveal.codegen import comment, lesson_script, python_names, step_code, steps_code
 
 LESSONS = Path(__file__).parent / "lessons"
@@ -62,7 +63,7 @@ def test_chain_rule_reads_like_hand_written_code() -> None:
 
 def test_jacobian_and_elementwise_local_steps() -> None:
     lesson = load_lesson(next(p for p in SHIPPED if p.stem == "matmul-jacobian"))
-    jac = next(s for s in lesson.steps if s.kind == "jacobian")
+    jac = next(s for s in lesson.steps if s.kind is JACOBIAN)
     code = step_code(lesson, jac)
     assert code.text == (
         f"torch.autograd.functional.jacobian(lambda {jac.wrt}: W @ X, {jac.wrt}).reshape({jac.node}.numel(), "

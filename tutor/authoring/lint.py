@@ -31,7 +31,7 @@ import numpy as np
 
 from tutor.course.model import Lesson, Step
 from tutor.course.problems import Problem
-from tutor.course.solution import expected
+from tutor.course.solution import Solution
 from tutor.engine import (
     Application,
     EvalError,
@@ -41,7 +41,6 @@ from tutor.engine import (
     backward,
     build,
     forward,
-    jacobian_work,
     leaf,
     line_graph,
     op_of,
@@ -131,15 +130,13 @@ class _Linter:
         """A bound on the work units :meth:`check_step` spends on a step: its answer here and at jittered values,
         the fan-out or single-path pulls, and the two runs of central differences."""
         run_work = self.cost.work
-        if step.kind == "grad":
+        if step.kind.derivative == "output":
             pulls = sum(self.cost.line_work[c] for c in self.program.consumers(step.node))
             return 2 * self.tail_work.get(step.node, run_work) + pulls
         line = self.cost.line_work.get(step.node, run_work)
-        answer = 0
-        if step.kind == "local":
-            answer = line
-        elif step.kind == "jacobian":
-            answer = jacobian_work(self.program, self.trace.values, step.node, step.wrt or "")
+        answer = line if step.kind.derivative == "line" else 0
+        if step.kind.work is not None:
+            answer = step.kind.work(self.program, self.trace.values, step.node, step.wrt or "")
         return 2 * answer + 4 * line
 
     def skip(self, steps: tuple[Step, ...]) -> None:
@@ -242,27 +239,26 @@ class _Linter:
 
     def check_step(self, step: Step) -> None:
         """The coincidences and the central-difference cross-check of one step."""
-        answer = expected(self.lesson, self.trace, step)
+        answer = Solution(self.lesson, self.trace).answer(step)
         rtol = self.lesson.tolerance_for(step)
         where = self.step_at(step)
-        if step.kind == "grad" and step.node not in self.reaching:
+        if step.kind.derivative == "output" and step.node not in self.reaching:
             self.warn(
                 where,
-                f"{step.node} does not reach the output {self.program.output}: its delta is 0 whatever the "
-                "learner does; ask for a node on a path to the output",
+                f"{step.node} does not reach the output {self.program.output}: its {step.kind.noun} is 0 whatever "
+                "the learner does; ask for a node on a path to the output",
                 step.id,
             )
             return
-        if step.kind == "grad" and step.node == self.program.output:
+        if step.kind.derivative == "output" and step.node == self.program.output:
             return  # ∂L/∂L = 1 by definition: nothing to coincide with
         zero = bool(np.all(np.abs(answer) <= 1e-12))
-        if zero and step.kind in ("grad", "local"):
+        if zero and step.kind.derivative in ("output", "line"):
             again = self.again(step)
             if again is not None and np.all(np.abs(again) <= 1e-12):
-                what = "delta" if step.kind == "grad" else "local derivative"
                 self.warn(
                     where,
-                    f"the {what} is 0 here and at nearby values too (a saturated or dead unit, or paths that "
+                    f"the {step.kind.noun} is 0 here and at nearby values too (a saturated or dead unit, or paths that "
                     "cancel?): whatever the learner does, 0 is right; ask for something else",
                     step.id,
                 )
@@ -274,11 +270,11 @@ class _Linter:
                 "change the values",
                 step.id,
             )
-        elif step.kind == "grad":
+        elif step.kind.derivative == "output":
             self.check_grad(step, answer, rtol, where)
-        elif step.kind == "local":
+        elif step.kind.derivative == "line":
             self.check_local(step, answer, rtol, where)
-        elif step.kind == "value":
+        elif step.kind.graph_mistakes == ("forward",):
             self.check_value(step, answer, rtol, where)
         if (
             not zero
@@ -289,14 +285,18 @@ class _Linter:
             again = self.again(step)
             structural = again is not None and np.allclose(again, again.T)
             if not structural:
-                what = "Jacobian with rows and columns swapped" if step.kind == "jacobian" else "transposed answer"
+                what = (
+                    "Jacobian with rows and columns swapped"
+                    if step.kind.derivative == "jacobian"
+                    else "transposed answer"
+                )
                 self.warn(
                     where,
                     f"the answer is a symmetric matrix, so a {what} is marked right; use values that make it "
                     "asymmetric",
                     step.id,
                 )
-        if step.kind != "value":
+        if step.kind.derivative:
             self.cross_check(step, answer, where)
 
     def again(self, step: Step) -> np.ndarray | None:
@@ -306,7 +306,7 @@ class _Linter:
             return None
         try:
             with np.errstate(all="ignore"):
-                return expected(self.lesson, tr, step)
+                return Solution(self.lesson, tr).answer(step)
         except EvalError:
             return None
 
@@ -399,7 +399,7 @@ class _Linter:
         rng = np.random.default_rng(zlib.crc32(step.id.encode()))
         values = self.trace.values
         engine: float | np.ndarray  # a number, or a Jacobian's column of directional derivatives
-        if step.kind == "grad":
+        if step.kind.derivative == "output":
             if step.node == self.program.output:
                 return
             sub, wrt = _tail_program(self.program, step.node), step.node
@@ -416,7 +416,7 @@ class _Linter:
                 return
             wrt = step.wrt
             direction = rng.standard_normal(np.shape(values[wrt]))
-            if step.kind == "local":
+            if step.kind.derivative == "line":
                 numeric = _directional(line, values, wrt, direction, lambda env: np.sum(env[a.name].value))
                 engine = float(np.sum(answer * direction))
             else:

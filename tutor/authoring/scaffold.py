@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from tutor.course.load import ID_RE
+from tutor.course.format import ID_RE
 from tutor.safefile import kind_of
 
 HERE = Path(__file__).resolve().parent

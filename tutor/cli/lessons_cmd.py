@@ -203,7 +203,7 @@ def run_solve(args: argparse.Namespace) -> int:
             "output": lesson.output,
             "values": {n: to_plain(v) for n, v in tr.values.items()},
             "grads": {n: to_plain(g) for n, g in tr.grads.items()},
-            "steps": [{"id": s.id, "kind": s.kind, "answer": to_plain(sol.answer(s))} for s in lesson.steps],
+            "steps": [{"id": s.id, "kind": s.kind.name, "answer": to_plain(sol.answer(s))} for s in lesson.steps],
         }
         print(json.dumps(out, indent=2))
         return EXIT_OK

@@ -18,9 +18,10 @@ _WHERE = {
     "Mistake": "tutor.course.model",
     "Problem": "tutor.course.problems",
     "Prompt": "tutor.course.prompts",
-    "STEP_KINDS": "tutor.course.model",
+    "STEP_KINDS": "tutor.course.steps",
     "Solution": "tutor.course.solution",
     "Step": "tutor.course.model",
+    "StepKind": "tutor.course.steps",
     "answer_shape": "tutor.course.prompts",
     "default_steps": "tutor.course.load",
     "find_lesson": "tutor.course.catalog",
@@ -46,6 +47,7 @@ __all__ = [
     "Prompt",
     "Solution",
     "Step",
+    "StepKind",
     "answer_shape",
     "default_steps",
     "find_lesson",
@@ -63,10 +65,11 @@ if TYPE_CHECKING:
     from tutor.course.catalog import Course, find_lesson, load_course, shipped_lessons_dir
     from tutor.course.index import CourseIndex, LessonEntry, index_course
     from tutor.course.load import default_steps, load_lesson, parse_lesson
-    from tutor.course.model import STEP_KINDS, Lesson, Mistake, Step
+    from tutor.course.model import Lesson, Mistake, Step
     from tutor.course.problems import LessonError, Problem
     from tutor.course.prompts import Prompt, answer_shape, prompt
     from tutor.course.solution import Solution, solve, to_plain
+    from tutor.course.steps import STEP_KINDS, StepKind
 
 
 def __getattr__(name: str) -> Any:

@@ -11,8 +11,9 @@ lessons it lists come first, in that order, the rest after them sorted by file n
 
 Everything here is bounded: at most :data:`MAX_LESSON_FILES` lesson files are read from a folder, each
 through :mod:`tutor.safefile` (regular files only, size checked before reading) and :mod:`tutor.course.yamlpos`
-(the loader's own safe YAML pass: depth, aliases, tags, merge keys, huge numbers); a folder that cannot be
-read is a problem, never an exception.
+(the loader's own safe YAML pass: depth, aliases, tags, merge keys, huge numbers) and
+:mod:`tutor.course.format` (the loader's own reader of a lesson's structure); a folder that cannot be read is a
+problem, never an exception.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tutor.course.format import read_outline
 from tutor.course.problems import LessonError, Problem
+from tutor.course.steps import default_walk, step_id
 from tutor.course.yamlpos import MAX_FILE_BYTES, load_located
 from tutor.safefile import FileRefused, list_dir_files, read_text
 
@@ -37,8 +39,6 @@ if TYPE_CHECKING:  # only for LessonEntry.of: the index itself never imports the
 ORDER_FILE = "course.yaml"
 ORDER_KEYS = ("order",)
 ENV_VAR = "BACKPROP_TUTOR_LESSONS"
-STEP_KINDS = ("value", "local", "grad", "jacobian")
-_ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)")
 #: lesson files read from one folder; the rest are reported (10,000 files took 27 s before the list appeared)
 MAX_LESSON_FILES = 1000
 LESSON_SUFFIXES = (".yaml", ".yml")
@@ -172,23 +172,6 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def default_step_ids(nodes: Iterable[str], inputs: Iterable[str]) -> list[tuple[str, str]]:
-    """The walk used when a lesson gives no steps, as (kind, name): every node's value in graph order,
-    then the delta of every node from the output backwards (the output's own, 1, is skipped), then the
-    delta of every input, in reverse order of declaration."""
-    nodes, inputs = list(nodes), list(inputs)
-    walk = [("value", n) for n in nodes]
-    walk += [("grad", n) for n in reversed(nodes[:-1])]
-    walk += [("grad", n) for n in reversed(inputs)]
-    return walk
-
-
-def step_id(kind: str, target: str) -> str:
-    """``grad:x``, ``local:L/y``: the id of a step, spaces around the slash dropped."""
-    node, _, wrt = target.partition("/")
-    return f"{kind}:{node.strip()}/{wrt.strip()}" if wrt.strip() else f"{kind}:{node.strip()}"
-
-
 @dataclass(frozen=True)
 class LessonEntry:
     """What the lesson list shows of a lesson file, read without the engine."""
@@ -228,32 +211,24 @@ class CourseIndex:
 
 
 def index_entry(path: Path, origin: str = "shipped") -> LessonEntry:
-    """The entry of one lesson file; LessonError when even the cheap pass cannot read it."""
+    """The entry of one lesson file; LessonError when even the cheap pass finds it broken.
+
+    The cheap pass reads the file's structure as the loader does (:func:`tutor.course.format.read_outline`: keys,
+    types, names, sizes, each step's kind and target), without the engine: a file it refuses, the loader refuses.
+    """
     text = read_lesson_text(path)
-    data = load_located(text, str(path)).data
-    if not isinstance(data, dict):
-        raise LessonError([Problem(str(path), 1, 1, "a lesson file is a mapping of keys")])
-    steps = data.get("steps")
-    if isinstance(steps, list):
-        ids = []
-        for item in steps:
-            kinds = [k for k in STEP_KINDS if isinstance(item, dict) and k in item]
-            if len(kinds) == 1 and isinstance(item[kinds[0]], str):
-                ids.append(step_id(kinds[0], item[kinds[0]]))
+    outline, problems = read_outline(load_located(text, str(path)))
+    if problems:
+        raise LessonError(problems)
+    if outline.steps is not None:
+        ids = [s.id for s in outline.steps]
     else:
-        graph = data.get("graph") if isinstance(data.get("graph"), list) else []
-        nodes = [m.group(1) for g in graph if isinstance(g, str) and (m := _ASSIGNED.match(g))]
-        inputs = [str(k) for k in data["inputs"]] if isinstance(data.get("inputs"), dict) else []
-        ids = [f"{kind}:{name}" for kind, name in default_step_ids(nodes, inputs)]
-
-    def text_of(key: str) -> str:
-        v = data.get(key)
-        return str(v) if isinstance(v, str | int | float) and not isinstance(v, bool) else ""
-
+        nodes = [g.name for g in outline.graph]
+        ids = [step_id(kind, name) for kind, name in default_walk(nodes, list(outline.inputs))]
     return LessonEntry(
-        id=text_of("id") or path.stem,
-        title=text_of("title") or path.stem,
-        summary=_summary(text_of("summary")),
+        id=outline.id or path.stem,
+        title=outline.title or path.stem,
+        summary=_summary(outline.summary),
         step_ids=tuple(ids),
         content_hash=content_hash(text),
         path=path,

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from tutor.course.problems import Problem
+from tutor.course.steps import StepKind, step_id
 from tutor.engine import Program
 from tutor.lang.syntax import Expr
 
-STEP_KINDS = ("value", "local", "grad", "jacobian")
 DEFAULT_TOLERANCE = 0.01  # relative: 3 significant digits pass, 5% off does not
 
 
@@ -28,7 +28,7 @@ class Mistake:
 class Step:
     """One thing the learner computes: ``value:y``, ``local:L/y``, ``grad:x`` or ``jacobian:S/X``."""
 
-    kind: str
+    kind: StepKind
     node: str
     wrt: str | None = None
     hints: tuple[str, ...] = ()
@@ -47,7 +47,7 @@ class Step:
     @property
     def id(self) -> str:
         """The step id, ``<kind>:<target>``."""
-        return f"{self.kind}:{self.target}"
+        return step_id(self.kind, self.node, self.wrt)
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ class Lesson:
     locations: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: problems that do not stop the lesson, found while loading it (maths or Markdown that will not render)
     warnings: tuple[Problem, ...] = ()
+    #: the lesson-level numbers step kinds use (``learning_rate``), as the file gives them
+    settings: dict[str, float] = field(default_factory=dict)
 
     @property
     def output(self) -> str:

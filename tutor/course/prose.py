@@ -19,6 +19,7 @@ from tutor.course.live import Numbers, substitute
 from tutor.course.maths import render_prose
 from tutor.course.model import Lesson
 from tutor.course.problems import Problem
+from tutor.course.steps import STEP_KINDS, step_id
 from tutor.course.yamlpos import Located
 from tutor.engine import Trace
 
@@ -165,9 +166,9 @@ def prose_fields(data: Any) -> Iterator[ProseField]:
 
 def _step_id(item: dict[str, Any]) -> str | None:
     """The id of a step as written (``grad:x``), for messages."""
-    for kind in ("value", "local", "grad", "jacobian"):
-        if isinstance(item.get(kind), str):
-            return f"{kind}:{item[kind].strip()}"
+    for kind in STEP_KINDS.values():
+        if isinstance(item.get(kind.name), str):
+            return step_id(kind, *kind.parse_target(item[kind.name]))
     return None
 
 

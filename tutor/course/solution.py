@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tutor.course.model import Lesson, Step
-from tutor.engine import Trace, jacobian, local_derivative, run
+from tutor.engine import Trace, run
 
 
 @dataclass
@@ -31,15 +31,8 @@ class Solution:
 
 
 def expected(lesson: Lesson, trace: Trace, step: Step) -> np.ndarray:
-    """The engine's answer to one step at the trace's values."""
-    if step.kind == "value":
-        return trace.values[step.node]
-    if step.kind == "grad":
-        return trace.grads[step.node]
-    assert step.wrt is not None
-    if step.kind == "local":
-        return local_derivative(lesson.program, trace.values, step.node, step.wrt)
-    return jacobian(lesson.program, trace.values, step.node, step.wrt)
+    """The engine's answer to one step at the trace's values (its kind says how)."""
+    return step.kind.expected(lesson, trace, step)
 
 
 def solve(lesson: Lesson, leaves: Mapping[str, np.ndarray] | None = None) -> Solution:

@@ -64,13 +64,11 @@ def meanings(lesson: Lesson) -> dict[str, Meaning]:
 
 
 def own_name(step: Step, names: Mapping[str, Meaning]) -> str | None:
-    """The name that would be the answer itself (``dx`` for grad:x, ``y`` for value:y), if any."""
-    for name, m in names.items():
-        if step.kind == "value" and m == Meaning("value", step.node):
-            return name
-        if step.kind == "grad" and m == Meaning("grad", step.node):
-            return name
-    return None
+    """The name that would be the answer itself (``dx`` for grad:x, ``y`` for value:y: the kind's ``own``), if any."""
+    if not step.kind.own:
+        return None
+    own = Meaning(step.kind.own, step.node)
+    return next((name for name, m in names.items() if m == own), None)
 
 
 def _unknown(name: str, names: Mapping[str, Meaning]) -> str:

@@ -261,7 +261,7 @@ def _by_key(point: Point, step: Step, key: str) -> np.ndarray:
 
 
 def _shape_message(point: Point, step: Step, given: tuple[int, ...], want: tuple[int, ...]) -> str:
-    of = {"value": step.node, "grad": step.node, "local": step.wrt}.get(step.kind)
+    of = step.kind.whose_shape(step)
     whose = f" (the shape of {of})" if of else ""
     if len(given) == 2 and len(want) == 2 and given == want[::-1]:
         return (

@@ -7,22 +7,31 @@ gradient of a broadcast input left unsummed, or one op's derivative replaced by 
 the op table (``Op.slips``; and for ops with ``Op.local_out``, the derivative taken at the input
 instead of through the output: σ'(z) as z(1 − z)). Lines are rebuilt and pulled back by the engine's own
 :func:`~tutor.engine.line_graph` and :func:`~tutor.engine.backward`. Every step also gets the sign-flipped and the
-transposed answer. Factors (N, powers) are checked by ratio in :mod:`tutor.grading.grader`.
+transposed answer. A forward value's mistakes are an input of its line given as the answer and an operand of its
+op forgotten (``Op.forgotten``); a local derivative's, an op's slip, the delta instead, and 1. Which of these apply
+is the step kind's ``graph_mistakes``; a kind may add its own (``StepKind.mistakes``). Each candidate also names its
+slip for authors: the linter warns when a lesson's numbers let one pass. Factors (N, powers) are checked by ratio in
+:mod:`tutor.grading.grader`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from tutor.course.model import Lesson, Step
+from tutor.course.solution import Solution
+from tutor.course.steps import KINDS, Candidate
 from tutor.engine import (
+    Assignment,
+    EvalError,
     LineGraph,
     Program,
     backward,
+    build,
     fmt_shape,
+    leaf,
     line_graph,
     local_derivative,
     local_problem,
@@ -32,17 +41,6 @@ from tutor.engine.ops import VJP, Op
 from tutor.grading.points import Point
 from tutor.lang.pretty import to_text
 from tutor.lang.syntax import Call, Expr, Name, Num, names_in, walk
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One computed wrong answer: ``key`` is the same at every point, ``id`` names the diagnosis."""
-
-    key: str
-    id: str
-    value: np.ndarray
-    message: str
-
 
 # ---------------------------------------------------------------- one line of the graph, op by op
 
@@ -96,28 +94,24 @@ def local_text(program: Program, node: str, wrt: str) -> str:
 
 
 def describe(lesson: Lesson, step: Step) -> str:
-    """What a step asks for, in maths: ``y``, ``∂L/∂y``, ``∂L/∂y`` (local), ``the Jacobian ∂S/∂X``."""
-    return {
-        "value": f"{step.node}",
-        "grad": f"∂{lesson.output}/∂{step.node}",
-        "local": f"∂{step.node}/∂{step.wrt}",
-        "jacobian": f"the Jacobian ∂{step.node}/∂{step.wrt}",
-    }[step.kind]
+    """What a step asks for, in maths (its kind's ``describe``): ``y``, ``∂L/∂y``, ``the Jacobian ∂S/∂X``."""
+    return step.kind.describe(lesson, step)
 
 
 def candidates(point: Point, step: Step) -> list[Candidate]:
     """The computed wrong answers of ``step`` at ``point`` (cached on the point)."""
     hit = point.cache.get(step.id)
     if hit is None:
-        hit = _candidates(point.solution.lesson, point, step)
+        hit = candidates_of(point.solution, step)
         point.cache[step.id] = hit
     return hit  # type: ignore[return-value]
 
 
-def _candidates(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
-    sol = point.solution
+def candidates_of(sol: Solution, step: Step) -> list[Candidate]:
+    """The computed wrong answers of ``step`` in one solved run: the sign flipped and the transpose (every kind),
+    the mistakes computed from the graph that the step's kind names, and the kind's own."""
+    lesson = sol.lesson
     expected = sol.answer(step)
-    out = lesson.output
     what = describe(lesson, step)
     found = [
         Candidate(
@@ -125,6 +119,7 @@ def _candidates(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
             "sign",
             -expected,
             f"The sign is flipped: that is −{what}; check each minus sign on the way.",
+            "slips a sign (gives −x)",
         )
     ]
     if expected.ndim == 2:
@@ -135,47 +130,86 @@ def _candidates(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
                 expected.T,
                 f"That is the transpose of {what}, which has shape {fmt_shape(expected.shape)}: "
                 "check the order of the factors and which one carries the ᵀ.",
+                f"transposes it (gives the transpose of {what})",
             )
         )
-    if step.kind == "value":
-        found += _value_mistakes(lesson, point, step)
-    elif step.kind == "local":
-        found += _local_mistakes(lesson, point, step)
-    elif step.kind == "grad" and step.node != out:
-        found += _grad_mistakes(lesson, point, step)
+    for family in step.kind.graph_mistakes:
+        found += GRAPH_MISTAKES[family](lesson, sol, step)
+    if step.kind.mistakes is not None:
+        found += step.kind.mistakes(lesson, sol.trace, step)
     return found
 
 
-def _value_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
-    """A forward value: an input of the line given as the answer, the line left unapplied."""
+def _value_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate]:
+    """A forward value: an input of the line given as the answer, the line left unapplied, an operand forgotten."""
     a = lesson.program.assignment(step.node)
     e = a.expr
-    values = point.solution.trace.values
+    values = sol.trace.values
     if isinstance(e, Call) and len(e.args) == 1 and isinstance(e.args[0], Name):
         arg = e.args[0].id
-        return [
+        found = [
             Candidate(
                 "before-op",
                 "before-op",
                 values[arg],
                 f"That is {arg}, the input of {e.func}: {step.node} = {to_text(e)} still applies {e.func}.",
+                f"forgets to apply {e.func} (gives {arg})",
             )
         ]
-    return [
-        Candidate(
-            f"before-op:{u}",
-            "before-op",
-            values[u],
-            f"That is {u} itself, an input of the line {a.text}: work out the whole right-hand side.",
+    else:
+        found = [
+            Candidate(
+                f"before-op:{u}",
+                "before-op",
+                values[u],
+                f"That is {u} itself, an input of the line {a.text}: work out the whole right-hand side.",
+                f"gives {u} itself, an input of the line {a.text}",
+            )
+            for u in a.inputs
+            if np.shape(values[u]) == np.shape(values[step.node])
+        ]
+    return found + _forgotten(a, values)
+
+
+def _forgotten(a: Assignment, values: dict[str, np.ndarray]) -> list[Candidate]:
+    """The line's value with one operand of its op forgotten (the op table's ``Op.forgotten``): a term, a factor."""
+    app = op_of(a.expr)
+    if app is None or not app.op.forgotten:
+        return []
+    env = {k: leaf(v, k) for k, v in values.items()}
+    try:
+        with np.errstate(all="ignore"):
+            args = [build(x, env).value for x in app.operands]
+    except EvalError:
+        return []
+    found = []
+    for f in app.op.forgotten:
+        operand = to_text(app.operands[f.operand])
+        with np.errstate(all="ignore"):
+            rest = np.asarray(f.rest(*args), dtype=float)
+        try:
+            rest = np.broadcast_to(rest, np.shape(values[a.name])).copy()
+        except ValueError:
+            pass  # a shape the line cannot have: compared as it is
+        found.append(
+            Candidate(
+                f"forgotten:{f.operand}",
+                "forgotten",
+                rest,
+                f"That leaves out the {f.word} {operand}: {a.text} has it too.",
+                f"forgets the {f.word} {operand}",
+            )
         )
-        for u in a.inputs
-        if np.shape(values[u]) == np.shape(values[step.node])
-    ]
+    return found
 
 
-def _slips(op: Op) -> list[tuple[str, str, VJP, Callable[[Expr, str], str]]]:
-    """An op's typical wrong VJPs: (id, diagnosis, VJP, a function that writes the message)."""
-    out: list[tuple[str, str, VJP, Callable[[Expr, str], str]]] = []
+Say = Callable[[Expr, str], str]
+
+
+def _slips(op: Op) -> list[tuple[str, str, VJP, Say, Say]]:
+    """An op's typical wrong VJPs: (id, diagnosis, VJP, a function that writes the message, one that names the
+    slip for authors)."""
+    out: list[tuple[str, str, VJP, Say, Say]] = []
     if op.local_out:
 
         def from_input(g: np.ndarray, ans: np.ndarray, *args: np.ndarray, _op: Op = op) -> tuple[np.ndarray, ...]:
@@ -191,14 +225,21 @@ def _slips(op: Op) -> list[tuple[str, str, VJP, Callable[[Expr, str], str]]]:
                 f"written with the output {name}."
             )
 
-        out.append(("from-input", "from-input", from_input, say))
+        def name_it(expr: Expr, name: str, _op: Op = op) -> str:
+            a = _fmt("{0}", expr, name)
+            return f"takes the derivative of {name} at its input {a}, as {_op.local_out.format(out=a)}"
+
+        out.append(("from-input", "from-input", from_input, say, name_it))
     for slip in op.slips:
 
         def say_slip(expr: Expr, name: str, _m: str = slip.message, _rule: str = slip.rule) -> str:
             text = _fmt(_m, expr, name)
             return f"{_rule}: {text}." if _rule else text[0].upper() + text[1:] + "."
 
-        out.append((slip.id, slip.diagnosis, slip.vjp, say_slip))
+        def name_slip(expr: Expr, name: str, _rule: str = slip.rule) -> str:
+            return f"slips on the {_rule.lower()} at {name}" if _rule else f"slips on the derivative of {name}"
+
+        out.append((slip.id, slip.diagnosis, slip.vjp, say_slip, name_slip))
     return out
 
 
@@ -208,15 +249,16 @@ def _slip_candidates(line: LineGraph, name: str, seed: np.ndarray, wrt: str, key
     for i, (node, expr) in enumerate(line.applications):
         label = name if node is line.root else to_text(expr)
         assert node.op is not None
-        for slip_id, diagnosis, vjp, say in _slips(node.op):
+        for slip_id, diagnosis, vjp, say, name_it in _slips(node.op):
             value, _ = _pull(line, seed, wrt, {id(node): vjp})
-            found.append(Candidate(f"{slip_id}:{key}{i}", diagnosis, value, say(expr, label)))
+            found.append(Candidate(f"{slip_id}:{key}{i}", diagnosis, value, say(expr, label), name_it(expr, label)))
     return found
 
 
-def _local_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
+def _local_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate]:
+    """A local derivative: an op's slip, the delta given instead, 1 as if the node moved one for one."""
     assert step.wrt is not None
-    tr = point.solution.trace
+    tr = sol.trace
     line = line_graph(lesson.program, tr.values, step.node)
     shape = line.inputs[step.wrt].value.shape
     found = _slip_candidates(line, step.node, np.ones(line.root.value.shape), step.wrt, "")
@@ -227,16 +269,31 @@ def _local_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]
             tr.grads.get(step.wrt, np.zeros(shape)),
             f"That is the delta ∂{lesson.output}/∂{step.wrt}; this step asks only for the local derivative "
             f"∂{step.node}/∂{step.wrt}, with the other inputs held fixed.",
+            f"gives the delta ∂{lesson.output}/∂{step.wrt} instead",
+        )
+    )
+    line_text = lesson.program.assignment(step.node).text
+    found.append(
+        Candidate(
+            "one-for-one",
+            "one-for-one",
+            np.ones(shape),
+            f"That is 1, as if {step.node} moved one for one with {step.wrt}: differentiate {line_text} "
+            f"with respect to {step.wrt}.",
+            f"answers 1 without differentiating {line_text}",
         )
     )
     return found
 
 
-def _grad_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
+def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate]:
+    """A delta: the batch unsummed, one path of a fan-out, the upstream or the local factor left out, an op's slip."""
     program = lesson.program
-    tr = point.solution.trace
+    tr = sol.trace
     values, grads = tr.values, tr.grads
     v, out = step.node, lesson.output
+    if v == out:
+        return []  # ∂L/∂L = 1 by definition
     shape = np.shape(values[v])
     users = program.consumers(v)
     found: list[Candidate] = []
@@ -255,6 +312,7 @@ def _grad_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
                     f"That is the gradient for each sample separately ({fmt_shape(raw[0].shape)}): {v} is shared "
                     f"by all {rows} rows of {c}, so add them up over the batch (sum(…, 0)), giving shape "
                     f"{fmt_shape(shape)}.",
+                    "leaves the gradient unsummed over the batch",
                 )
             )
     if len(users) >= 2:
@@ -268,6 +326,7 @@ def _grad_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
                     parts[c],
                     f"That is only the path through {c}: {v} also feeds {others}, and at a fan-out the "
                     f"contributions add: ∂{out}/∂{v} = {terms}.",
+                    f"takes only the path through {c} (forgets to add the path through {others})",
                 )
             )
     if len(users) == 1 and users[0] != out:
@@ -281,6 +340,7 @@ def _grad_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
                     local_derivative(program, values, c, v),
                     f"That is the local derivative ∂{c}/∂{v} = {local} alone: you left out the upstream "
                     f"factor ∂{out}/∂{c}, the delta of {c}.",
+                    f"forgets the upstream delta ∂{out}/∂{c} (gives the local derivative ∂{c}/∂{v} alone)",
                 )
             )
         found.append(
@@ -290,13 +350,25 @@ def _grad_mistakes(lesson: Lesson, point: Point, step: Step) -> list[Candidate]:
                 grads[c],
                 f"That is ∂{out}/∂{c} alone: you left out the local factor ∂{c}/∂{v}"
                 + (f" = {local}." if not local.startswith("∂") else "."),
+                f"forgets the local factor ∂{c}/∂{v} (gives the upstream delta ∂{out}/∂{c} alone)",
             )
         )
     for c in users:
         rest = sum((parts[u] for u in users if u != c), np.zeros(shape))
         for slip in _slip_candidates(lines[c], c, grads[c], v, f"{c}:"):
-            found.append(Candidate(slip.key, slip.id, rest + slip.value, slip.message))
+            found.append(Candidate(slip.key, slip.id, rest + slip.value, slip.message, slip.slip))
     return found
+
+
+#: the mistakes computed from the graph, by the name a step kind gives them (``StepKind.graph_mistakes``)
+GRAPH_MISTAKES: dict[str, Callable[[Lesson, Solution, Step], list[Candidate]]] = {
+    "forward": _value_mistakes,
+    "local": _local_mistakes,
+    "chain": _grad_mistakes,
+}
+_unknown = {f"{k.name}: {f}" for k in KINDS for f in k.graph_mistakes if f not in GRAPH_MISTAKES}
+if _unknown:  # a kind that names mistakes nobody computes is a loud error, at import
+    raise ValueError(f"step kinds name mistakes the grader does not compute: {', '.join(sorted(_unknown))}")
 
 
 # ---------------------------------------------------------------- factors
@@ -313,7 +385,7 @@ def exponents(lesson: Lesson, step: Step) -> list[float]:
 
     None for a forward value: the power rule is about derivatives.
     """
-    if step.kind == "value":
+    if not step.kind.derivative:
         return []
     program = lesson.program
     nodes = {step.node}
@@ -322,7 +394,7 @@ def exponents(lesson: Lesson, step: Step) -> list[float]:
             nodes.add(a.name)
     found = []
     for a in program.assignments:
-        if a.name not in nodes or (a.name == step.node and step.kind != "local"):
+        if a.name not in nodes or (a.name == step.node and step.kind.derivative != "line"):
             continue
         for e in walk(a.expr):
             app = op_of(e)

@@ -179,6 +179,30 @@ class _Writer:
             if a.name in self.reached and a.name not in self.fresh_leaves:
                 self.reached |= gradient_paths(a.expr)
 
+    def fresh(self, base: str) -> str:
+        """A Python name no lesson name (nor Python, nor the script) uses: ``base``, then with ``_`` added."""
+        used = set(self.names.values()) | _TAKEN
+        name = base
+        while name in used:
+            name += "_"
+        return name
+
+    def comment(self, text: str) -> str:
+        """Lesson text made safe for a comment (:func:`comment`)."""
+        return comment(text)
+
+    def passes_gradient(self, e: Expr, name: str) -> bool:
+        """Whether PyTorch's value of ``e`` keeps a graph back to ``name``."""
+        return name in gradient_paths(e)
+
+    def float_literal(self, x: float) -> str:
+        """A float as an exact Python number (:func:`py_number`)."""
+        return py_number(x)
+
+    def scalar(self, name: str) -> bool:
+        """Whether a lesson value is one number (no dimensions)."""
+        return np.ndim(self.values[name]) == 0
+
     def shape(self, e: Expr) -> tuple[int, ...]:
         """The shape of a subexpression at the lesson's values."""
         return build(e, self.env).value.shape
@@ -258,56 +282,10 @@ class _Writer:
 
 
 def step_code(lesson: Lesson, step: Step, writer: _Writer | None = None) -> StepCode:
-    """The PyTorch code whose value is the answer to ``step``, run after the script's ``backward()``."""
-    w = writer or _Writer(lesson)
-    n = w.names
-    if step.kind == "value":
-        return StepCode(step.id, (), n[step.node], f"the forward value of {step.node}")
-    if step.kind == "grad" and step.node not in w.reached:
-        return StepCode(
-            step.id,
-            (),
-            f"torch.zeros_like({n[step.node]})",
-            f"∂{lesson.output}/∂{step.node} is 0: no gradient reaches {step.node} (PyTorch leaves its .grad None)",
-        )
-    if step.kind == "grad":
-        return StepCode(
-            step.id,
-            (),
-            f"{n[step.node]}.grad",
-            f"∂{lesson.output}/∂{step.node}, filled in by {n[lesson.output]}.backward()",
-        )
-    assert step.wrt is not None
-    a = lesson.program.assignment(step.node)
-    x = n[step.wrt]
-    if step.kind == "jacobian":
-        body = w.render(a.expr)  # the lambda's parameter takes the input's own name
-        return StepCode(
-            step.id,
-            (),
-            f"torch.autograd.functional.jacobian(lambda {x}: {body}, {x}).reshape({n[step.node]}.numel(), {x}.numel())",
-            f"∂{step.node}/∂{step.wrt}: rows are {step.node}'s entries, columns {step.wrt}'s, both row-major",
-        )
-    if step.wrt not in gradient_paths(a.expr):
-        note = f"∂{step.node}/∂{step.wrt} is 0: the line {comment(a.text)} passes no gradient back to {step.wrt}"
-        return StepCode(step.id, (), f"torch.zeros_like({x})", note)
-    # local: differentiate this node's own line only, on a fresh copy of the input
-    used = set(n.values()) | _TAKEN
-    fresh = x + "_"
-    while fresh in used:
-        fresh += "_"
-    body = w.render(a.expr, {step.wrt: fresh})
-    setup = [f"{fresh} = {x}.detach().requires_grad_()"]
-    if np.ndim(w.values[step.node]) == 0:
-        expr = f"torch.autograd.grad({body}, {fresh})[0]"
-    else:
-        out = fresh + "out"
-        while out in used:
-            out += "_"
-        setup.append(f"{out} = {body}")
-        expr = f"torch.autograd.grad({out}, {fresh}, torch.ones_like({out}))[0]"
-    note = f"∂{step.node}/∂{step.wrt} of the line {comment(a.text)} alone, its other inputs held fixed"
-    return StepCode(step.id, tuple(setup), expr, note)
+    """The PyTorch code whose value is the answer to ``step``, run after the script's ``backward()`` (its kind
+    writes it: :attr:`tutor.course.steps.StepKind.torch`)."""
+    code = step.kind.torch(writer or _Writer(lesson), lesson, step)
+    return StepCode(step.id, code.setup, code.expr, code.note)
 
 
 def steps_code(lesson: Lesson) -> list[StepCode]:

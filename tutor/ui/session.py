@@ -67,8 +67,8 @@ class LessonSession:
         self.solution = solution if solution is not None else solve(lesson)
         self.record: LessonProgress = store.lesson(lesson.id, lesson.content_hash, lesson_source(lesson.path))
         self.position = self._resume_position()
-        self._value_steps = {s.node for s in lesson.steps if s.kind == "value"}
-        self._grad_steps = {s.node for s in lesson.steps if s.kind == "grad"}
+        self._value_steps = {s.node for s in lesson.steps if s.kind.marks == "value"}
+        self._grad_steps = {s.node for s in lesson.steps if s.kind.marks == "grad"}
 
     # --- where the learner is -------------------------------------------------------------
 
@@ -236,8 +236,9 @@ class LessonSession:
 
     # --- what the graph shows ---------------------------------------------------------------
 
-    def _done(self, kind: str, node: str) -> bool:
-        return any(s.kind == kind and s.node == node and self.progress(s).done for s in self.steps)
+    def _done(self, column: str, node: str) -> bool:
+        """Whether a step that earns ``node``'s value or delta (its kind's ``marks``) is done."""
+        return any(s.kind.marks == column and s.node == node and self.progress(s).done for s in self.steps)
 
     def value_known(self, name: str) -> bool:
         """A leaf's value from the start; a node's once its value step is done (or if the lesson never asks)."""
@@ -276,7 +277,7 @@ class LessonSession:
         value_known = self.value_known(name)
         grad = self.grad(name) if computes != "constant" else None
         grad_known = grad is not None and self.grad_known(name)
-        asked = step.kind if step is not None and step.node == name else None  # what the step asks of it
+        asked = step.kind.marks if step is not None and step.node == name else ""  # the column the step asks for
         return GraphRow(
             name,
             inputs,

@@ -32,12 +32,6 @@ from tutor.ui.widgets.answer import MAX_LENGTH, AnswerBox
 from tutor.ui.widgets.graph import GraphPanel
 from tutor.ui.widgets.titlebar import TitleBar
 
-KIND_NAMES = {
-    "value": "forward value",
-    "local": "local derivative",
-    "grad": "delta (gradient of the output)",
-    "jacobian": "Jacobian",
-}
 PLACEHOLDERS = {
     INTRO: "Press Enter to start the first step",
     "open": "Your answer, e.g. -2.5, 2*(3-4.25) or [[1, 2], [3, 4]]; Enter grades",
@@ -223,7 +217,7 @@ class LessonScreen(Screen[None]):
             return Text(f"{one_line(self.lesson.title)} · {'introduction' if s.on_intro else 'done'}", style="bold")
         mark = {SOLVED: "  ✓ solved", SHOWN: "  (answer shown)"}.get(s.stage, "")
         return Text.assemble(
-            (f"Step {s.position + 1} of {len(s.steps)}", "bold"), f" · {KIND_NAMES[step.kind]}", (mark, "bold")
+            (f"Step {s.position + 1} of {len(s.steps)}", "bold"), f" · {step.kind.title}", (mark, "bold")
         )
 
     def _hint_lines(self) -> str:
