@@ -17,20 +17,20 @@ H = "format: 1\nid: t\ntitle: T\n"
 CASES = {
     "local-is-1": (
         H + "inputs:\n  x: 0.75\nconstants:\n  t: 0.25\ngraph:\n  - L = (x - t) ** 2\nsteps:\n  - local: L/x\n",
-        (11, 5, "local:L/x", "the local derivative is 1 here"),
+        (11, 5, "local:L/x", "who answers 1 without differentiating L = (x − t)² is marked right"),
     ),
     "forgot-local-factor": (
         H + "inputs:\n  x: 1.5\n  w: 1.0\ngraph:\n  - y = w * x\n  - L = y ** 2\nsteps:\n  - grad: x\n",
-        (11, 5, "grad:x", "who forgets it (gives the upstream delta ∂L/∂y alone)"),
+        (11, 5, "grad:x", "who forgets the local factor ∂y/∂x (gives the upstream delta ∂L/∂y alone)"),
     ),
     "forgot-upstream": (
         H + "inputs:\n  x: 1.5\nconstants:\n  t: 1.0\ngraph:\n  - y = 3 * x\n  - d = y - t\n  - L = d ** 2 / 7\n"
         "steps:\n  - grad: x\n",
-        (13, 5, "grad:x", "the upstream delta ∂L/∂y is 1 here"),
+        (13, 5, "grad:x", "who forgets the upstream delta ∂L/∂y (gives the local derivative ∂y/∂x alone)"),
     ),
     "sign-slip": (
         H + "inputs:\n  x: 2.0\nconstants:\n  t: 2.0\ngraph:\n  - L = (x - t) ** 2\nsteps:\n  - grad: x\n",
-        (11, 5, "grad:x", "a sign slip (−x) is not caught"),
+        (11, 5, "grad:x", "the answer is 0 here, so a learner who slips a sign (gives −x)"),
     ),
     "symmetric": (
         H + "inputs:\n  W: [[1.0, 2.0], [2.0, 3.0]]\nconstants:\n  X: [[1.5, 0.5], [0.5, 2.0]]\n"
@@ -66,15 +66,15 @@ CASES = {
     "fan-out-path-is-0": (
         H + "inputs:\n  x: 1.5\n  a: 0.0\ngraph:\n  - y = x * 2\n  - z = x * a\n  - L = y ** 2 + z\n"
         "steps:\n  - grad: x\n",
-        (12, 5, "grad:x", "the path through z contributes 0 here"),
+        (12, 5, "grad:x", "who takes only the path through y (forgets to add the path through z)"),
     ),
     "factor-of-1": (
         H + "inputs:\n  x: 1.5\n  w: 1.0\ngraph:\n  - y = w * x\n  - L = y ** 2\nsteps:\n  - value: y\n",
-        (11, 5, "value:y", "the factor w changes nothing here"),
+        (11, 5, "value:y", "who forgets the factor w"),
     ),
     "term-of-0": (
         H + "inputs:\n  x: 1.5\n  b: 0.0\ngraph:\n  - z = 3 * x + b\n  - L = z ** 2\nsteps:\n  - value: z\n",
-        (11, 5, "value:z", "the term b changes nothing here"),
+        (11, 5, "value:z", "who forgets the term b is marked right"),
     ),
     "identically-zero": (
         H + "inputs:\n  x: 1.5\ngraph:\n  - y = x - x\n  - L = y ** 2 + 1\nsteps:\n  - grad: x\n",
@@ -94,7 +94,7 @@ def test_each_warning(name):
     assert found, f"{name}: no warning"
     assert all(p.severity == "warning" and p.file == "t.yaml" for p in found)
     if want is None:
-        want = (12, 5, "grad:S", "a symmetric matrix, so a transposed answer is marked right")
+        want = (12, 5, "grad:S", "who transposes it (gives the transpose of ∂L/∂S) is marked right")
     line, col, step, fragment = want
     assert any((p.line, p.col, p.step) == (line, col, step) and fragment in p.message for p in found), found
 
@@ -151,3 +151,27 @@ def test_a_long_graph_spends_the_budget_then_names_the_steps_it_skipped():
     assert f"and {skipped - 8} more" in stop.message
     checked = {w.step for w in warnings if w is not stop}
     assert checked and all([s.id for s in lesson.steps].index(x) < first for x in checked if x)
+
+
+@pytest.mark.parametrize(
+    "name", ["local-is-1", "forgot-local-factor", "forgot-upstream", "sign-slip", "fan-out-path-is-0", "term-of-0"]
+)
+def test_a_coincidence_is_a_candidate_the_grader_marks_right(name):
+    """The linter warns about the grader's own candidate mistakes: the one it names, typed as a number, is
+    graded correct at the lesson's values, and at nearby values the grader tells it apart."""
+    from tutor.course import solve
+    from tutor.grading import grade_value
+    from tutor.grading.mistakes import candidates_of
+    from tutor.grading.points import other_points
+
+    text, (_, _, step_id, _) = CASES[name]
+    lesson = parse_lesson(text, "t.yaml", Path("t.yaml"))
+    [warning] = [p for p in lint(lesson) if p.step == step_id]
+    step = lesson.step(step_id)
+    named = [c for c in candidates_of(solve(lesson), step) if c.slip in warning.message]
+    assert named, warning.message
+    for c in named:
+        assert grade_value(solve(lesson), step, c.value).correct
+        elsewhere = other_points(lesson)[0].solution
+        [again] = [a for a in candidates_of(elsewhere, step) if a.key == c.key]
+        assert not grade_value(elsewhere, step, again.value).correct

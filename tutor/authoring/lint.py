@@ -3,12 +3,13 @@
 Each check works on a loaded :class:`~tutor.course.Lesson` and returns :class:`~tutor.course.Problem` s with
 severity ``"warning"``, located at the step (or the graph line, or the input) they are about:
 
-* a step whose right answer coincides with a common mistake's answer, naming the mistake it cannot catch
-  (forgot the local factor, forgot the upstream delta, dropped a path of a fan-out, a sign slip, a transposed
-  matrix, a dropped factor or term in a forward value);
+* a step whose right answer coincides with one of the grader's candidate mistakes
+  (:func:`tutor.grading.mistakes.candidates_of`: a sign slip, a transposed matrix, a forgotten local factor or
+  upstream delta, one path of a fan-out, a forgotten term or factor of a forward value ...), naming each: the
+  linter warns about exactly the mistakes the grader can name;
 * inputs at a kink (relu or abs of 0, the op table's ``Op.kink``), all-zero or all-equal weights, an op
   saturated so far that its derivative is below 1e-6 (sigmoid, tanh ...: the table's ``Op.saturation``);
-* a node or input that does not reach the output, a gradient that is identically zero;
+* a node or input that does not reach the output, a derivative that is identically zero;
 * every derivative answer cross-checked by central differences (one random direction a step, two runs of the
   graph or of the node's line, so that ``validate`` stays cheap), unless the gradient is stopped on purpose
   there (detach: the op table's ``Op.differentiable``).
@@ -17,9 +18,10 @@ The linter's engine runs are budgeted (:data:`LINT_BUDGET` work units, see :mod:
 step's cost is worked out from the shapes before it is checked, and when the budget is spent the remaining
 steps are skipped with one warning that names them, so that validating any lesson that loads stays quick.
 
-"Coincides" means what the grader would do: the mistake's answer is accepted with the step's tolerance. A
-coincidence that holds whatever the values (the local derivative of ``a + b`` is always 1) is not a weakness of
-the numbers and is not reported: every such candidate is re-checked at jittered values.
+"Coincides" means what the grader does: a candidate whose value the grader would accept as the answer (same
+shape, the step's tolerance) cannot be told from it. A coincidence that holds whatever the values (the local
+derivative of ``a + b`` is always 1) is not a weakness of the numbers and is not reported: every candidate is
+computed again at jittered values, and only one that stops coinciding there is a warning.
 """
 
 from __future__ import annotations
@@ -38,21 +40,22 @@ from tutor.engine import (
     Node,
     Program,
     Trace,
-    backward,
     build,
     forward,
     leaf,
-    line_graph,
     op_of,
     run,
 )
 from tutor.engine.shapes import program_shapes
 from tutor.grading.compare import all_close
+from tutor.grading.mistakes import candidates_of
 from tutor.lang.pretty import format_number, to_text
 from tutor.lang.syntax import Expr, Name, Transpose, walk
 
 #: work units (tutor.engine.shapes) the linter may spend on engine runs: about a second
 LINT_BUDGET = 300_000_000
+#: rebuilds and pulls of a line the grader's candidate mistakes of a step take, at most (paths, factors, slips)
+CANDIDATE_PULLS = 8
 SATURATION = 1e-6  # a local derivative (sigmoid, tanh ...) below this makes every delta through it vanish
 KINK = 1e-12  # an argument this close to an op's kink (relu or abs of 0 ...) counts as sitting on it
 FD_TOLERANCE = 1e-5  # relative agreement required between the engine and central differences
@@ -71,6 +74,7 @@ class _Linter:
         self.program = lesson.program
         self.file = str(lesson.path) if lesson.path else "<lesson>"
         self.trace = run(self.program, lesson.leaf_values())
+        self.here = Solution(lesson, self.trace)
         self.jitter_values = _jittered(lesson.leaf_values())
         self._jitter_trace: Trace | None = None
         self.reaching = self.program.reaching_output()
@@ -127,17 +131,20 @@ class _Linter:
         return sorted(self.found, key=lambda p: (p.line, p.col))
 
     def step_cost(self, step: Step) -> int:
-        """A bound on the work units :meth:`check_step` spends on a step: its answer here and at jittered values,
-        the fan-out or single-path pulls, and the two runs of central differences."""
+        """A bound on the work units :meth:`check_step` spends on a step: its answer and the grader's candidate
+        mistakes here and at jittered values, and the two runs of central differences."""
+        program, kind = self.program, step.kind
         run_work = self.cost.work
-        if step.kind.derivative == "output":
-            pulls = sum(self.cost.line_work[c] for c in self.program.consumers(step.node))
-            return 2 * self.tail_work.get(step.node, run_work) + pulls
+        lines = sum(self.cost.line_work[c] for c in program.consumers(step.node))
+        lines += self.cost.line_work.get(step.node, 0)
+        candidates = 2 * CANDIDATE_PULLS * lines
+        if kind.derivative == "output":
+            return 2 * self.tail_work.get(step.node, run_work) + candidates
         line = self.cost.line_work.get(step.node, run_work)
-        answer = line if step.kind.derivative == "line" else 0
-        if step.kind.work is not None:
-            answer = step.kind.work(self.program, self.trace.values, step.node, step.wrt or "")
-        return 2 * answer + 4 * line
+        answer = line if kind.derivative == "line" else 0
+        if kind.work is not None:
+            answer = kind.work(program, self.trace.values, step.node, step.wrt or "")
+        return 2 * answer + 4 * line + candidates
 
     def skip(self, steps: tuple[Step, ...]) -> None:
         """One warning, at the first step left out, naming the steps the budget did not cover."""
@@ -238,9 +245,8 @@ class _Linter:
     # ------------------------------------------------------------ steps
 
     def check_step(self, step: Step) -> None:
-        """The coincidences and the central-difference cross-check of one step."""
-        answer = Solution(self.lesson, self.trace).answer(step)
-        rtol = self.lesson.tolerance_for(step)
+        """A step that cannot tell the learner's work from a mistake, and the central-difference cross-check."""
+        answer = self.here.answer(step)
         where = self.step_at(step)
         if step.kind.derivative == "output" and step.node not in self.reaching:
             self.warn(
@@ -253,144 +259,55 @@ class _Linter:
         if step.kind.derivative == "output" and step.node == self.program.output:
             return  # ∂L/∂L = 1 by definition: nothing to coincide with
         zero = bool(np.all(np.abs(answer) <= 1e-12))
-        if zero and step.kind.derivative in ("output", "line"):
+        if zero and step.kind.derivative:
             again = self.again(step)
             if again is not None and np.all(np.abs(again) <= 1e-12):
                 self.warn(
                     where,
-                    f"the {step.kind.noun} is 0 here and at nearby values too (a saturated or dead unit, or paths that "
-                    "cancel?): whatever the learner does, 0 is right; ask for something else",
+                    f"the {step.kind.noun} is 0 here and at nearby values too (a saturated or dead unit, or paths "
+                    "that cancel?): whatever the learner does, 0 is right; ask for something else",
                     step.id,
                 )
                 return
-        if zero or all_close(-answer, answer, rtol):
-            self.warn(
-                where,
-                "the answer is 0 here, so a sign slip (−x) is not caught, nor is any mistake that also gives 0; "
-                "change the values",
-                step.id,
-            )
-        elif step.kind.derivative == "output":
-            self.check_grad(step, answer, rtol, where)
-        elif step.kind.derivative == "line":
-            self.check_local(step, answer, rtol, where)
-        elif step.kind.graph_mistakes == ("forward",):
-            self.check_value(step, answer, rtol, where)
-        if (
-            not zero
-            and answer.ndim == 2
-            and answer.shape[0] == answer.shape[1] > 1
-            and all_close(answer.T, answer, rtol)
-        ):
-            again = self.again(step)
-            structural = again is not None and np.allclose(again, again.T)
-            if not structural:
-                what = (
-                    "Jacobian with rows and columns swapped"
-                    if step.kind.derivative == "jacobian"
-                    else "transposed answer"
-                )
-                self.warn(
-                    where,
-                    f"the answer is a symmetric matrix, so a {what} is marked right; use values that make it "
-                    "asymmetric",
-                    step.id,
-                )
+        slips = self.coincidences(step, answer)
+        if slips:
+            self.warn(where, _coincidence(slips, zero), step.id)
         if step.kind.derivative:
             self.cross_check(step, answer, where)
 
+    @property
+    def there(self) -> Solution | None:
+        """The lesson solved at jittered values (None when the graph cannot be computed there)."""
+        tr = self.jitter_trace
+        return None if tr is None else Solution(self.lesson, tr)
+
     def again(self, step: Step) -> np.ndarray | None:
         """The step's answer at the jittered values (None when it cannot be computed there)."""
-        tr = self.jitter_trace
-        if tr is None:
+        there = self.there
+        if there is None:
             return None
         try:
             with np.errstate(all="ignore"):
-                return Solution(self.lesson, tr).answer(step)
+                return there.answer(step)
         except EvalError:
             return None
 
-    def check_grad(self, step: Step, answer: np.ndarray, rtol: float, where: tuple[int, int]) -> None:
-        """Forgot the local factor, forgot the upstream delta, dropped a path of a fan-out."""
-        n = step.node
-        users = [c for c in self.program.consumers(n) if c in self.reaching]
-        out = self.program.output
-        if len(users) >= 2:
-            for c in users:
-                part = _pull(self.program, self.trace.values, c, n, self.trace.grads[c])
-                if all_close(part, answer, rtol):
-                    others = ", ".join(u for u in users if u != c)
-                    self.warn(
-                        where,
-                        f"{n} fans out to {', '.join(users)}, but the path through {others} contributes 0 here: a "
-                        f"learner who forgets to add it (takes only the path through {c}) is marked right",
-                        step.id,
-                    )
-                    return
-            return
-        if len(users) != 1:
-            return
-        c = users[0]
-        upstream = self.trace.grads[c]
-        local_only = _pull(self.program, self.trace.values, c, n, np.ones_like(upstream))
-        if upstream.shape == answer.shape and all_close(upstream, answer, rtol):
-            jt = self.jitter_trace
-            same_later = jt is not None and np.allclose(
-                _pull(self.program, jt.values, c, n, np.ones_like(jt.grads[c])), 1.0
-            )
-            if not (same_later and np.allclose(local_only, 1.0)):
-                self.warn(
-                    where,
-                    f"the local factor ∂{c}/∂{n} changes nothing here (it is 1, or an identity matrix), so a learner "
-                    f"who forgets it (gives the upstream delta ∂{out}/∂{c} alone) is marked right; change the values",
-                    step.id,
-                )
-                return
-        if c != out and local_only.shape == answer.shape and all_close(local_only, answer, rtol):
-            self.warn(
-                where,
-                f"the upstream delta ∂{out}/∂{c} is 1 here, so a learner who forgets it (gives the local "
-                f"derivative ∂{c}/∂{n} alone) is marked right; change the values",
-                step.id,
-            )
-
-    def check_local(self, step: Step, answer: np.ndarray, rtol: float, where: tuple[int, int]) -> None:
-        """A local derivative of 1 hides a forgotten (or never taken) derivative."""
-        if all_close(np.ones_like(answer), answer, rtol):
-            again = self.again(step)
-            if again is not None and np.allclose(again, 1.0):
-                return  # a sum or a difference: 1 whatever the values
-            self.warn(
-                where,
-                f"the local derivative is 1 here, so a learner who forgets to differentiate {step.node} (treats it "
-                "as a plain sum, or drops the factor) is marked right; change the values",
-                step.id,
-            )
-
-    def check_value(self, step: Step, answer: np.ndarray, rtol: float, where: tuple[int, int]) -> None:
-        """A factor of 1 or a term of 0 in the node's line hides forgetting it."""
-        app = op_of(self.program.assignment(step.node).expr)
-        if app is None or not app.op.forgotten:
-            return
-        env = {k: leaf(v, k) for k, v in self.trace.values.items()}
-        try:
-            args = [build(x, env).value for x in app.operands]
-        except EvalError:
-            return
-        # each candidate (the op table's Op.forgotten): the line's value without one operand
-        for forgotten in app.op.forgotten:
+    def coincidences(self, step: Step, answer: np.ndarray) -> list[str]:
+        """The mistakes the grader would accept as right here (the grader's own candidates, with the step's
+        tolerance) that are not the answer at jittered values too: a coincidence of the numbers, not a fact of the
+        graph (the local derivative of a sum is 1 whatever the values)."""
+        rtol = self.lesson.tolerance_for(step)
+        found = [c for c in candidates_of(self.here, step) if _accepted(c.value, answer, rtol)]
+        if not found:
+            return []
+        there, again = self.there, self.again(step)
+        if there is not None and again is not None:
             try:
-                v = np.broadcast_to(forgotten.rest(*args), answer.shape)
-            except ValueError:
-                continue
-            if all_close(v, answer, rtol):
-                self.warn(
-                    where,
-                    f"the {forgotten.word} {to_text(app.operands[forgotten.operand])} changes nothing here, so a "
-                    "learner who forgets it is marked right; change the values",
-                    step.id,
-                )
-                return
+                elsewhere = {c.key: c.value for c in candidates_of(there, step)}
+            except (EvalError, ValueError):
+                elsewhere = {}
+            found = [c for c in found if not (c.key in elsewhere and _identical(elsewhere[c.key], again))]
+        return list(dict.fromkeys(c.slip for c in found))
 
     # ------------------------------------------------------------ central differences
 
@@ -435,6 +352,27 @@ class _Linter:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _accepted(value: np.ndarray, answer: np.ndarray, rtol: float) -> bool:
+    """Whether the grader would take ``value`` for the answer, as it compares a candidate mistake with it."""
+    return value.shape == answer.shape and all_close(value, answer, rtol)
+
+
+def _identical(value: np.ndarray, answer: np.ndarray) -> bool:
+    """Whether a candidate equals the answer up to rounding: a fact of the graph, not of the numbers."""
+    return value.shape == answer.shape and bool(np.allclose(value, answer, rtol=1e-6, atol=1e-9))
+
+
+def _coincidence(slips: list[str], zero: bool) -> str:
+    """The warning for mistakes the grader would mark right at the lesson's values."""
+    one = len(slips) == 1
+    return (
+        ("the answer is 0 here, so " if zero else "")
+        + f"a learner who {', or who '.join(slips)} is marked right: at these values "
+        + ("that mistake gives" if one else "these mistakes give")
+        + " the right answer (not at nearby values); change the values"
+    )
 
 
 def _jittered(values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -486,13 +424,6 @@ def _entry_text(arr: np.ndarray):  # noqa: ANN202 - a small formatter
         return f" at entry [{', '.join(str(int(i)) for i in idx)}]"
 
     return text
-
-
-def _pull(program: Program, values: Mapping[str, np.ndarray], node: str, wrt: str, seed: np.ndarray) -> np.ndarray:
-    """The vector-Jacobian product of one line: ``seed`` pulled back from ``node`` to its input ``wrt``."""
-    line = line_graph(program, values, node)
-    x = line.inputs[wrt]
-    return backward(line.root, seed).get(id(x), np.zeros_like(x.value))
 
 
 def _tail_program(program: Program, name: str) -> Program:
