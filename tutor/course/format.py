@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.course.problems import LessonError, Problem
-from tutor.course.steps import SETTINGS, STEP_KINDS, StepKind, did_you_mean, step_id
+from tutor.course.steps import NAME_PATTERN, SETTINGS, STEP_KINDS, StepKind, did_you_mean, step_id
 from tutor.course.yamlpos import Located
 
 FORMAT = 1
 #: a lesson id: a slug, also the default file name
 ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}"
-#: a name of an input, a constant or a node
-NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]{0,31}"
 #: a graph line: a name, then ``=`` (not ``==``); the expression is read by the language's parser
 ASSIGNMENT_PATTERN = r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)"
 #: a number written as text (YAML 1.1 reads ``1e-3`` as text): digits, a point, an exponent
@@ -34,7 +32,7 @@ NAME_RE = re.compile(rf"\A{NAME_PATTERN}\Z")
 ASSIGNMENT_RE = re.compile(rf"\A{ASSIGNMENT_PATTERN}")
 NUMBER_TEXT_RE = re.compile(rf"\A{NUMBER_TEXT_PATTERN}\Z")
 
-MAX_VALUE = 1e6  # every number of a lesson is within ±MAX_VALUE
+MAX_VALUE = 1_000_000  # every number of a lesson is within ±MAX_VALUE (±1e6)
 MAX_ENTRIES = 4096  # per input or constant
 MAX_DIM = 64  # rows, and columns, of a matrix
 MAX_GRAPH_LINES = 200
@@ -180,7 +178,7 @@ class Reader:
             if k not in allowed:
                 self.err((*path, k), f"unknown key {k!r} in {what}{did_you_mean(k, allowed)}", key=True)
 
-    def text(self, data: dict[Any, Any], key: str, path: Path_ = ()) -> str:
+    def text(self, data: dict[Any, Any], key: str, path: Path_ = (), step: str | None = None) -> str:
         """A text value (a number is taken as its text, nothing as empty); a problem for anything else."""
         v = data.get(key)
         if v is None:
@@ -190,20 +188,23 @@ class Reader:
                 (*path, key),
                 f"{key!r} must be text, got a boolean: YAML reads yes, no, on, off, true and false "
                 "as booleans; put the text in quotes",
+                step=step,
             )
             return ""
         if not isinstance(v, str | int | float):
-            self.err((*path, key), f"{key!r} must be text, got {type_name(v)}")
+            self.err((*path, key), f"{key!r} must be text, got {type_name(v)}", step=step)
             return ""
         return str(v)
 
-    def tolerance(self, data: dict[Any, Any], path: Path_) -> float | None:
+    def tolerance(self, data: dict[Any, Any], path: Path_, step: str | None = None) -> float | None:
         """A relative tolerance in (0, 1), or None when not given (or refused)."""
         if "tolerance" not in data:
             return None
         v = data["tolerance"]
         if isinstance(v, bool) or not isinstance(v, int | float) or not (0 < float(v) < 1):
-            self.err((*path, "tolerance"), "tolerance must be a relative tolerance between 0 and 1, e.g. 0.01")
+            self.err(
+                (*path, "tolerance"), "tolerance must be a relative tolerance between 0 and 1, e.g. 0.01", step=step
+            )
             return None
         return float(v)
 
@@ -274,8 +275,10 @@ def read_header(r: Reader, data: dict[Any, Any], out: Outline) -> None:
             r.err((), f"missing required key {k!r}")
     if "format" in data and (isinstance(data["format"], bool) or data["format"] != FORMAT):
         r.err(("format",), f"unsupported format {data['format']!r}: this version reads format {FORMAT}")
-    out.id = r.text(data, "id")
-    if "id" in data and not ID_RE.match(out.id):
+    if "id" in data and not isinstance(data["id"], str):
+        r.err(("id",), f"id must be text, a slug such as 'chain-rule'; got {type_name(data['id'])}: put it in quotes")
+    out.id = r.text(data, "id") if isinstance(data.get("id"), str) else ""
+    if isinstance(data.get("id"), str) and not ID_RE.match(out.id):
         r.err(("id",), f"id {out.id!r} must be a slug: lowercase letters, digits and dashes, e.g. 'chain-rule'")
     out.title, out.summary, out.intro, out.outro = (r.text(data, k) for k in TEXT_KEYS)
     out.tolerance = r.tolerance(data, ()) or DEFAULT_TOLERANCE
@@ -298,8 +301,12 @@ def read_leaves(r: Reader, data: dict[Any, Any], out: Outline) -> None:
         if section not in data:
             continue
         block = data[section]
+        example = "x: 1.5" if section == "inputs" else "t: 4.25"
+        if block is None:
+            r.err((section,), f"{section!r} is empty: give it names and values, e.g. {example}, or leave it out")
+            continue
         if not isinstance(block, dict):
-            r.err((section,), f"{section!r} must map names to values, e.g. x: 1.5")
+            r.err((section,), f"{section!r} must map names to values, e.g. {example}")
             continue
         for name, value in block.items():
             if not isinstance(name, str) or not NAME_RE.match(name):
@@ -394,9 +401,9 @@ def _read_step(r: Reader, item: Any, i: int) -> StepItem | None:
         node,
         wrt,
         _hints(r, item, p, sid),
-        r.text(item, "explain", p),
-        r.text(item, "prompt", p),
-        r.tolerance(item, p),
+        r.text(item, "explain", p, sid),
+        r.text(item, "prompt", p, sid),
+        r.tolerance(item, p, sid),
         _mistakes(r, item.get("mistakes"), (*p, "mistakes"), sid),
     )
 
@@ -449,7 +456,7 @@ def _mistakes(r: Reader, raw: Any, path: Path_, sid: str) -> tuple[MistakeItem, 
         if isinstance(answer, bool) or not isinstance(answer, str | int | float):
             r.err((*p, "answer"), f"a mistake's answer is a formula as text, got {type_name(answer)}", step=sid)
             continue
-        out.append(MistakeItem(str(answer), r.text(m, "message", p), p))
+        out.append(MistakeItem(str(answer), r.text(m, "message", p, sid), p))
     return tuple(out)
 
 

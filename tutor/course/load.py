@@ -164,7 +164,10 @@ def _read_graph(r: Reader, outline: Outline) -> Graph:
             continue
         reason, used = _undefined(name, expr, defined, broken, lines, item.index)
         if reason:
-            r.err_at(*at_column(r.doc, p, offset + _first_pos(expr, used)), f"graph: {reason}")
+            at = offset + _first_pos(expr, used)
+            if used is not None and _called(item.text, at, used):
+                reason = f"unknown function {used!r}" + did_you_mean(used, tuple(FUNCTIONS), "the functions")
+            r.err_at(*at_column(r.doc, p, at), f"graph: {reason}")
         elif used is None:
             graph.assignments.append(Assignment.of(name, expr))
             graph.index[name] = item.index
@@ -200,6 +203,11 @@ def _cycle_or_order(name: str, used: str, later_line: str) -> str:
     if back:
         return f"a cycle: {name} uses {used} and {used} uses {name}; a graph has no cycles"
     return f"{used!r} is used before it is assigned: graph lines run in order; move the line of {used} up"
+
+
+def _called(text: str, at: int, name: str) -> bool:
+    """Whether the name at column ``at`` of a line is written as a call, ``foo(x)`` (read as foo·x)."""
+    return text[at + len(name) :].lstrip().startswith("(")
 
 
 def _first_pos(expr: Expr, name: str | None) -> int:

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
     Values = Mapping[str, np.ndarray]
 
-NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
+#: a name of an input, a constant or a node (the lesson format's, :mod:`tutor.course.format`)
+NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]{0,31}"
 
 
 @dataclass(frozen=True)
