@@ -1,0 +1,176 @@
+"""The lesson file's JSON Schema (draft-7), generated from the one description of the format.
+
+Keys, patterns and limits come from :mod:`tutor.course.format`, the step kinds and the lesson-level numbers they
+need from :mod:`tutor.course.steps`. The schema checks structure only (a name's meaning, a graph's maths and a
+step's engine checks are the loader's), so every file it refuses the loader refuses too. ``lesson.schema.json``
+beside this module is this schema written out for editors; a test keeps it equal to :func:`lesson_schema`, and
+``python -m tutor.authoring.schema`` writes it again.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tutor.authoring.scaffold import SCHEMA_PATH
+from tutor.course import format as fmt
+from tutor.course.steps import KINDS, SETTINGS, StepKind
+
+_TEXT = {"type": ["string", "number", "null"]}  # the loader takes a number as its text, nothing as empty
+_TEXT_OR_NUMBER = {"type": ["string", "number"]}  # a hint, a mistake's formula
+_LEAVES = {"$ref": "#/definitions/leaves"}
+
+
+def lesson_schema() -> dict[str, Any]:
+    """The lesson file's JSON Schema."""
+    properties: dict[str, Any] = {
+        "format": {"description": fmt.LESSON_DOCS["format"], "const": fmt.FORMAT},
+        "id": {"description": fmt.LESSON_DOCS["id"], "type": "string", "pattern": f"^{fmt.ID_PATTERN}$"},
+        **{k: {"description": fmt.LESSON_DOCS[k], **_TEXT} for k in fmt.TEXT_KEYS},
+        # draft-7 ignores the keys beside a $ref: a ref that needs company goes in allOf
+        "inputs": {"description": fmt.LESSON_DOCS["inputs"], "allOf": [_LEAVES], "minProperties": 1},
+        "constants": {"description": fmt.LESSON_DOCS["constants"], "allOf": [_LEAVES]},
+        "graph": {
+            "description": fmt.LESSON_DOCS["graph"],
+            "type": "array",
+            "minItems": 1,
+            "maxItems": fmt.MAX_GRAPH_LINES,
+            "items": {"type": "string", "pattern": f"^{fmt.ASSIGNMENT_PATTERN}"},
+        },
+        "steps": {
+            "description": fmt.LESSON_DOCS["steps"],
+            "type": "array",
+            "minItems": 1,
+            "maxItems": fmt.MAX_STEPS,
+            "items": {"$ref": "#/definitions/step"},
+        },
+        "tolerance": {"$ref": "#/definitions/tolerance"},
+        **{
+            s.name: {"description": s.doc, "type": "number", "exclusiveMinimum": s.above, "exclusiveMaximum": s.below}
+            for s in SETTINGS.values()
+        },
+    }
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://backprop-tutor.invalid/lesson.schema.json",
+        "title": f"backprop-tutor lesson (format {fmt.FORMAT})",
+        "description": "A lesson: inputs, constants, a graph of assignments, and the steps the learner computes. "
+        "Reference: docs/authoring.md.",
+        "type": "object",
+        "required": list(fmt.REQUIRED_KEYS),
+        "additionalProperties": False,
+        "properties": properties,
+        "definitions": _definitions(),
+    }
+
+
+def _definitions() -> dict[str, Any]:
+    """Names, numbers, arrays, leaves, the tolerance, texts and the step."""
+    number = {
+        "description": "A finite number within ±1e6 (YAML 1.1 reads 1e-3 as text; it is accepted too).",
+        "anyOf": [
+            {"type": "number", "minimum": -fmt.MAX_VALUE, "maximum": fmt.MAX_VALUE},
+            {"type": "string", "pattern": f"^{fmt.NUMBER_TEXT_PATTERN}$"},
+        ],
+    }
+    side = {"minItems": 1, "maxItems": fmt.MAX_DIM}
+    return {
+        "name": {"type": "string", "pattern": f"^{fmt.NAME_PATTERN}$"},
+        "number": number,
+        "array": {
+            "description": f"A number, a vector [1, 2] or a matrix [[1, 2], [3, 4]] (at most {fmt.MAX_DIM} a side, "
+            f"{fmt.MAX_ENTRIES} entries).",
+            "anyOf": [
+                {"$ref": "#/definitions/number"},
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": fmt.MAX_ENTRIES,
+                    "items": {"$ref": "#/definitions/number"},
+                },
+                {
+                    "type": "array",
+                    **side,
+                    "items": {"type": "array", **side, "items": {"$ref": "#/definitions/number"}},
+                },
+            ],
+        },
+        "leaves": {
+            "type": "object",
+            "propertyNames": {"$ref": "#/definitions/name"},
+            "additionalProperties": {"$ref": "#/definitions/array"},
+        },
+        "tolerance": {
+            "description": fmt.TOLERANCE_DOC,
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "exclusiveMaximum": 1,
+        },
+        "step": _step(),
+    }
+
+
+def _step() -> dict[str, Any]:
+    """A step: exactly one kind, with its target, and the step's other keys."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "oneOf": [{"required": [k.name]} for k in KINDS],
+        "properties": {
+            **{k.name: _target(k) for k in KINDS},
+            "hint": {
+                "description": fmt.STEP_DOCS["hint"],
+                "anyOf": [_TEXT_OR_NUMBER, {"type": "array", "items": _TEXT_OR_NUMBER}],
+            },
+            "explain": {"description": fmt.STEP_DOCS["explain"], **_TEXT},
+            "prompt": {"description": fmt.STEP_DOCS["prompt"], **_TEXT},
+            "tolerance": {"$ref": "#/definitions/tolerance"},
+            "mistakes": {
+                "description": fmt.STEP_DOCS["mistakes"],
+                "type": "array",
+                "maxItems": fmt.MAX_MISTAKES,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": list(fmt.MISTAKE_KEYS),
+                    "properties": {
+                        "answer": {"description": fmt.MISTAKE_DOCS["answer"], **_TEXT_OR_NUMBER},
+                        "message": {"description": fmt.MISTAKE_DOCS["message"], **_TEXT},
+                    },
+                },
+            },
+        },
+    }
+
+
+def _target(kind: StepKind) -> dict[str, Any]:
+    """A kind's key: its description and its target, NODE or NODE/INPUT (the kind's own fragment)."""
+    return {"description": kind.doc, "type": "string", "pattern": kind.target_pattern()}
+
+
+def schema_text() -> str:
+    """The schema as the file holds it: two spaces an indent, a part that fits on one line on one line."""
+    return _dump(lesson_schema(), "") + "\n"
+
+
+def _dump(value: Any, indent: str) -> str:
+    """JSON of ``value`` at ``indent``: on one line when that is short, else one entry a line."""
+    flat = json.dumps(value, ensure_ascii=False)
+    if len(indent) + len(flat) <= 100 or not isinstance(value, dict | list) or not value:
+        return flat
+    inner = indent + "  "
+    if isinstance(value, list):
+        items = [inner + _dump(v, inner) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    items = [f"{inner}{json.dumps(k)}: {_dump(v, inner)}" for k, v in value.items()]
+    return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+
+
+def write_schema(path: Path = SCHEMA_PATH) -> None:
+    """Write the schema out (for editors, beside this module)."""
+    path.write_text(schema_text(), encoding="utf-8")
+
+
+if __name__ == "__main__":  # pragma: no cover - the maintainers' way to refresh lesson.schema.json
+    write_schema()
