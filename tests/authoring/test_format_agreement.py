@@ -19,7 +19,7 @@ import yaml
 from conftest import ROOT, SHIPPED
 
 from tutor.authoring import SCHEMA_PATH, load_schema
-from tutor.authoring.schema import lesson_schema, schema_text
+from tutor.authoring.schema import BEGIN, END, kinds_table, lesson_schema, schema_text
 from tutor.course import LessonError, load_lesson
 from tutor.course import format as fmt
 from tutor.course.index import index_entry
@@ -56,6 +56,13 @@ def test_the_schema_file_is_the_generated_schema():
     assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text()
     assert load_schema() == lesson_schema()
     jsonschema.Draft7Validator.check_schema(lesson_schema())
+
+
+def test_the_guides_step_kinds_are_the_registrys():
+    guide = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    written = guide[guide.index(BEGIN) + len(BEGIN) : guide.index(END)].strip()
+    assert written == kinds_table(), "run: python -m tutor.authoring.schema"
+    assert all(f"`{k.example()}`" in written for k in KINDS)
 
 
 @pytest.mark.parametrize("path", BROKEN, ids=[p.stem for p in BROKEN])

@@ -4,12 +4,13 @@ Keys, patterns and limits come from :mod:`tutor.course.format`, the step kinds a
 need from :mod:`tutor.course.steps`. The schema checks structure only (a name's meaning, a graph's maths and a
 step's engine checks are the loader's), so every file it refuses the loader refuses too. ``lesson.schema.json``
 beside this module is this schema written out for editors; a test keeps it equal to :func:`lesson_schema`, and
-``python -m tutor.authoring.schema`` writes it again.
+``python -m tutor.authoring.schema`` writes it again, with the step-kinds table of ``docs/authoring.md``.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,8 @@ def _step() -> dict[str, Any]:
 
 def _target(kind: StepKind) -> dict[str, Any]:
     """A kind's key: its description and its target, NODE or NODE/INPUT (the kind's own fragment)."""
-    return {"description": kind.doc, "type": "string", "pattern": kind.target_pattern()}
+    target = "NODE/INPUT: " if kind.pair else ""
+    return {"description": target + kind.doc, "type": "string", "pattern": kind.target_pattern()}
 
 
 def schema_text() -> str:
@@ -172,5 +174,41 @@ def write_schema(path: Path = SCHEMA_PATH) -> None:
     path.write_text(schema_text(), encoding="utf-8")
 
 
-if __name__ == "__main__":  # pragma: no cover - the maintainers' way to refresh lesson.schema.json
+# ---------------------------------------------------------------- the author's guide
+
+BEGIN = "<!-- step kinds: written by python -m tutor.authoring.schema from tutor/course/steps.py; do not edit -->"
+END = "<!-- end of step kinds -->"
+
+
+def kinds_table() -> str:
+    """The author's guide's table of step kinds, and the lesson-level numbers they use, from the registry."""
+    rows = ["| kind | target | asks for |", "|---|---|---|"]
+    rows += [f"| `{k.example()}` | {'`NODE/INPUT`' if k.pair else '`NODE`'} | {k.doc} |" for k in KINDS]
+    users = {s.name: [k.name for k in KINDS if s in k.settings] for s in SETTINGS.values()}
+    numbers = [
+        f"- `{s.name}` (a number between {s.above:g} and {s.below:g}, e.g. `{s.name}: {s.example}`; "
+        f"{', '.join(f'`{u}`' for u in users[s.name])} steps need it): {s.doc}"
+        for s in SETTINGS.values()
+    ]
+    return "\n".join([*rows, "", "Lesson-level numbers the kinds use:" + (" none." if not numbers else ""), *numbers])
+
+
+def with_kinds_table(text: str) -> str:
+    """``text`` with the part between BEGIN and END replaced by the current table; ValueError without them."""
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        raise ValueError(f"the markers {BEGIN!r} and {END!r} are missing")
+    return text[: start + len(BEGIN)] + "\n" + kinds_table() + "\n" + text[end:]
+
+
+def main(argv: list[str]) -> int:
+    """Write lesson.schema.json, and the step-kinds table of the author's guide (docs/authoring.md by default)."""
     write_schema()
+    guide = Path(argv[0] if argv else "docs/authoring.md")
+    guide.write_text(with_kinds_table(guide.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"{SCHEMA_PATH} and {guide}: written from the format and the step kinds ({len(KINDS)} kinds)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -124,7 +124,7 @@ class StepKind:
     name: str  # the key in a lesson file, and the step id's prefix
     title: str  # what the lesson screen calls it: "local derivative"
     noun: str  # what messages call its answer: "the delta is 0 here"
-    doc: str  # the JSON Schema's description of the key
+    doc: str  # what it asks for, for authors (the JSON Schema's description, the guide's table)
     pair: bool  # the target is NODE/INPUT (else NODE)
     #: the loader's check of a target, once the graph has run: why it cannot be asked, or None
     problem: Callable[[StepContext, str, str | None], str | None]
@@ -317,8 +317,8 @@ LOCAL = StepKind(
     name="local",
     title="local derivative",
     noun="local derivative",
-    doc="NODE/INPUT: the local derivative of a node with respect to one of its inputs, others held fixed "
-    "(elementwise and scalar nodes).",
+    doc="The local derivative of a node with respect to one of its inputs, others held fixed (elementwise and "
+    "scalar nodes).",
     pair=True,
     problem=_local_problem,
     expected=_local_expected,
@@ -428,7 +428,8 @@ JACOBIAN = StepKind(
     name="jacobian",
     title="Jacobian",
     noun="Jacobian",
-    doc="NODE/INPUT: the full Jacobian (rows: the node's entries, columns: the input's entries, both row-major).",
+    doc="The full Jacobian of a node with respect to one of its inputs (rows: the node's entries, columns: the "
+    "input's entries, both row-major).",
     pair=True,
     problem=_jacobian_problem,
     expected=_jacobian_expected,
