@@ -84,14 +84,18 @@ def _kind_compared_with_text(tree: ast.AST) -> list[int]:
             continue
         sides = [node.left, *node.comparators]
         kinds = [s for s in sides if isinstance(s, ast.Attribute) and s.attr == "kind"]
-        on_step = [k for k in kinds if isinstance(k.value, ast.Name) and k.value.id in ("step", "s", "item")]
+        on_step = [k for k in kinds if isinstance(k.value, ast.Name) and k.value.id in ("step", "s", "x", "item")]
         text = [s for s in sides if isinstance(s, ast.Constant) and s.value in STEP_KINDS]
         if on_step and text:
             found.append(node.lineno)
     return found
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "tutor").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path",
+    sorted([*(ROOT / "tutor").rglob("*.py"), *(ROOT / "tests").rglob("*.py")]),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_no_module_compares_a_step_kind_with_its_name(path: Path):
     assert not _kind_compared_with_text(ast.parse(path.read_text(encoding="utf-8")))
 

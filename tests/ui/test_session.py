@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tutor.course import find_lesson, load_lesson, solve
+from tutor.course.steps import GRAD
 from tutor.progress import ProgressStore
 from tutor.ui.session import INTRO, SUMMARY, LessonSession
 
@@ -46,7 +47,7 @@ def test_the_line_carried_over_is_the_question_answered():
 def test_the_carried_line_of_a_matrix_delta_keeps_its_note():
     lesson = find_lesson("two-layer-net", [])
     s = LessonSession(lesson, ProgressStore())
-    step = next(x for x in lesson.steps if x.kind == "grad" and np.ndim(s.value(x.node)) > 0)
+    step = next(x for x in lesson.steps if x.kind is GRAD and np.ndim(s.value(x.node)) > 0)
     line = s.carried_line(step)
     assert line.startswith(f"✓ δ = ∂{lesson.output}/∂{step.node} = [") and line.endswith(f"  (d{step.node})")
 
