@@ -25,7 +25,7 @@ def test_a_kind_is_equal_only_to_itself_and_comparing_it_with_text_raises():
         _ = GRAD == "grad"
     with pytest.raises(TypeError):
         _ = "value" == VALUE  # the reflected comparison, as stray code might write it
-    with pytest.raises(KeyError, match="no step kind 'vjp'; the kinds are value, local, grad, jacobian"):
+    with pytest.raises(KeyError, match="no step kind 'vjp'; the kinds are value, local, grad, jacobian, update"):
         kind_named("vjp")
 
 
@@ -73,7 +73,7 @@ def test_a_made_up_kind_is_a_located_error_not_a_jacobian():
     text = "format: 1\nid: t\ntitle: T\ninputs: {z: [0.5, 1.0]}\ngraph: [a = sigmoid(z), L = sum(a)]\nsteps:\n"
     with pytest.raises(Exception) as e:
         parse_lesson(text + "  - vjp: a/z\n", "t.yaml")
-    assert str(e.value) == "t.yaml:7:5: unknown step kind 'vjp'; the kinds: value, local, grad, jacobian"
+    assert str(e.value) == "t.yaml:7:5: unknown step kind 'vjp'; the kinds: value, local, grad, jacobian, update"
 
 
 def _kind_compared_with_text(tree: ast.AST) -> list[int]:

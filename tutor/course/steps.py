@@ -1,4 +1,5 @@
-"""The step kinds: everything about one kind of step (``value``, ``local``, ``grad``, ``jacobian``) in one entry.
+"""The step kinds: everything about one kind of step (``value``, ``local``, ``grad``, ``jacobian``, ``update``) in one
+entry.
 
 A step names a kind and a target (``grad: x``, ``local: L/y``). Its :class:`StepKind` says how the target is
 written, what the loader checks, how the engine answers it, the answer's shape and prompt, how learners and maths
@@ -447,10 +448,122 @@ JACOBIAN = StepKind(
 )
 
 
+# ---------------------------------------------------------------- update: one step of gradient descent
+
+LEARNING_RATE = LessonNumber(
+    name="learning_rate",
+    doc="The learning rate of the lesson's update steps: W ← W − learning_rate·∂L/∂W.",
+    above=0,
+    below=10,
+    example="0.1",
+)
+
+
+def _update_problem(ctx: StepContext, node: str, wrt: str | None) -> str | None:
+    problem = _a_name("update", ctx, node)
+    if problem:
+        return problem
+    if node not in ctx.program.inputs:
+        inputs = ", ".join(ctx.program.inputs)
+        return f"update: {node!r} is not an input; gradient descent updates the inputs (the weights): {inputs}"
+    if LEARNING_RATE.name not in ctx.settings:
+        rate = f"{LEARNING_RATE.name}: {LEARNING_RATE.example}"
+        return f"update: needs the lesson's learning rate: add '{rate}' to the lesson"
+    return None
+
+
+def _update_expected(lesson: Lesson, trace: Trace, step: Step) -> np.ndarray:
+    return trace.values[step.node] - lesson.settings[LEARNING_RATE.name] * trace.grads[step.node]
+
+
+def _rate(lesson: Lesson) -> str:
+    """The learning rate as the prompt shows it."""
+    from tutor.lang.pretty import format_number
+
+    return format_number(lesson.settings[LEARNING_RATE.name])
+
+
+def _update_question(lesson: Lesson, step: Step, values: Values) -> Question:
+    w, out = step.node, lesson.output
+    context = f"one step of gradient descent with the learning rate lr = {_rate(lesson)}, using δ = ∂{out}/∂{w}"
+    return Question(f"{w} − lr·∂{out}/∂{w}", context, f"(the new {w})")
+
+
+def _update_torch(w: TorchWriter, lesson: Lesson, step: Step) -> TorchCode:
+    """The optimizer's step by hand: under torch.no_grad(), so that the new value is not part of the graph."""
+    x, lr = w.names[step.node], w.float_literal(lesson.settings[LEARNING_RATE.name])
+    new = w.fresh(x + "_new")
+    grad = f"{x}.grad" if step.node in w.reached else f"torch.zeros_like({x})"  # PyTorch leaves .grad None there
+    setup = ("with torch.no_grad():", f"    {new} = {x} - {lr} * {grad}")
+    return TorchCode(setup, new, f"{step.node} after one step of gradient descent, as an optimizer's step() makes it")
+
+
+def _update_mistakes(lesson: Lesson, trace: Trace, step: Step) -> list[Candidate]:
+    """Climbing instead of descending, the learning rate left out, the change alone, no change, the gradient."""
+    w, out = step.node, lesson.output
+    value, grad, lr = trace.values[w], trace.grads[w], lesson.settings[LEARNING_RATE.name]
+    right = f"{w} − lr·d{w}"
+    return [
+        Candidate(
+            "update-ascent",
+            "update-ascent",
+            value + lr * grad,
+            f"That is {w} + lr·d{w}, a step up the loss: gradient descent steps against the gradient, {right}.",
+            f"adds the step (gives {w} + lr·d{w}, climbing the loss)",
+        ),
+        Candidate(
+            "update-no-rate",
+            "update-no-rate",
+            value - grad,
+            f"That is {w} − d{w}: the step is the gradient times the learning rate lr = {_rate(lesson)}, {right}.",
+            f"forgets the learning rate (gives {w} − d{w})",
+        ),
+        Candidate(
+            "update-change-only",
+            "update-change-only",
+            -lr * grad,
+            f"That is only the change −lr·d{w}: the new {w} is the old one plus it, {right}.",
+            f"gives only the change −lr·d{w}",
+        ),
+        Candidate(
+            "update-unchanged",
+            "update-unchanged",
+            value,
+            f"That is {w} before the step: subtract lr·d{w}, {right}.",
+            f"gives {w} unchanged",
+        ),
+        Candidate(
+            "update-gradient",
+            "update-gradient",
+            grad,
+            f"That is the gradient ∂{out}/∂{w}; the step asks for the new value of {w}, {right}.",
+            f"gives the gradient d{w}",
+        ),
+    ]
+
+
+UPDATE = StepKind(
+    name="update",
+    title="update (one step of gradient descent)",
+    noun="updated value",
+    doc="An input after one step of gradient descent, W − learning_rate·∂L/∂W (the lesson gives learning_rate).",
+    pair=False,
+    problem=_update_problem,
+    expected=_update_expected,
+    shape=lambda values, step: _shape_of(values, step.node),
+    shape_of="node",
+    question=_update_question,
+    describe=lambda lesson, step: f"{step.node} − lr·∂{lesson.output}/∂{step.node}",
+    torch=_update_torch,
+    mistakes=_update_mistakes,
+    settings=(LEARNING_RATE,),
+)
+
+
 # ---------------------------------------------------------------- the registry
 
 #: every kind, in the order the format lists them
-KINDS: tuple[StepKind, ...] = (VALUE, LOCAL, GRAD, JACOBIAN)
+KINDS: tuple[StepKind, ...] = (VALUE, LOCAL, GRAD, JACOBIAN, UPDATE)
 #: the kinds by the key a lesson file writes them with
 STEP_KINDS: dict[str, StepKind] = {k.name: k for k in KINDS}
 #: the lesson-level numbers the kinds need (``learning_rate``), by name
@@ -502,6 +615,7 @@ __all__ = [
     "LOCAL",
     "SETTINGS",
     "STEP_KINDS",
+    "UPDATE",
     "VALUE",
     "Candidate",
     "LessonNumber",
