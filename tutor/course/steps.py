@@ -67,8 +67,15 @@ class TorchCode:
 class TorchWriter(Protocol):
     """What a kind's PyTorch snippet may ask of the script writer (:mod:`tutor.reveal.codegen`)."""
 
-    names: Mapping[str, str]  # each lesson name's Python name
-    reached: set[str]  # the names PyTorch gives a .grad (a gradient reaches them from the output)
+    @property
+    def names(self) -> Mapping[str, str]:
+        """Each lesson name's Python name."""
+        ...
+
+    @property
+    def reached(self) -> set[str]:
+        """The names PyTorch gives a .grad (a gradient reaches them from the output)."""
+        ...
 
     def render(self, e: Expr, rename: Mapping[str, str] | None = None) -> str:
         """An expression in PyTorch spelling."""
