@@ -22,6 +22,7 @@ CONSUMERS = [
     *sorted((ROOT / "tutor" / "lang").glob("*.py")),
     *(ROOT / "tutor" / p for p in ("engine/node.py", "engine/program.py", "engine/shapes.py", "engine/dispatch.py")),
     *(ROOT / "tutor" / p for p in ("grading/mistakes.py", "reveal/codegen.py", "authoring/lint.py", "course/load.py")),
+    *(ROOT / "tutor" / "course" / p for p in ("checks.py", "format.py", "steps.py")),
 ]
 
 
