@@ -26,6 +26,8 @@ from tutor.lang import parse_assignment
 Shape = tuple[int, ...]
 
 SHAPES: tuple[Shape, ...] = ((), (3,), (2, 3))
+#: for ops along an axis, also a row and a column: an axis of length 1 (squeeze takes only such an axis)
+EDGE_SHAPES: tuple[Shape, ...] = ((1, 3), (3, 1))
 PAIRS: tuple[tuple[Shape, Shape], ...] = (
     ((), ()),
     ((3,), (3,)),
@@ -155,7 +157,7 @@ def _domain(op: Op, shapes: tuple[Shape, ...], axis: int | None) -> str | None:
 
 def _shape_options(op: Op) -> tuple[tuple[Shape, ...], ...]:
     if op.operands == 1:
-        return tuple((s,) for s in SHAPES)
+        return tuple((s,) for s in SHAPES + (EDGE_SHAPES if op.takes_axis else ()))
     if op.operands == 2:
         return PAIRS
     return tuple((s,) * op.operands for s in SHAPES)

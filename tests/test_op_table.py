@@ -49,9 +49,18 @@ def test_every_spelling_of_an_op_reaches_that_op():
         plain = to_text(typed, math=False)  # positions aside, two trees are equal when they print alike
         spellings = [to_text(typed), plain]
         spelling = op.name if op.syntax == "call" else op.symbol
-        spellings += [op.spell(op.names).replace(spelling, alias, 1) for alias in op.aliases]
+        spellings += [_spelled_as(op, alias, spelling) for alias in op.aliases]
         for text in spellings:
             assert to_text(parse(text), math=False) == plain, (op.name, text)
+
+
+def _spelled_as(op, alias: str, spelling: str) -> str:
+    """The op applied to its operands, written with one alias: ``a × b``, ``np.exp(x)``, ``a.dot(b)``."""
+    if alias.startswith("."):  # a method of its first operand
+        return f"{op.names[0]}{alias}({', '.join(op.names[1:])})"
+    if "." in alias:  # a NumPy or PyTorch function
+        return f"{alias}({', '.join(op.names)})"
+    return op.spell(op.names).replace(spelling, alias, 1)
 
 
 def test_the_maths_printout_is_the_tables():

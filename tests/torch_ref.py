@@ -76,6 +76,8 @@ TORCH_OPS: dict[str, Callable[..., Tensor]] = {
     "dot": torch.dot,
     "cross_entropy": F.cross_entropy,
     "identity": lambda x: x.clone(),
+    "squeeze": lambda x, axis=None: x.squeeze() if axis is None else x.squeeze(axis),
+    "diag": lambda x: torch.diag(x.reshape(-1)),
 }
 
 

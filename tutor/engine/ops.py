@@ -136,6 +136,24 @@ def reduce_shape(name: str) -> Callable[..., Shape]:
     return shape
 
 
+def squeeze_shape(a: Shape, axis: int | None = None) -> Shape:
+    """``squeeze(x, axis)`` drops that axis, which must have length 1; ``squeeze(x)`` drops every such axis."""
+    if axis is None:
+        return tuple(n for n in a if n != 1)
+    _needs_axis("squeeze", a, axis)
+    if a[axis] != 1:
+        raise ShapeMismatch(f"squeeze(x, {axis}) drops an axis of length 1; x has shape {fmt_shape(a)}")
+    out = list(a)
+    del out[axis]
+    return tuple(out)
+
+
+def diag_shape(a: Shape, axis: int | None = None) -> Shape:
+    """``diag(v)``: a square matrix with as many rows as v has entries."""
+    n = prod(a)
+    return (n, n)
+
+
 def loss_shape(name: str) -> Callable[..., Shape]:
     """A loss of a prediction and a target: the two broadcast, the result is a scalar."""
     check = broadcast_shape(name)
@@ -233,9 +251,12 @@ class Op:
     symbol: str = ""  # the operator of infix, prefix and postfix ops
     display: str = ""  # the maths printout, where it differs from the typed one ("σ", " − ", "·", "ᵀ")
     typed: str = ""  # the typed printout of an operator, where it is not the symbol between spaces ("**")
-    aliases: tuple[str, ...] = ()  # other characters the reader takes for it ("σ", "×")
+    #: other spellings the reader takes for it: characters ("σ", "×"), NumPy and PyTorch functions ("np.exp",
+    #: "torch.sigmoid", "F.relu") and methods (".sum", ".dot"), which mean what they mean there
+    aliases: tuple[str, ...] = ()
     superscript: bool = False  # the maths printout writes a small whole right operand as a superscript (x²)
     takes_axis: bool = False  # an optional integer axis, kept as a static argument
+    reduces: bool = False  # it reduces along that axis, keeping it (NumPy's spellings drop it unless keepdims=True)
     params: tuple[str, ...] = ()  # the operands' names in the documentation ("p", "t"); default x, or a, b ...
     work: Callable[[tuple[Shape, ...], Shape], int] | None = None  # work beyond reading and writing entries
     requires: tuple[str, ...] = ()  # domain notes, e.g. "x > 0"
@@ -266,6 +287,8 @@ class Op:
             problems.append(f"unknown torch form {self.torch.form!r}")
         if self.torch.form in ("infix", "prefix") and not self.torch.operator:
             problems.append("a PyTorch operator form needs its operator")
+        if self.reduces and not self.takes_axis:
+            problems.append("a reduction along an axis takes one (takes_axis)")
         if self.takes_axis and not self.torch.axis:
             problems.append("an op with an axis needs its PyTorch spelling with one")
         if self.params and len(self.params) != operands:
@@ -288,7 +311,16 @@ class Op:
     def word(self) -> Word:
         """How the language writes this op, for :mod:`tutor.lang.vocabulary`."""
         if self.syntax == "call":
-            return Word("call", self.name, self.display or self.name, self.name, self.aliases, self.arity)
+            return Word(
+                "call",
+                self.name,
+                self.display or self.name,
+                self.name,
+                self.aliases,
+                self.arity,
+                takes_axis=self.takes_axis,
+                reduces=self.reduces,
+            )
         spaced = f" {self.symbol} " if self.syntax == "infix" else self.symbol
         typed = self.typed or spaced
         return Word(self.syntax, self.symbol, self.display or typed, typed, self.aliases, superscript=self.superscript)
@@ -399,6 +431,10 @@ def _reduce_vjp(mean: bool) -> VJP:
         return (np.broadcast_to(g * scale, x.shape).copy(),)
 
     return vjp
+
+
+def _squeeze(x: Array, axis: int | None = None) -> Array:
+    return np.squeeze(x) if axis is None else np.squeeze(x, axis=axis)
 
 
 def _mean(x: Array, axis: int | None = None) -> Array:
@@ -612,6 +648,7 @@ OPS: dict[str, Op] = {
             doc="matrix product",
             syntax="infix",
             symbol="@",
+            aliases=("np.dot", "np.matmul", "torch.matmul", "torch.mm", ".dot", ".matmul", ".mm"),
             arity=(2, 2),
             forward=np.matmul,
             vjp=_matmul_vjp,
@@ -628,7 +665,7 @@ OPS: dict[str, Op] = {
             syntax="postfix",
             symbol=".T",
             display="ᵀ",
-            aliases=("ᵀ",),
+            aliases=("ᵀ", "np.transpose", ".transpose", ".t"),
             arity=(1, 1),
             forward=lambda a: np.swapaxes(a, -1, -2) if a.ndim >= 2 else a,
             vjp=lambda g, ans, a: (np.swapaxes(g, -1, -2) if g.ndim >= 2 else g,),
@@ -652,6 +689,7 @@ OPS: dict[str, Op] = {
         Op(
             name="exp",
             doc="eˣ",
+            aliases=("np.exp", "torch.exp", ".exp"),
             arity=(1, 1),
             forward=np.exp,
             vjp=lambda g, ans, a: (g * ans,),
@@ -665,6 +703,7 @@ OPS: dict[str, Op] = {
         Op(
             name="log",
             doc="natural logarithm",
+            aliases=("np.log", "torch.log", ".log"),
             arity=(1, 1),
             forward=np.log,
             vjp=lambda g, ans, a: (g / a,),
@@ -677,6 +716,7 @@ OPS: dict[str, Op] = {
         Op(
             name="sqrt",
             doc="square root",
+            aliases=("np.sqrt", "torch.sqrt", ".sqrt"),
             arity=(1, 1),
             forward=np.sqrt,
             vjp=lambda g, ans, a: (g / (2 * ans),),
@@ -689,6 +729,7 @@ OPS: dict[str, Op] = {
         Op(
             name="abs",
             doc="absolute value (kink at 0)",
+            aliases=("np.abs", "torch.abs", ".abs"),
             arity=(1, 1),
             forward=np.abs,
             vjp=lambda g, ans, a: (g * np.sign(a),),
@@ -701,6 +742,7 @@ OPS: dict[str, Op] = {
         Op(
             name="sin",
             doc="sine",
+            aliases=("np.sin", "torch.sin", ".sin"),
             arity=(1, 1),
             forward=np.sin,
             vjp=lambda g, ans, a: (g * np.cos(a),),
@@ -712,6 +754,7 @@ OPS: dict[str, Op] = {
         Op(
             name="cos",
             doc="cosine",
+            aliases=("np.cos", "torch.cos", ".cos"),
             arity=(1, 1),
             forward=np.cos,
             vjp=lambda g, ans, a: (-g * np.sin(a),),
@@ -723,6 +766,7 @@ OPS: dict[str, Op] = {
         Op(
             name="tanh",
             doc="hyperbolic tangent",
+            aliases=("np.tanh", "torch.tanh", "F.tanh", ".tanh"),
             arity=(1, 1),
             forward=np.tanh,
             vjp=lambda g, ans, a: (g * (1 - ans * ans),),
@@ -738,7 +782,7 @@ OPS: dict[str, Op] = {
             name="sigmoid",
             doc="σ(x) = 1/(1 + e⁻ˣ)",
             display="σ",
-            aliases=("σ",),
+            aliases=("σ", "torch.sigmoid", "F.sigmoid", ".sigmoid"),
             arity=(1, 1),
             forward=_sigmoid_fwd,
             vjp=lambda g, ans, a: (g * ans * (1 - ans),),
@@ -753,6 +797,7 @@ OPS: dict[str, Op] = {
         Op(
             name="relu",
             doc="max(x, 0) (kink at 0)",
+            aliases=("torch.relu", "F.relu", ".relu"),
             arity=(1, 1),
             forward=lambda a: np.maximum(a, 0.0),
             vjp=lambda g, ans, a: (g * _relu_grad(a),),
@@ -765,6 +810,7 @@ OPS: dict[str, Op] = {
         Op(
             name="softplus",
             doc="log(1 + eˣ), a smooth relu (x itself above 20, as PyTorch)",
+            aliases=("F.softplus",),
             arity=(1, 1),
             forward=_softplus,
             vjp=lambda g, ans, a: (g * _softplus_slope(a),),
@@ -810,6 +856,7 @@ OPS: dict[str, Op] = {
         Op(
             name="maximum",
             doc="the larger of a and b, elementwise (at a tie each gets half the gradient, as in PyTorch)",
+            aliases=("np.maximum", "torch.maximum", ".maximum"),
             arity=(2, 2),
             forward=np.maximum,
             vjp=lambda g, ans, a, b: (_pick(g, a < b, a == b), _pick(g, a > b, a == b)),
@@ -828,6 +875,7 @@ OPS: dict[str, Op] = {
         Op(
             name="minimum",
             doc="the smaller of a and b, elementwise (at a tie each gets half the gradient, as in PyTorch)",
+            aliases=("np.minimum", "torch.minimum", ".minimum"),
             arity=(2, 2),
             forward=np.minimum,
             vjp=lambda g, ans, a, b: (_pick(g, a > b, a == b), _pick(g, a < b, a == b)),
@@ -867,8 +915,10 @@ OPS: dict[str, Op] = {
         Op(
             name="sum",
             doc="sum(x): all entries; sum(x, 0): down each column (over the batch), keeping a row",
+            aliases=("np.sum", "torch.sum", ".sum"),
             arity=(1, 2),
             takes_axis=True,
+            reduces=True,
             forward=lambda a, axis=None: np.sum(a) if axis is None else np.sum(a, axis=axis, keepdims=True),
             vjp=_reduce_vjp(mean=False),
             shape=reduce_shape("sum"),
@@ -879,8 +929,10 @@ OPS: dict[str, Op] = {
         Op(
             name="mean",
             doc="mean(x): of all entries; mean(x, 0): of each column, keeping a row",
+            aliases=("np.mean", "torch.mean", ".mean"),
             arity=(1, 2),
             takes_axis=True,
+            reduces=True,
             forward=_mean,
             vjp=_reduce_vjp(mean=True),
             shape=reduce_shape("mean"),
@@ -891,8 +943,10 @@ OPS: dict[str, Op] = {
         Op(
             name="prod",
             doc="prod(x): the product of all entries; prod(x, 0): down each column, keeping a row",
+            aliases=("np.prod", "torch.prod", ".prod"),
             arity=(1, 2),
             takes_axis=True,
+            reduces=True,
             forward=_prod,
             vjp=_prod_vjp,
             shape=reduce_shape("prod"),
@@ -903,6 +957,7 @@ OPS: dict[str, Op] = {
         Op(
             name="dot",
             doc="the dot product of two vectors, Σ aᵢbᵢ",
+            aliases=("torch.dot",),
             arity=(2, 2),
             forward=np.dot,
             vjp=lambda g, ans, a, b: (g * b, g * a),
@@ -913,8 +968,35 @@ OPS: dict[str, Op] = {
             product=True,
         ),
         Op(
+            name="squeeze",
+            doc="x without its axes of length 1; squeeze(x, 0): without that one (NumPy's sum(x, axis=0) is "
+            "squeeze(sum(x, 0), 0))",
+            aliases=("np.squeeze", "torch.squeeze", ".squeeze"),
+            arity=(1, 2),
+            takes_axis=True,
+            forward=_squeeze,
+            vjp=lambda g, ans, a, axis=None: (np.reshape(g, np.shape(a)),),
+            shape=squeeze_shape,
+            local=("1",),
+            torch=Torch(form="method", code="{0}.squeeze()", axis="{0}.squeeze({axis})"),
+            elementwise=False,
+        ),
+        Op(
+            name="diag",
+            doc="the square matrix with the entries of x (a vector, row or column) on its diagonal, as np.diagflat",
+            aliases=("np.diagflat",),
+            arity=(1, 1),
+            forward=lambda a: np.diagflat(a),
+            vjp=lambda g, ans, a: (np.reshape(np.diagonal(g).copy(), np.shape(a)),),
+            shape=diag_shape,
+            local=("(Jacobian: each entry to its place on the diagonal)",),
+            torch=Torch(form="function", code="torch.diag({0}.flatten())"),
+            elementwise=False,
+        ),
+        Op(
             name="bce",
             doc="mean binary cross-entropy −mean(t·log p + (1 − t)·log(1 − p))",
+            aliases=("F.binary_cross_entropy",),
             arity=(2, 2),
             params=("p", "t"),
             forward=_bce,
@@ -932,6 +1014,7 @@ OPS: dict[str, Op] = {
         Op(
             name="mse",
             doc="mean squared error mean((p − t)²)",
+            aliases=("F.mse_loss",),
             arity=(2, 2),
             params=("p", "t"),
             forward=lambda p, t: np.mean((p - t) ** 2),
@@ -949,6 +1032,7 @@ OPS: dict[str, Op] = {
             name="softmax",
             params=("z",),
             doc="softmax along each row (the last axis); softmax(z, 0): down each column",
+            aliases=("torch.softmax", "F.softmax", ".softmax"),
             arity=(1, 2),
             takes_axis=True,
             forward=_softmax,
@@ -967,6 +1051,7 @@ OPS: dict[str, Op] = {
             params=("z",),
             doc="log of the softmax, z − log Σ eᶻ along each row (the last axis), computed stably; "
             "log_softmax(z, 0): down each column",
+            aliases=("torch.log_softmax", "F.log_softmax", ".log_softmax"),
             arity=(1, 2),
             takes_axis=True,
             forward=_log_softmax,
@@ -980,6 +1065,7 @@ OPS: dict[str, Op] = {
             name="cross_entropy",
             doc="cross-entropy of logits Z against one-hot (or probability) rows Y, the mean over the rows: "
             "−Σ Y·log_softmax(Z) / N",
+            aliases=("F.cross_entropy",),
             arity=(2, 2),
             params=("Z", "Y"),
             forward=_cross_entropy,

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 FORMS = ("call", "infix", "prefix", "postfix")
+#: the namespaces of NumPy and PyTorch spellings; ``numpy.`` is read as ``np.`` and ``torch.nn.functional.`` as ``F.``
+NAMESPACES = ("np", "torch", "F")
 
 
 class VocabularyMissing(RuntimeError):
@@ -26,9 +28,13 @@ class Word:
     text: str  # the typed spelling: a function's name, or an operator such as "+", "-", ".T"
     math: str  # the maths printout, with its spacing: " + ", "·", "ᵀ", a Greek letter for a function
     plain: str  # the typed printout, with its spacing: " + ", "**", a function's name
-    aliases: tuple[str, ...] = ()  # single characters read as ``text``: "×", "^", a Greek letter
+    #: other spellings read as ``text``: single characters ("×", "^", a Greek letter), NumPy and PyTorch
+    #: functions ("np.exp", "torch.sigmoid", "F.relu") and methods (".sum", ".dot", ".T")
+    aliases: tuple[str, ...] = ()
     arity: tuple[int, int] = (0, 0)  # a function's least and most arguments
     superscript: bool = False  # the maths printout writes a small whole right operand as a superscript (x²)
+    takes_axis: bool = False  # a function's optional last argument is an axis (``axis=``/``dim=`` name it)
+    reduces: bool = False  # it reduces along that axis, which NumPy drops unless ``keepdims=True``
 
 
 class Vocabulary:
@@ -38,6 +44,8 @@ class Vocabulary:
         self.words: dict[tuple[str, str], Word] = {}
         self.functions: dict[str, tuple[int, int]] = {}
         self.folds: dict[str, str] = {}  # a character -> the spelling it stands for
+        self.spellings: dict[str, Word] = {}  # "np.exp", "torch.sigmoid" -> the word it stands for
+        self.methods: dict[str, Word] = {}  # ".sum", ".dot" -> the word it stands for
         for w in words:
             if w.form not in FORMS:
                 raise ValueError(f"the word {w.text!r} has an unknown form {w.form!r}")
@@ -48,13 +56,33 @@ class Vocabulary:
             if w.form == "call":
                 self.functions[w.text] = w.arity
             for alias in w.aliases:
-                if self.folds.get(alias, w.text) != w.text:
-                    raise ValueError(f"{alias!r} stands for both {self.folds[alias]!r} and {w.text!r}")
-                self.folds[alias] = w.text
+                self._alias(alias, w)
+
+    def _alias(self, alias: str, w: Word) -> None:
+        """File one alias of a word: a character, a NumPy/PyTorch function or a method."""
+        if alias.startswith("."):
+            _file(self.methods, alias, w)
+        elif "." in alias:
+            if alias.split(".", 1)[0] not in NAMESPACES:
+                raise ValueError(f"the alias {alias!r} of {w.text!r} is in no namespace the reader knows")
+            _file(self.spellings, alias, w)
+        elif len(alias) == 1:
+            if self.folds.get(alias, w.text) != w.text:
+                raise ValueError(f"{alias!r} stands for both {self.folds[alias]!r} and {w.text!r}")
+            self.folds[alias] = w.text
+        else:
+            raise ValueError(f"the alias {alias!r} of {w.text!r} is neither one character nor a dotted spelling")
 
     def word(self, form: str, text: str) -> Word:
         """The word of a form and spelling; KeyError when the language has none."""
         return self.words[(form, text)]
+
+
+def _file(table: dict[str, Word], alias: str, w: Word) -> None:
+    """Add a dotted alias to its table; two ops may not share one."""
+    if table.get(alias, w) != w:
+        raise ValueError(f"{alias!r} stands for both {table[alias].text!r} and {w.text!r}")
+    table[alias] = w
 
 
 _installed: list[Vocabulary] = []
