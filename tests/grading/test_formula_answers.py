@@ -119,7 +119,8 @@ def test_unknown_names_get_did_you_mean():
     ("text", "says"),
     [
         ("__import__('os')", "no strings"),
-        ("os.system", "unexpected character '.'"),
+        ("os.system", "'os' is Python, not part of the answer language"),
+        ("x.__class__", "'__class__' is Python"),
         ("lambda x: x", "unexpected character ':'"),
         ("[x for x in y]", "Python"),
         ("x[0]", "unexpected '['"),

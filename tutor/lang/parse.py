@@ -6,14 +6,25 @@ Grammar, loosest binding first::
     term      := unary (('*' | '/' | '@') unary | <implicit *> power)*
     unary     := ('-' | '+') unary | power
     power     := postfix ('**' unary)?          # right-associative; -x**2 is -(x**2)
-    postfix   := atom ('.T')*
-    atom      := NUMBER | NAME | FUNC '(' args ')' | '(' expr ')' | '[' expr (',' expr)* ']'
+    postfix   := atom ('.T' | '.' METHOD '(' args ')')*
+    atom      := NUMBER | NAME | FUNC '(' args ')' | NS '.' FUNC '(' args ')' | '(' expr ')'
+               | '[' expr (',' expr)* ']'
+    args      := (arg (',' arg)*)?
+    arg       := expr | ('axis' | 'dim' | 'keepdims' | 'keepdim') '=' expr
 
 Friendly spellings are folded in the tokenizer: ``^`` is ``**``; ``×``, ``·``, ``⋅``, ``⊙`` are
 ``*``; ``−`` is ``-``; ``ᵀ`` is ``.T``; ``σ`` is ``sigmoid``. A number or ``)`` directly followed by a
 name or ``(`` multiplies (``2x``, ``2(y-t)``, ``(a)(b)``), as does a name that is not a function
 followed by ``(`` (``q(1-q)``). The functions, their arities and the friendly spellings are the op
 table's (:mod:`tutor.engine.ops`), handed down through :mod:`tutor.lang.vocabulary`.
+
+NumPy and PyTorch spellings (the op table's dotted aliases) are read into the same tree and mean what they
+mean there: ``np.exp(x)`` and ``torch.exp(x)`` are ``exp(x)``; ``a.dot(b)``, ``np.dot(a, b)`` and
+``np.matmul(a, b)`` are ``a @ b``; ``x.transpose()`` is ``x.T``; ``M.sum(axis=0)``, ``M.sum(0)``,
+``np.sum(M, axis=0)`` and ``M.sum(dim=0)`` sum down the columns and, as in NumPy and PyTorch, drop that axis
+(``np.squeeze(sum(M, 0), 0)``, a flat vector) unless ``keepdims=True`` (``keepdim=True``) keeps it, which
+is the language's own ``sum(M, 0)``, a 1×n row. The language's own functions keep the axis, also when it
+is named: ``sum(M, axis=0)`` is ``sum(M, 0)``.
 """
 
 from __future__ import annotations
@@ -24,11 +35,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary
-from tutor.lang.vocabulary import Functions, vocabulary
+from tutor.lang.vocabulary import Functions, Word, vocabulary
+from tutor.safetext import one_line
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
 MAX_TREE_DEPTH = 200  # a long chain such as x+x+...+x is a deep tree; printing and evaluating it recurse
+
+#: the keyword arguments the reader takes: an axis (NumPy's name, PyTorch's) and whether a reduction keeps it
+AXIS_KEYWORDS = ("axis", "dim")
+KEEP_KEYWORDS = ("keepdims", "keepdim")
+#: typed namespace prefixes read as the vocabulary's (``numpy.exp`` is ``np.exp``)
+_NAMESPACE_SPELLED = {"np": "np", "numpy": "np", "torch": "torch", "F": "F"}
 
 #: The functions of the language and how many arguments each takes, (least, most): a live view of the op
 #: table's words (tutor.engine.ops installs them, see tutor.lang.vocabulary).
@@ -39,7 +57,8 @@ _TOKEN = re.compile(
     (?P<ws>\s+)
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>\*\*|\.T(?![A-Za-z0-9_])|[-+*/@(),\[\]])
+  | (?P<op>\*\*|\.T(?![A-Za-z0-9_])|[-+*/@(),\[\]]|=(?!=))
+  | (?P<attr>\.[A-Za-z_][A-Za-z0-9_]*)
     """,
     re.VERBOSE,
 )
@@ -81,13 +100,12 @@ def tokenize(text: str) -> list[Token]:
             continue
         m = _TOKEN.match(text, i)
         if m is None:
-            shown = ch if ch.isprintable() else repr(ch)
             hint = ""
             if ch in "'\"":
                 hint = " (the language has no strings)"
             elif ch == "=":
-                hint = " (type only the right-hand side)"
-            raise ParseError(f"unexpected character {shown!r}{hint}", i)
+                hint = " (the language has no comparisons)"
+            raise ParseError(f"unexpected character {quote(ch)}{hint}", i)
         kind = m.lastgroup or ""
         if kind != "ws":
             tokens.append(Token(kind, m.group(), i))
@@ -96,16 +114,30 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+@dataclass
+class _Args:
+    """The arguments of a call as typed: positional ones, and the keywords ``axis=``/``dim=`` and ``keepdims=``."""
+
+    values: list[Expr]
+    axis: Expr | None = None
+    keep: bool | None = None  # keepdims=True / False; None when not given
+
+
 class _Parser:
     def __init__(self, tokens: list[Token], functions: Mapping[str, tuple[int, int]]) -> None:
         self.tokens = tokens
         self.i = 0
         self.depth = 0
         self.functions = functions
+        self.words = vocabulary()
 
     @property
     def tok(self) -> Token:
         return self.tokens[self.i]
+
+    @property
+    def next(self) -> Token:
+        return self.tokens[min(self.i + 1, len(self.tokens) - 1)]
 
     def take(self) -> Token:
         t = self.tokens[self.i]
@@ -118,7 +150,7 @@ class _Parser:
 
     def expect(self, text: str, what: str) -> Token:
         if not self.at(text):
-            raise ParseError(f"expected {text!r} {what}, found {_describe(self.tok)}", self.tok.pos)
+            raise ParseError(f"expected {quote(text)} {what}, found {_describe(self.tok)}", self.tok.pos)
         return self.take()
 
     def enter(self) -> None:
@@ -177,10 +209,21 @@ class _Parser:
 
     def postfix(self) -> Expr:
         e = self.atom()
-        while self.at(".T"):
+        while self.at(".T") or self.tok.kind == "attr":
             t = self.take()
-            e = Transpose(e, t.pos)
+            e = Transpose(e, t.pos) if t.kind == "op" else self.method(e, t)
         return e
+
+    def method(self, receiver: Expr, attr: Token) -> Expr:
+        """``x.sum(...)``, ``a.dot(b)``, ``x.transpose()``: a NumPy or PyTorch method read as the language's op."""
+        word = self.words.methods.get(attr.text)
+        if word is None:
+            python = isinstance(receiver, Name) and receiver.id in PYTHON_WORDS
+            where = receiver.pos if python else attr.pos
+            raise ParseError(_not_a_method(receiver, attr.text, self.words.methods), where)
+        if not self.at("("):
+            raise ParseError(f"{attr.text} is a method: write {attr.text}(...)", attr.pos)
+        return self.apply(word, attr.text[1:], self.arguments(attr.text[1:]), attr.pos, receiver, numpy=True)
 
     def atom(self) -> Expr:
         t = self.tok
@@ -192,6 +235,10 @@ class _Parser:
             return Num(value, t.pos)
         if t.kind == "name":
             self.take()
+            if t.text in _NAMESPACE_SPELLED and self.tok.kind == "attr":
+                called = self.namespaced(t)
+                if called is not None:
+                    return called
             if t.text in self.functions and self.at("("):
                 return self.call(t)
             if t.text in self.functions:
@@ -208,27 +255,115 @@ class _Parser:
             return self.literal()
         if t.kind == "end":
             raise ParseError("unexpected end: an operand is missing", t.pos)
+        if self.at("="):
+            raise ParseError("unexpected '=': type only the right-hand side", t.pos)
         raise ParseError(f"unexpected {_describe(t)}", t.pos)
 
+    def namespaced(self, ns: Token) -> Expr | None:
+        """``np.exp(x)``, ``torch.sigmoid(z)``, ``F.relu(z)``; None when ``F`` is rather a name with a method."""
+        space = _NAMESPACE_SPELLED[ns.text]
+        start = self.i
+        if space == "torch" and [t.text for t in self.tokens[self.i : self.i + 2]] == [".nn", ".functional"]:
+            self.i += 2
+            space = "F"
+        attr = self.take()
+        typed = "".join(t.text for t in self.tokens[start - 1 : self.i])
+        word = self.words.spellings.get(space + attr.text)
+        if word is None:
+            if ns.text == "F" and attr.text in self.words.methods:  # a lesson's name F with a method
+                self.i = start
+                return None
+            raise ParseError(_not_a_function(typed), ns.pos)
+        if not self.at("("):
+            raise ParseError(f"{typed} is a function: write {typed}(...)", ns.pos)
+        return self.apply(word, typed, self.arguments(typed), ns.pos, numpy=True)
+
     def call(self, name: Token) -> Expr:
+        word = self.words.word("call", name.text) if ("call", name.text) in self.words.words else None
+        args = self.arguments(name.text)
+        if word is None:  # a custom function table (no words): positional arguments only
+            if args.axis is not None or args.keep is not None:
+                raise ParseError(f"{name.text}() takes no keyword arguments", name.pos)
+            lo, hi = self.functions[name.text]
+            _check_count(name.text, len(args.values), lo, hi, name.pos)
+            return Call(name.text, tuple(args.values), name.pos)
+        return self.apply(word, name.text, args, name.pos)
+
+    def arguments(self, called: str) -> _Args:
+        """The arguments of a call, from its '(' to its ')': positional ones, then keywords."""
         self.take()  # (
         self.enter()
-        args: list[Expr] = []
+        args = _Args([])
         if not self.at(")"):
-            args.append(self.expr())
+            self.argument(args, called)
             while self.at(","):
                 self.take()
-                args.append(self.expr())
-        self.expect(")", f"to close {name.text}(")
+                self.argument(args, called)
+        self.expect(")", f"to close {called}(")
         self.depth -= 1
-        lo, hi = self.functions[name.text]
-        if not lo <= len(args) <= hi:
-            want = str(lo) if lo == hi else f"{lo} or {hi}"
+        return args
+
+    def argument(self, args: _Args, called: str) -> None:
+        """One argument: an expression, or ``axis=``/``dim=`` and ``keepdims=``/``keepdim=`` with its value."""
+        t = self.tok
+        if not (t.kind == "name" and self.next.kind == "op" and self.next.text == "="):
+            if args.axis is not None or args.keep is not None:
+                raise ParseError("a positional argument after a keyword argument", t.pos)
+            args.values.append(self.expr())
+            return
+        self.i += 2
+        if t.text in AXIS_KEYWORDS:
+            if args.axis is not None:
+                raise ParseError(f"the axis of {called}() is given twice", t.pos)
+            args.axis = self.expr()
+        elif t.text in KEEP_KEYWORDS:
+            value = self.take()
+            if value.kind != "name" or value.text not in ("True", "False"):
+                raise ParseError(f"{t.text}= is True or False", value.pos)
+            args.keep = value.text == "True"
+        else:
             raise ParseError(
-                f"{name.text}() takes {want} argument{'s' if hi > 1 else ''}, got {len(args)}",
-                name.pos,
+                f"unknown keyword argument {t.text}=: the reader takes axis= (or dim=) and keepdims= (or keepdim=)",
+                t.pos,
             )
-        return Call(name.text, tuple(args), name.pos)
+
+    def apply(
+        self, word: Word, called: str, args: _Args, pos: int, receiver: Expr | None = None, numpy: bool = False
+    ) -> Expr:
+        """The tree of one op applied: a call, an operator written as a function (``np.dot``), or ``x.T``.
+
+        ``numpy``: spelled the NumPy or PyTorch way, where a reduction along an axis drops it unless kept."""
+        operands = ([receiver] if receiver is not None else []) + args.values
+        shown = f".{called}()" if receiver is not None else f"{called}()"
+        if word.form != "call":
+            if args.axis is not None or args.keep is not None:
+                raise ParseError(f"{shown} takes no axis or keepdims here", pos)
+            wanted = 2 if word.form == "infix" else 1
+            _check_count(shown, len(operands) - (receiver is not None), wanted - (receiver is not None), None, pos)
+            if word.form == "infix":
+                return Binary(word.text, operands[0], operands[1], pos)
+            if word.form == "postfix":
+                return Transpose(operands[0], pos)
+            return Unary(word.text, operands[0], pos)
+        lo, hi = word.arity
+        if args.axis is not None:
+            if not word.takes_axis:
+                raise ParseError(f"{shown} takes no axis", pos)
+            if len(operands) == hi:
+                raise ParseError(f"the axis of {shown} is given twice", pos)
+            operands.append(args.axis)
+        if args.keep is not None and not word.reduces:
+            raise ParseError(f"{shown} takes no keepdims: it keeps every axis", pos)
+        given = len(operands) - (receiver is not None)
+        _check_count(shown, given, lo - (receiver is not None), hi - (receiver is not None), pos)
+        call = Call(word.text, tuple(operands), pos)
+        keep = (not numpy) if args.keep is None else args.keep
+        if word.reduces and len(operands) == hi and not keep:
+            squeeze = self.words.spellings.get("np.squeeze")
+            if squeeze is None:
+                raise ParseError(f"{shown} along an axis drops it, which the language cannot: add keepdims=True", pos)
+            return Call(squeeze.text, (call, operands[-1]), pos)
+        return call
 
     def literal(self) -> Expr:
         start = self.take()  # [
@@ -244,9 +379,44 @@ class _Parser:
         return Literal(tuple(items), start.pos)
 
 
+def _check_count(shown: str, given: int, lo: int, hi: int | None, pos: int) -> None:
+    """Refuse a call with too few or too many arguments (``hi`` None: exactly ``lo``)."""
+    hi = lo if hi is None else hi
+    if not lo <= given <= hi:
+        want = str(lo) if lo == hi else f"{lo} or {hi}"
+        name = shown if shown.endswith(")") else f"{shown}()"
+        raise ParseError(f"{name} takes {want} argument{'' if hi == 1 else 's'}, got {given}", pos)
+
+
+def _not_a_method(receiver: Expr, attr: str, methods: Mapping[str, Word]) -> str:
+    """What to say about ``x.attr`` that is not a method the reader knows."""
+    if isinstance(receiver, Name) and receiver.id in PYTHON_WORDS:
+        return f"{quote(receiver.id)} is Python, not part of the answer language"
+    if attr.startswith(".__") or attr[1:] in PYTHON_WORDS:
+        return f"{quote(attr[1:])} is Python, not part of the answer language"
+    listed = ", ".join(f"{m}()" for m, w in methods.items() if w.reduces or w.form == "infix")
+    return f"unexpected {quote(attr)}: the answer language reads .T and NumPy methods such as {listed}"
+
+
+def _not_a_function(typed: str) -> str:
+    """What to say about ``np.f`` that the reader does not know, with the language's own spelling if it has one."""
+    base = typed.rsplit(".", 1)[-1]
+    own = f"; the language has {base}(...)" if base in FUNCTIONS else ""
+    return f"{typed} is not read{own}: see the functions in F1 (the reader takes np., torch. and F. spellings)"
+
+
 def _short(text: str) -> str:
     """A long token cut to a readable length."""
     return text if len(text) <= 24 else f"{text[:20]}…"
+
+
+def quote(text: str) -> str:
+    """Typed text quoted once for a message, control characters escaped (never ``repr``: no doubled backslashes)."""
+    return f"'{one_line(text)}'"
+
+
+#: names a Python reader would know but the answer language never reads
+PYTHON_WORDS = ("os", "sys", "eval", "exec", "import", "open", "system", "globals", "builtins")
 
 
 def _describe(t: Token) -> str:
@@ -255,8 +425,8 @@ def _describe(t: Token) -> str:
     if t.kind == "num":
         return f"number {t.text}"
     if t.kind == "name":
-        return f"name {t.text!r}"
-    return f"{t.text!r}"
+        return f"name {quote(t.text)}"
+    return quote(t.text)
 
 
 def parse(text: str, functions: Mapping[str, tuple[int, int]] | None = None) -> Expr:
@@ -269,6 +439,8 @@ def parse(text: str, functions: Mapping[str, tuple[int, int]] | None = None) -> 
         t = p.tok
         if t.kind == "num":
             raise ParseError(f"unexpected {_describe(t)}: an operator is missing before it", t.pos)
+        if t.kind == "op" and t.text == "=":
+            raise ParseError("unexpected '=': type only the right-hand side", t.pos)
         raise ParseError(f"unexpected {_describe(t)}", t.pos)
     _check_tree_depth(e)
     return e
