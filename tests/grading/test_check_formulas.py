@@ -49,3 +49,47 @@ def test_check_gives_the_diagnoses(tmp_path, capsys):
     assert "You took the local derivative at the input Z1, as Z1(1 − Z1)" in results["grad:Z1"]["feedback"]
     assert "add them up over the batch" in results["grad:b1"]["feedback"]
     assert results["grad:A1"]["status"] == "unreadable" and "did you mean dZ2?" in results["grad:A1"]["feedback"]
+
+
+BATCH = Path(__file__).resolve().parents[2] / "lessons" / "two-layer-batch.yaml"
+PATHS = Path(__file__).resolve().parent / "lessons" / "paths.yaml"
+
+
+def _check_lesson(tmp_path: Path, lesson: Path, answers: str, capsys) -> dict[str, dict]:
+    f = tmp_path / "answers.yaml"
+    f.write_text(answers, encoding="utf-8")
+    main(["check", str(lesson), "--answers", str(f), "--json"])
+    return {r["id"]: r for r in json.loads(capsys.readouterr().out)["results"]}
+
+
+def test_check_reads_numpy_spellings_and_refuses_shortcuts(tmp_path, capsys):
+    results = _check_lesson(
+        tmp_path,
+        BATCH,
+        '"value:A1": "sigmoid(Z1)"\n'
+        '"grad:Z2": "db2"\n'
+        '"grad:W2": "A1.T.dot(dZ2)"\n'
+        '"grad:b1": "dZ1.sum(axis=0, keepdims=True)"\n',
+        capsys,
+    )
+    assert results["value:A1"]["status"] == "unreadable"
+    assert results["value:A1"]["feedback"].startswith("Type the computed value: the graph shows the formula A1 = σ(Z1)")
+    assert results["grad:Z2"]["status"] == "unreadable"
+    assert results["grad:Z2"]["feedback"] == "dZ2 comes before db2: write it from what you know."
+    assert results["grad:W2"]["correct"] and results["grad:b1"]["correct"]
+
+
+def test_check_recognises_calculus_notation(tmp_path, capsys):
+    results = _check_lesson(tmp_path, PATHS, '"local:y/u": "dy/du"\n"local:u/x2": "du/dx2"\n', capsys)
+    shipped = Path(__file__).resolve().parents[2] / "lessons" / "chain-rule-paths.yaml"
+    results |= _check_lesson(tmp_path, shipped, '"local:u/v": "du/dv"\n"local:v/x2": "dv/dx2"\n', capsys)
+    assert len(results) == 4
+    for r in results.values():
+        assert r["status"] == "unreadable" and "is calculus notation" in r["feedback"], r
+        assert "times the right one" not in r["feedback"]
+
+
+def test_check_grades_a_first_try_without_the_formula(tmp_path, capsys):
+    results = _check_lesson(tmp_path, BATCH, '"grad:b1": "dZ1"\n', capsys)
+    feedback = results["grad:b1"]["feedback"]
+    assert feedback.startswith("b1 has one entry per hidden unit") and "sum(dZ1, 0)" not in feedback

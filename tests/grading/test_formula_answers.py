@@ -101,7 +101,7 @@ def test_the_answer_cannot_use_its_own_name():
     assert "dx is the very thing this step asks for" in v.message
     v = graded("chain", "value:y", "y")
     assert v.status == "unreadable" and "y is the very thing" in v.message
-    assert graded("chain", "value:y", "2*x").correct
+    assert graded("chain", "value:y", "2*1.5").correct  # (2*x is the line itself: see test_shortcuts)
 
 
 def test_unknown_names_get_did_you_mean():
@@ -149,7 +149,71 @@ def test_a_real_node_named_d_wins_over_the_gradient(tmp_path):
     lesson = load_lesson(f)
     sol = solve(lesson)
     # dx is the node 3x = 4.5 (its value), not ∂L/∂x = 27
-    v = grade(sol, lesson.step("value:L"), "dx ** 2")
+    v = grade(sol, lesson.step("value:L"), "(3 * x) ** 2")  # (dx ** 2 is L's own line, refused as such)
     assert v.correct
     assert grade(sol, lesson.step("grad:x"), "2 * dx * 3").correct
     assert grade(sol, lesson.step("grad:x"), "ddx * 3").correct
+
+
+@pytest.mark.parametrize(
+    ("ref", "step", "text"),
+    [
+        ("two-layer-batch", "grad:b1", "dZ1.sum(axis=0, keepdims=True)"),  # printed in the lesson itself
+        ("two-layer-batch", "grad:b1", "dZ1.sum(axis=0)"),  # NumPy's flat vector stands for the row
+        ("two-layer-batch", "grad:b1", "np.sum(dZ1, axis=0)"),
+        ("two-layer-batch", "grad:b1", "sum(dZ1, axis=0)"),  # was "type only the right-hand side"
+        ("two-layer-batch", "grad:b1", "dZ1.sum(0)"),
+        ("two-layer-batch", "grad:b1", "torch.sum(dZ1, dim=0, keepdim=True)"),
+        ("two-layer-batch", "grad:b2", "dZ2.sum()"),
+        ("two-layer-batch", "grad:W2", "A1.T.dot(dZ2)"),
+        ("two-layer-batch", "grad:W2", "np.dot(A1.T, dZ2)"),
+        ("two-layer-batch", "grad:W2", "A1.transpose() @ dZ2"),
+        ("two-layer-batch", "grad:Z2", "(A2 - Y) / N"),  # N: the batch size, as in the lesson's NumPy code
+        ("two-layer-batch", "grad:Z2", "(A2 - Y) * (1 / N)"),
+        ("two-layer-batch", "value:L", "-np.mean(Y * np.log(A2) + (1 - Y) * np.log(1 - A2))"),
+        ("two-layer-batch", "value:L", "-(Y*np.log(A2) + (1-Y)*np.log(1-A2)).mean()"),
+        ("sigmoid-neuron", "local:q/z", "q * (1 - q)"),
+        ("sigmoid-layer", "jacobian:a/z", "diag(a * (1 - a))"),  # the trial typed nine numbers for want of diag
+        ("sigmoid-layer", "jacobian:a/z", "np.diagflat(a * (1 - a))"),
+    ],
+)
+def test_numpy_spellings_are_graded_as_the_language(ref, step, text):
+    v = graded(ref, step, text)
+    assert v.correct, v.message
+
+
+def test_numpy_spellings_mean_what_numpy_means_where_shapes_differ():
+    # sum down the columns of dZ1 without keepdims is a flat vector in NumPy: .T leaves it flat, and a flat list
+    # stands for the row b1 is; with keepdims the row turns into a column, which b1 is not
+    assert graded("two-layer-batch", "grad:b1", "dZ1.sum(axis=0).T").correct
+    v = graded("two-layer-batch", "grad:b1", "dZ1.sum(axis=0, keepdims=True).T")
+    assert v.diagnosis in ("transposed", "shape"), v.message
+
+
+def test_n_is_the_batch_size_only_where_there_is_a_batch():
+    v = graded("two-layer-net", "grad:Z2", "(A2 - Y) / N")  # one sample: no N
+    assert v.status == "unreadable" and "unknown name 'N'" in v.message
+    v = graded("two-layer-batch", "grad:Z2", "banana")
+    assert "N = 4 (the batch size)" in v.message
+
+
+def test_read_as_folds_numpy_spellings_back():
+    v = graded("two-layer-batch", "grad:b1", "dZ1.mean(axis=0, keepdims=True)")
+    assert v.status == "wrong" and v.read_as_shown == "mean(dZ1, 0)"
+    v = graded("two-layer-batch", "grad:W2", "A1.dot(dZ2)")
+    assert v.read_as_shown == "A1 @ dZ2"
+
+
+def test_typed_text_in_messages_is_quoted_once():
+    v = graded("chain", "grad:y", "x \\ 2")
+    assert v.message == "Could not read that at column 3: unexpected character '\\'."
+    v = graded("chain", "grad:y", "why")
+    assert "unknown name 'why'" in v.message
+
+
+def test_what_cannot_be_read_says_what_would_be():
+    for text in ("sum(dZ1, 2)", "dZ1.sum(axis=2)"):
+        v = graded("two-layer-batch", "grad:b1", text)
+        assert v.status == "unreadable" and v.message.endswith("write sum(dZ1, 0) or dZ1.sum(axis=0)."), v.message
+    v = graded("two-layer-batch", "grad:b1", "dZ1[0]")
+    assert "the language has no subscripts" in v.message

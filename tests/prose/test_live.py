@@ -113,7 +113,7 @@ def test_the_substitution_follows_the_trace(trace):
             0,
             "{{ __import__('os') }}: unexpected character \"'\" (the language has no strings)",
         ),
-        ("{{ x.__class__ }}", 0, "{{ x.__class__ }}: unexpected character '.'"),
+        ("{{ x.__class__ }}", 0, "{{ x.__class__ }}: '__class__' is Python, not part of the answer language"),
     ],
 )
 def test_a_live_number_that_cannot_be_shown_is_reported_where_it_stands(trace, text, offset, message):

@@ -112,6 +112,7 @@ class Candidate:
     value: np.ndarray
     message: str
     slip: str
+    formula: str = ""  # the part of the feedback that gives the answer away: the grader holds it back at first
 
 
 @dataclass(frozen=True, kw_only=True)

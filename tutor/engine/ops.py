@@ -10,7 +10,7 @@ Each :class:`Op` entry, by keyword, holds:
   :mod:`tutor.lang.vocabulary` when this module is imported, so the parser and the printer derive from here;
 * how a learner writes its derivative: ``local`` (one text per operand, ``{0}``, ``{1}`` for the operands'
   names, ``{out}`` for the node's), ``local_out`` (through the output: σ as ``{out}(1 − {out})``) and the
-  ``slips``, typical wrong derivatives with their diagnosis;
+  ``slips``, typical wrong derivatives with their diagnosis, and ``misvalues``, typical wrong forward values;
 * how PyTorch writes it: ``torch``, a :class:`Torch` spelling with its form, so that code generation never
   guesses from a template;
 * what the linter and the loader need to know: ``kink``, ``saturation``, ``underflows``, ``forgotten``,
@@ -185,8 +185,23 @@ class Slip:
     id: str
     diagnosis: str  # the grader's diagnosis id; several slips may share one ("power")
     vjp: VJP
-    message: str  # with {0}, {1}, {out} as in Op.local
+    #: with {0}, {1}, {out} as in Op.local, {at0}, {at1} for "y = 7" (where to evaluate), {wrt} for the operand
+    #: differentiated by ("x, the factor you differentiate by")
+    message: str
     rule: str = ""  # the rule the slip breaks, said first ("Power rule: ..."); none: the message stands alone
+    formula: str = ""  # the right derivative, as the message's end; the grader holds it back on a first try
+
+
+@dataclass(frozen=True, kw_only=True)
+class Misvalue:
+    """A typical wrong forward value of an op: what a learner computes instead (``forward`` of the operands' values),
+    and the correction."""
+
+    id: str
+    diagnosis: str  # the grader's diagnosis id
+    forward: Callable[..., Array]
+    message: str  # with {0}, {1}, {out} as in Op.local
+    formula: str = ""  # what gives the answer away, held back by the grader on a first try
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -262,6 +277,7 @@ class Op:
     requires: tuple[str, ...] = ()  # domain notes, e.g. "x > 0"
     local_out: str = ""  # the local derivative written through the output, e.g. "{out}(1 − {out})"
     slips: tuple[Slip, ...] = ()
+    misvalues: tuple[Misvalue, ...] = ()  # typical wrong forward values, for the grader's forward-value steps
     factor: int | None = None  # the operand a learner may drop as a constant factor (a power's exponent)
     kink: Kink | None = None
     saturation: Saturation | None = None
@@ -475,6 +491,37 @@ def _bce_vjp(g: Array, ans: Array, p: Array, t: Array) -> tuple[Array, Array]:
     return dp, dt
 
 
+def _bce_slip(dp: Callable[[Array, Array], Array], vanishes: Callable[[Array], bool] | None = None) -> VJP:
+    """A wrong derivative of the binary cross-entropy by p: ``dp(p, t)`` per entry, with the mean's 1/N; NaN (no
+    such mistake) where ``vanishes(t)``: a branch left out that is 0 for every label is not a mistake."""
+
+    def vjp(g: Array, ans: Array, p: Array, t: Array) -> tuple[Array, Array]:
+        both = np.broadcast(p, t)
+        if vanishes is not None and vanishes(np.asarray(t)):
+            return np.full(both.shape, np.nan), np.zeros(both.shape)
+        return g * dp(p, t) / both.size, np.zeros(both.shape)
+
+    return vjp
+
+
+def _all_ones(t: Array) -> bool:
+    """Every label is 1: the second branch of the cross-entropy, (1 − t)·…, is 0 throughout."""
+    return bool(np.all(t == 1))
+
+
+def _all_zeros(t: Array) -> bool:
+    """Every label is 0: the first branch, t·…, is 0 throughout."""
+    return bool(np.all(t == 0))
+
+
+def _swapped(g: Array, ans: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """A dot product's derivative with the factors swapped (each vector times itself); NaN for matrices, where
+    the swap has no shape that fits and so matches no answer."""
+    if np.ndim(a) == 1 and np.shape(a) == np.shape(b):
+        return g * a, g * b
+    return np.full(np.shape(a), np.nan), np.full(np.shape(b), np.nan)
+
+
 def _mse_vjp(g: Array, ans: Array, p: Array, t: Array) -> tuple[Array, Array]:
     n = np.broadcast(p, t).size
     d = 2 * g * (p - t) / n
@@ -577,6 +624,14 @@ OPS: dict[str, Op] = {
                 Forgotten(operand=1, word="factor", rest=lambda a, b: a),
                 Forgotten(operand=0, word="factor", rest=lambda a, b: b),
             ),
+            slips=(
+                Slip(
+                    id="swapped-factor",
+                    diagnosis="swapped-factor",
+                    vjp=lambda g, ans, a, b: (g * a, g * b),
+                    message="you multiplied by {wrt}: the derivative of {0}·{1} by one factor is the other factor",
+                ),
+            ),
         ),
         Op(
             name="div",
@@ -615,16 +670,32 @@ OPS: dict[str, Op] = {
                     diagnosis="power",
                     rule="Power rule",
                     vjp=lambda g, ans, a, b: (g * np.power(a, b - 1), np.zeros_like(ans)),
-                    message="you left out the exponent in front: the power rule is d/du uⁿ = n·uⁿ⁻¹, "
-                    "here {1}·{0}^({1}−1)",
+                    message="you left out the exponent in front: the power rule is d/du uⁿ = n·uⁿ⁻¹",
+                    formula="here {1}·{0}^({1}−1)",
                 ),
                 Slip(
                     id="power-not-lowered",
                     diagnosis="power",
                     rule="Power rule",
                     vjp=lambda g, ans, a, b: (g * b * ans, np.zeros_like(ans)),
-                    message="you kept the exponent at {1}: the power rule lowers it by one, d/du uⁿ = n·uⁿ⁻¹, "
-                    "here {1}·{0}^({1}−1)",
+                    message="you kept the exponent at {1}: the power rule lowers it by one, d/du uⁿ = n·uⁿ⁻¹",
+                    formula="here {1}·{0}^({1}−1)",
+                ),
+                Slip(
+                    id="exponent-only",
+                    diagnosis="slope-not-evaluated",
+                    rule="Power rule",
+                    vjp=lambda g, ans, a, b: (g * b * np.ones_like(a), np.zeros_like(ans)),
+                    message="{1} is only the exponent brought down: the slope {1}·{0}^({1}−1) depends on {0}; "
+                    "evaluate it at {at0}",
+                ),
+            ),
+            misvalues=(
+                Misvalue(
+                    id="forgotten-power",
+                    diagnosis="forgotten-power",
+                    forward=lambda a, b: np.asarray(a, dtype=float),
+                    message="that is {0} before the power: {out} raises it to the power {1}",
                 ),
             ),
         ),
@@ -658,6 +729,14 @@ OPS: dict[str, Op] = {
             torch=Torch(form="infix", code="{0} @ {1}", operator="@"),
             elementwise=False,
             product=True,
+            slips=(
+                Slip(
+                    id="swapped-factor",
+                    diagnosis="swapped-factor",
+                    vjp=_swapped,
+                    message="you multiplied by {wrt}: the derivative of {0} @ {1} by one factor is the other factor",
+                ),
+            ),
         ),
         Op(
             name="transpose",
@@ -791,6 +870,16 @@ OPS: dict[str, Op] = {
             local_out="{out}(1 − {out})",
             torch=Torch(form="function", code="torch.sigmoid({0})"),
             elementwise=True,
+            slips=(
+                Slip(
+                    id="sigmoid-twice",
+                    diagnosis="sigmoid-twice",
+                    vjp=lambda g, ans, a: (g * _sigmoid_slope(ans),),
+                    message="that applies σ twice: {out} is already σ({0}), so its slope is written with {out} "
+                    "itself, not with σ({out})",
+                    formula="σ′({0}) = {out}(1 − {out})",
+                ),
+            ),
             saturation=Saturation(size=_sigmoid_slope, advice=_WITHIN_5),
             underflows=True,
         ),
@@ -1010,6 +1099,49 @@ OPS: dict[str, Op] = {
             ),
             elementwise=False,
             requires=("0 < p < 1",),
+            misvalues=(
+                Misvalue(
+                    id="bce-other-branch",
+                    diagnosis="bce-branch",
+                    forward=lambda p, t: _bce(p, 1 - t),
+                    message="that takes the wrong branch of the cross-entropy for each sample: where {1} is 1 the "
+                    "loss is −log {0}, where {1} is 0 it is −log(1 − {0})",
+                ),
+            ),
+            slips=(
+                Slip(
+                    id="mse-for-bce",
+                    diagnosis="mse-for-bce",
+                    vjp=_bce_slip(lambda p, t: p - t),
+                    message="that uses the squared error's delta, {0} − {1}: {out} is a binary cross-entropy, and "
+                    "its derivative by {0} is not {0} − {1}",
+                    formula="∂{out}/∂{0} = ({0} − {1})/(N·{0}(1 − {0})); through a sigmoid its {0}(1 − {0}) cancels",
+                ),
+                Slip(
+                    id="bce-first-branch",
+                    diagnosis="bce-branch",
+                    vjp=_bce_slip(lambda p, t: -t / p, _all_ones),
+                    message="that is only the first branch of the cross-entropy, −{1}/{0}: the second branch, "
+                    "for {1} = 0, is missing",
+                    formula="∂{out}/∂{0} = (−{1}/{0} + (1 − {1})/(1 − {0}))/N",
+                ),
+                Slip(
+                    id="bce-second-branch",
+                    diagnosis="bce-branch",
+                    vjp=_bce_slip(lambda p, t: (1 - t) / (1 - p), _all_zeros),
+                    message="that is only the second branch of the cross-entropy, (1 − {1})/(1 − {0}): the first "
+                    "branch, for {1} = 1, is missing",
+                    formula="∂{out}/∂{0} = (−{1}/{0} + (1 − {1})/(1 − {0}))/N",
+                ),
+                Slip(
+                    id="bce-branch-sign",
+                    diagnosis="bce-branch",
+                    vjp=_bce_slip(lambda p, t: -t / p - (1 - t) / (1 - p), _all_ones),
+                    message="the second branch has the wrong sign: the derivative of log(1 − {0}) by {0} is "
+                    "−1/(1 − {0}), and the loss has a minus in front",
+                    formula="∂{out}/∂{0} = (−{1}/{0} + (1 − {1})/(1 − {0}))/N",
+                ),
+            ),
         ),
         Op(
             name="mse",

@@ -3,7 +3,9 @@
 In an answer, each name of the lesson (input, constant or node) stands for its forward value, and
 ``d<name>`` for the gradient (delta) of the output with respect to ``<name>``, as in NumPy code:
 ``dZ2``, ``dW1``, ``dx``. When the lesson itself has a leaf or node named ``d...`` (say ``dx``), that
-real name wins: ``dx`` is then its value, and that gradient cannot be written as a name.
+real name wins: ``dx`` is then its value, and that gradient cannot be written as a name. In a lesson on a
+batch (its data has one number of rows, see :func:`batch_size`), ``N`` is that number, as in the lessons'
+NumPy code (``N = X.shape[0]``), unless the lesson has a name ``N`` of its own.
 
 Allowed, and nothing else: numbers, those names, ``+ - * / ** @``, unary minus, parentheses,
 ``x.T`` (transpose), the functions of the language (the op table's, :mod:`tutor.engine.ops`, listed in
@@ -30,6 +32,8 @@ from tutor.engine import EvalError, Trace, build, leaf
 from tutor.engine.node import Node
 from tutor.engine.ops import BINARY, OPS
 from tutor.lang import FUNCTIONS
+from tutor.lang.parse import quote
+from tutor.lang.pretty import to_text
 from tutor.lang.syntax import Binary, Call, Expr, Literal, Name, Num, Transpose, Unary, walk
 
 ALLOWED_NODES = (Num, Name, Unary, Binary, Call, Transpose, Literal)
@@ -37,10 +41,22 @@ ALLOWED_NODES = (Num, Name, Unary, Binary, Call, Transpose, Literal)
 
 @dataclass(frozen=True)
 class Meaning:
-    """What one name in an answer stands for: the value or the gradient (``kind``) of a lesson name."""
+    """What one name in an answer stands for: the value or the gradient (``kind``) of a lesson name, or a number
+    the lesson implies (``N``, the batch size)."""
 
-    kind: str  # "value" or "grad"
+    kind: str  # "value", "grad" or "number"
     of: str
+    number: float = 0.0  # kind "number": its value
+
+
+#: the name of the batch size in answers
+BATCH_NAME = "N"
+
+
+def batch_size(lesson: Lesson) -> int | None:
+    """The number of samples when the lesson's data (its 2-D constants with more than one row) has one."""
+    sizes = {int(np.shape(x)[0]) for x in lesson.constants.values() if np.ndim(x) == 2 and np.shape(x)[0] > 1}
+    return sizes.pop() if len(sizes) == 1 else None
 
 
 class FormulaError(ValueError):
@@ -60,6 +76,9 @@ def meanings(lesson: Lesson) -> dict[str, Meaning]:
         out["d" + n] = Meaning("grad", n)
     for n in (*program.inputs, *program.constants, *program.nodes):
         out[n] = Meaning("value", n)  # a real name wins over a d-name
+    n_samples = batch_size(lesson)
+    if n_samples is not None and BATCH_NAME not in out:
+        out[BATCH_NAME] = Meaning("number", "the batch size", float(n_samples))
     return out
 
 
@@ -73,18 +92,23 @@ def own_name(step: Step, names: Mapping[str, Meaning]) -> str | None:
 
 def _unknown(name: str, names: Mapping[str, Meaning]) -> str:
     if keyword.iskeyword(name) or name in vars(builtins) or name in ("os", "sys", "np", "numpy", "torch"):
-        return f"{name!r} is Python, not part of the answer language: use the lesson's names, numbers and functions"
+        return (
+            f"{quote(name)} is Python, not part of the answer language: use the lesson's names, numbers and functions"
+        )
     lower = {n.lower(): n for n in names}
     guess = lower.get(name.lower())
     if guess is None:
         close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
         guess = close[0] if close else None
     if guess is not None:
-        return f"unknown name {name!r}: did you mean {guess}?"
+        return f"unknown name {quote(name)}: did you mean {guess}?"
     values = [n for n, m in names.items() if m.kind == "value"]
     grads = [n for n, m in names.items() if m.kind == "grad"]
-    return f"unknown name {name!r}: this lesson has {', '.join(values)}" + (
-        f", and the gradients {', '.join(grads)}" if grads else ""
+    numbers = [f"{n} = {m.number:g} ({m.of})" for n, m in names.items() if m.kind == "number"]
+    return (
+        f"unknown name {quote(name)}: this lesson has {', '.join(values)}"
+        + (f", and the gradients {', '.join(grads)}" if grads else "")
+        + (f"; {', '.join(numbers)}" if numbers else "")
     )
 
 
@@ -94,25 +118,28 @@ def check_tree(tree: Expr, names: Mapping[str, Meaning]) -> None:
     for e in nodes:
         if isinstance(e, Name) and e.id not in names:
             raise FormulaError(_unknown(e.id, names), e.pos)
-    for e in nodes:
+    for e in reversed(nodes):  # the innermost first: sum(x, 2) before the squeeze around it
         pos = getattr(e, "pos", 0)
         if not isinstance(e, ALLOWED_NODES):
             raise FormulaError(f"{type(e).__name__} is not part of the answer language", pos)
         if isinstance(e, Unary) and e.op != "-":
-            raise FormulaError(f"unknown operator {e.op!r}", pos)
+            raise FormulaError(f"unknown operator {quote(e.op)}", pos)
         if isinstance(e, Binary) and e.op not in BINARY:
-            raise FormulaError(f"unknown operator {e.op!r}", pos)
+            raise FormulaError(f"unknown operator {quote(e.op)}", pos)
         if isinstance(e, Call):
             if e.func not in FUNCTIONS or e.func not in OPS:
-                raise FormulaError(f"unknown function {e.func!r}", pos)
+                raise FormulaError(f"unknown function {quote(e.func)}", pos)
             lo, hi = FUNCTIONS[e.func]
             if not lo <= len(e.args) <= hi:
                 raise FormulaError(f"{e.func}() takes {lo if lo == hi else f'{lo} or {hi}'} arguments", pos)
             if OPS[e.func].takes_axis and len(e.args) == 2:
                 axis = e.args[1]
                 if not (isinstance(axis, Num) and axis.value in (0, 1, -1)):
+                    x = to_text(e.args[0], math=False)
+                    x = x if len(x) <= 20 and x.isidentifier() else "M"
                     raise FormulaError(
-                        f"the second argument of {e.func}() is the axis, the number 0 (down the columns), 1 or -1",
+                        f"the second argument of {e.func}() is the axis, the number 0 (down the columns), 1 or -1: "
+                        f"write {e.func}({x}, 0) or {x}.{e.func}(axis=0)",
                         pos,
                     )
         if isinstance(e, Literal):
@@ -125,6 +152,9 @@ def environment(trace: Trace, names: Mapping[str, Meaning]) -> dict[str, Node]:
     """Leaf nodes for every allowed name, at the values and gradients of one run."""
     env: dict[str, Node] = {}
     for name, m in names.items():
+        if m.kind == "number":
+            env[name] = leaf(np.array(m.number), name)
+            continue
         source = trace.values if m.kind == "value" else trace.grads
         if m.of in source:
             env[name] = leaf(source[m.of], name)
@@ -138,9 +168,11 @@ def evaluate(tree: Expr, env: Mapping[str, Node]) -> np.ndarray:
 
 __all__ = [
     "ALLOWED_NODES",
+    "BATCH_NAME",
     "EvalError",
     "FormulaError",
     "Meaning",
+    "batch_size",
     "check_tree",
     "environment",
     "evaluate",

@@ -13,21 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
-from tutor.course.model import Step
+from tutor.course.model import Lesson, Step
 from tutor.course.solution import Solution
 from tutor.engine import EvalError, build, fmt_shape
 from tutor.grading.compare import all_close, close, fit_shape
+from tutor.grading.feedback import split_formula
 from tutor.grading.formula import FormulaError, check_tree, evaluate, own_name, walk
 from tutor.grading.mistakes import batch_sizes, candidates, describe, exponents
 from tutor.grading.points import Point, other_points, point_of
-from tutor.grading.verdict import Verdict
+from tutor.grading.shortcuts import calculus_notation, is_the_line, not_yet_known, own_line_message
+from tutor.grading.verdict import AnswerContext, Verdict
 from tutor.lang import ParseError, names_in, parse, to_text
 from tutor.lang.parse import tokenize
 from tutor.lang.pretty import format_number
-from tutor.lang.syntax import Expr, Num
+from tutor.lang.syntax import Binary, Expr, Num
 
 MAX_ENTRIES_LISTED = 6
 
@@ -59,18 +62,25 @@ def unreadable(message: str, text: str = "", pos: int | None = None, read_as: st
     return Verdict("unreadable", f"Could not read that{where}: {message}{end}", read_as)
 
 
-def grade(solution: Solution, step: Step, text: str) -> Verdict:
-    """Grade ``text`` as the answer to ``step``: a number, a literal, arithmetic, or a formula in the lesson's names."""
+def grade(solution: Solution, step: Step, text: str, context: AnswerContext | None = None) -> Verdict:
+    """Grade ``text`` as the answer to ``step``: a number, a literal, arithmetic, or a formula in the lesson's names.
+
+    ``context`` says where the learner stands (steps earned, wrong tries so far, hints seen); by default, a first
+    try by a learner who has done every step before this one."""
+    context = context or AnswerContext()
     text = text.strip()
     if not text:
         return unreadable(
             "the answer is empty; type a number (-2), a matrix ([[1, 2], [3, 4]]) or a formula (2*(y - t))"
         )
+    point = point_of(solution)
+    if "∂" in text:
+        return _refused(calculus_notation(text, None, point.names, solution.lesson, step))
     try:
         tree = parse(text)
     except ParseError as e:
         return unreadable(e.message, text, e.pos)
-    verdict = _grade_tree(solution, step, text, tree)
+    verdict = _grade_tree(point, step, text, tree, context)
     if verdict.correct or not verdict.read_as or only_respells(text, tree):
         return verdict
     return replace(verdict, read_as_shown=verdict.read_as)
@@ -79,8 +89,8 @@ def grade(solution: Solution, step: Step, text: str) -> Verdict:
 def only_respells(text: str, tree: Expr) -> bool:
     """Whether the reading of ``text`` is ``text`` itself in other spellings, so that showing it tells nothing:
     ``-2.5`` (−2.5), ``2*y-t`` (2·y − t), ``x^2`` (x²), ``A1.T@dZ2`` (A1ᵀ @ dZ2) only re-spell; ``2x`` (2·x),
-    ``1/2x``, ``(a)(b)`` or a dropped ``+`` do not. The typed tokens are compared with those of the reading
-    in plain spelling, numbers by their shown value."""
+    ``1/2x``, ``(a)(b)``, a dropped ``+`` or a NumPy spelling (``M.sum(axis=0)``) do not. The typed tokens are
+    compared with those of the reading in plain spelling, numbers by their shown value."""
     try:
         return _spelling(text) == _spelling(to_text(tree, math=False))
     except ParseError:  # the plain reading is longer than an answer may be: show it
@@ -92,10 +102,18 @@ def _spelling(text: str) -> list[tuple[str, str]]:
     return [(t.kind, format_number(float(t.text)) if t.kind == "num" else t.text) for t in tokenize(text)]
 
 
-def _grade_tree(solution: Solution, step: Step, text: str, tree: Expr) -> Verdict:
+def _refused(message: str, read_as: str = "") -> Verdict:
+    """An answer that is readable but not one this step takes (not counted as an attempt)."""
+    return Verdict("unreadable", message, read_as)
+
+
+def _grade_tree(point: Point, step: Step, text: str, tree: Expr, context: AnswerContext) -> Verdict:
     """Grade a parsed answer: arithmetic without names as a number, anything else as a formula."""
     read_as = to_text(tree)
-    point = point_of(solution)
+    lesson = point.solution.lesson
+    calculus = calculus_notation(text, tree, point.names, lesson, step)
+    if calculus:
+        return _refused(calculus, read_as)
     try:
         check_tree(tree, point.names)
     except FormulaError as e:
@@ -106,12 +124,20 @@ def _grade_tree(solution: Solution, step: Step, text: str, tree: Expr) -> Verdic
             value = build(tree, {}).value
         except EvalError as e:
             return unreadable(e.message, text, e.pos, read_as)
-        return grade_value(solution, step, value, read_as)
-    return _grade_formula(point, step, tree, read_as)
+        return _grade_number(point, step, value, read_as, context)
+    return _grade_formula(point, step, tree, read_as, context)
 
 
-def grade_value(solution: Solution, step: Step, value: np.ndarray, read_as: str = "") -> Verdict:
+def grade_value(
+    solution: Solution, step: Step, value: np.ndarray, read_as: str = "", context: AnswerContext | None = None
+) -> Verdict:
     """Grade an already computed answer value (a number or an array) at the lesson's values."""
+    return _grade_number(point_of(solution), step, value, read_as, context or AnswerContext())
+
+
+def _grade_number(point: Point, step: Step, value: np.ndarray, read_as: str, context: AnswerContext) -> Verdict:
+    """Grade a value (typed numbers, a literal, arithmetic) at the lesson's values."""
+    solution = point.solution
     value = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(value)):
         return Verdict("wrong", "That evaluates to a value that is not finite (NaN or infinity).", read_as, value)
@@ -119,29 +145,26 @@ def grade_value(solution: Solution, step: Step, value: np.ndarray, read_as: str 
     fitted = fit_shape(value, expected.shape)
     if fitted is not None and all_close(fitted, expected, solution.lesson.tolerance_for(step)):
         return Verdict("correct", "Correct.", read_as, fitted)
-    return _wrong(point_of(solution), step, value, read_as, None)
+    return _wrong(point, step, value, read_as, None, context)
 
 
-def _grade_formula(point: Point, step: Step, tree: Expr, read_as: str) -> Verdict:
+def _grade_formula(point: Point, step: Step, tree: Expr, read_as: str, context: AnswerContext) -> Verdict:
     lesson = point.solution.lesson
     own = own_name(step, point.names)
     if own is not None and own in names_in(tree):
-        return Verdict(
-            "unreadable",
+        return _refused(
             f"{own} is the very thing this step asks for, so it cannot be part of the answer: "
             f"write {describe(lesson, step)} with the other names (this did not count as an attempt).",
             read_as,
         )
+    later = not_yet_known(tree, point.names, lesson, step, context.earned_ids(lesson.steps, step))
+    if later is not None:
+        return _refused(later[0], read_as)
     try:
         value = evaluate(tree, point.env)
     except EvalError as e:
-        return Verdict(
-            "wrong",
-            f"That cannot be computed: {e.message}; check the order of the factors and which one carries the ᵀ.",
-            read_as,
-            None,
-            "shape",
-        )
+        diagnosis, message = _cannot_compute(tree, e, point)
+        return Verdict("wrong", message, read_as, None, diagnosis)
     if not np.all(np.isfinite(value)):
         return Verdict("wrong", "That evaluates to a value that is not finite (NaN or infinity).", read_as, value)
     expected = point.solution.answer(step)
@@ -154,8 +177,44 @@ def _grade_formula(point: Point, step: Step, tree: Expr, read_as: str) -> Verdic
             f = fit_shape(v, e_p.shape)
             if f is None or not all_close(f, e_p, rtol):
                 return Verdict("wrong", _not_general(point, step, tree, read_as), read_as, fitted, "not-general")
+        if step.kind.marks == "value" and is_the_line(tree, lesson.program, step.node):
+            return _refused(own_line_message(lesson.program, step.node), read_as)
         return Verdict("correct", "Correct.", read_as, fitted)
-    return _wrong(point, step, value, read_as, others)
+    return _wrong(point, step, value, read_as, others, context, tree)
+
+
+def _cannot_compute(tree: Expr, error: EvalError, point: Point) -> tuple[str, str]:
+    """Why a formula cannot be computed, and what to do: ``*`` where ``@`` was meant, the order or a ᵀ of a product."""
+    failed = next((e for e in walk(tree) if isinstance(e, Binary) and e.pos == error.pos), None)
+    if isinstance(failed, Binary):
+        try:
+            left, right = (evaluate(x, point.env) for x in (failed.left, failed.right))
+        except EvalError:
+            left = right = None
+        if left is not None and right is not None:
+            fits = _product_fits(left, right)
+            if failed.op == "*" and fits:
+                return "star-for-matmul", (
+                    f"That cannot be computed: {error.message}. * multiplies entry by entry; "
+                    f"for the matrix product write @ ({to_text(failed.left)} @ {to_text(failed.right)})."
+                )
+            if failed.op == "@" and np.shape(left) == np.shape(right):
+                return "matmul-for-star", (
+                    f"That cannot be computed: {error.message}. @ is the matrix product; to multiply entry by "
+                    "entry (as a local derivative such as σ′ does) write *."
+                )
+            if failed.op == "@":
+                return "shape", (
+                    f"That cannot be computed: {error.message}; check the order of the factors and which one "
+                    "carries the ᵀ."
+                )
+    return "shape", f"That cannot be computed: {error.message}."
+
+
+def _product_fits(left: np.ndarray, right: np.ndarray) -> bool:
+    """Whether ``left @ right`` has fitting shapes (both vectors or matrices, inner sizes equal)."""
+    a, b = np.shape(left), np.shape(right)
+    return len(a) >= 1 and len(b) >= 1 and a[-1] == (b[0] if len(b) == 1 else b[-2])
 
 
 def _values_elsewhere(tree: Expr, points: list[Point]) -> list[tuple[Point, np.ndarray]]:
@@ -191,9 +250,15 @@ def _nums(tree: Expr) -> list[Num]:
 
 
 def _wrong(
-    point: Point, step: Step, value: np.ndarray, read_as: str, others: list[tuple[Point, np.ndarray]] | None
+    point: Point,
+    step: Step,
+    value: np.ndarray,
+    read_as: str,
+    others: list[tuple[Point, np.ndarray]] | None,
+    context: AnswerContext,
+    tree: Expr | None = None,
 ) -> Verdict:
-    found = diagnose(point, step, value, others)
+    found = diagnose(point, step, value, others, tree)
     if found is None:
         what = describe(point.solution.lesson, step)
         if others is not None and np.size(value) <= 6:  # a formula: say what it gave
@@ -201,17 +266,33 @@ def _wrong(
         else:
             message = f"Not quite: that is not {what}, and it matches none of the usual slips."
         return Verdict("wrong", message, read_as, value)
-    diagnosis, message = found
-    return Verdict("wrong", message, read_as, value, diagnosis)
+    shown = found.message
+    if found.formula and context.formula_due(step):
+        shown = found.whole or f"{shown} {found.formula}"
+    return Verdict("wrong", shown, read_as, value, found.id, formula=found.formula)
+
+
+class Diagnosis(NamedTuple):
+    """A mistake named: its id, the message, and the formula that would give the answer away (held back at first);
+    ``whole``: the message as written, when it was cut in two (an author's)."""
+
+    id: str
+    message: str
+    formula: str = ""
+    whole: str = ""
 
 
 def diagnose(
-    point: Point, step: Step, value: np.ndarray, others: list[tuple[Point, np.ndarray]] | None = None
-) -> tuple[str, str] | None:
-    """Which mistake a wrong answer matches: ``(diagnosis id, message)``, or None.
+    point: Point,
+    step: Step,
+    value: np.ndarray,
+    others: list[tuple[Point, np.ndarray]] | None = None,
+    tree: Expr | None = None,
+) -> Diagnosis | None:
+    """Which mistake a wrong answer matches, or None.
 
     ``value`` is the answer at ``point``; ``others`` its values at other points when it is a formula
-    (a match must then hold at those points too).
+    (a match must then hold at those points too), ``tree`` the formula itself.
     """
     lesson = point.solution.lesson
     rtol = lesson.tolerance_for(step)
@@ -229,17 +310,17 @@ def diagnose(
         here = _at(m.expr, point)
         if here is not None and same(value, here):
             if everywhere(lambda p, v, e=m.expr: (w := _at(e, p)) is None or same(v, w)):
-                return "author", m.message
+                return Diagnosis("author", *split_formula(point, step, m.message), m.message)
     for c in candidates(point, step):
         if c.value.shape == expected.shape and all_close(c.value, expected, rtol):
             continue  # this mistake gives the right answer here: it cannot be told apart
         if same(value, c.value):
             if everywhere(lambda p, v, key=c.key: same(v, _by_key(p, step, key))):
-                return c.id, c.message
+                return Diagnosis(c.id, c.message, c.formula)
     fitted = fit_shape(value, expected.shape)
     if fitted is None:
-        return "shape", _shape_message(point, step, np.shape(value), expected.shape)
-    found = _factor(point, step, fitted, expected, elsewhere, rtol)
+        return Diagnosis("shape", _shape_message(point, step, np.shape(value), expected.shape))
+    found = _factor(point, step, fitted, expected, elsewhere, rtol, tree)
     if found is not None:
         return found
     return _entries(fitted, expected, rtol)
@@ -286,7 +367,8 @@ def _factor(
     expected: np.ndarray,
     elsewhere: list[tuple[Point, np.ndarray]],
     rtol: float,
-) -> tuple[str, str] | None:
+    tree: Expr | None = None,
+) -> Diagnosis | None:
     """A constant factor off (N samples, a power's exponent, or another number), or None."""
     big = np.abs(expected) > 1e-6 * float(np.max(np.abs(expected), initial=0.0))
     if not big.any():
@@ -308,32 +390,56 @@ def _factor(
 
     lesson = point.solution.lesson
     for n in batch_sizes(lesson):
-        if near(k, n):
-            return "factor-n", (
-                f"That is {n} times the right answer, with N = {n} samples: the loss is a mean over the batch, "
-                f"so the gradient carries the factor 1/{n}."
-            )
-        if near(k, 1 / n):
-            return "factor-n", (
-                f"That is the right answer divided by N = {n}: the 1/N of the mean is already in the deltas, "
-                "so over the batch take a sum, not a mean."
-            )
+        if near(k, n) or near(k, 1 / n):
+            return _factor_n(lesson, step, n, near(k, n), expected)
     for n in exponents(lesson, step):
         if near(k, n) or near(k, 1 / n):
-            return "power", (
+            return Diagnosis(
+                "power",
                 f"Off by a factor of {_ratio_text(k)}: check the power rule, d/du uⁿ = n·uⁿ⁻¹ "
-                f"(the exponent {format_number(n)} comes down in front, once)."
+                f"(the exponent {format_number(n)} comes down in front, once).",
             )
     # One typed number is always *some* multiple of the answer: only a simple ratio (2, 1/3 ...) tells
     # something then. Several entries, or a formula checked at other points, make any ratio meaningful.
     informative = int(big.sum()) > 1 or bool(elsewhere)
+    if informative and 0.9 < abs(k) < 1.1:  # every entry a little off by one factor: rounded early, not "1 times"
+        more = "larger" if abs(k) > 1 else "smaller"
+        sign = "" if k > 0 else ", and of the opposite sign"
+        return Diagnosis(
+            "factor",
+            f"Every entry is {abs(abs(k) - 1) * 100:.2g}% {more} than the right one{sign}: check for a value "
+            "rounded too early.",
+        )
     simple = "." not in _ratio_text(k) and 0.1 <= abs(k) <= 10
     if not (informative or simple):
         return None
-    return "factor", f"Off by a constant factor: your answer is {_ratio_text(k)} times the right one."
+    return Diagnosis("factor", f"Off by a constant factor: your answer is {_ratio_text(k)} times the right one.")
 
 
-def _entries(fitted: np.ndarray, expected: np.ndarray, rtol: float) -> tuple[str, str] | None:
+def _factor_n(lesson: Lesson, step: Step, n: int, times: bool, expected: np.ndarray) -> Diagnosis:
+    """N times the answer (a sum where the mean was due), or the answer divided by N once more."""
+    if times and step.kind.marks == "value":
+        return Diagnosis(
+            "factor-n",
+            f"That is {n} times the right answer, with N = {n} samples: {step.node} is a mean over the batch, "
+            "not a sum.",
+        )
+    if times:
+        return Diagnosis(
+            "factor-n",
+            f"That is {n} times the right answer, with N = {n} samples: the loss is a mean over the batch, so the "
+            f"gradient carries the factor 1/{n}.",
+        )
+    reduced = np.ndim(expected) == 0 or np.shape(expected)[0] != n  # no batch rows left: a sum over the batch
+    tail = (
+        "over the batch take a sum, not a mean."
+        if reduced
+        else f"it is already in the deltas above {step.node}, so do not divide again."
+    )
+    return Diagnosis("n-twice", f"That divides by N = {n} twice: the 1/N of the mean loss enters once; {tail}")
+
+
+def _entries(fitted: np.ndarray, expected: np.ndarray, rtol: float) -> Diagnosis | None:
     """Which entries of an array answer are wrong, when only some are."""
     if fitted.size < 2:
         return None
@@ -351,6 +457,7 @@ def _entries(fitted: np.ndarray, expected: np.ndarray, rtol: float) -> tuple[str
     noun = "Entry" if len(bad) == 1 else "Entries"
     verb = "is" if len(bad) == 1 else "are"
     tail = " (the sign is flipped there)" if flipped else ""
-    return "entries", (
-        f"{noun} {shown} ({which}) {verb} wrong{tail}; the other {right} {'is' if right == 1 else 'are'} right."
+    return Diagnosis(
+        "entries",
+        f"{noun} {shown} ({which}) {verb} wrong{tail}; the other {right} {'is' if right == 1 else 'are'} right.",
     )

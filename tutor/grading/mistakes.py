@@ -37,9 +37,10 @@ from tutor.engine import (
     local_problem,
     op_of,
 )
-from tutor.engine.ops import VJP, Op
+from tutor.engine.node import Node
+from tutor.engine.ops import VJP, Op, Slip
 from tutor.grading.points import Point
-from tutor.lang.pretty import to_text
+from tutor.lang.pretty import format_number, to_text
 from tutor.lang.syntax import Call, Expr, Name, Num, names_in, walk
 
 # ---------------------------------------------------------------- one line of the graph, op by op
@@ -64,11 +65,43 @@ def _wrapped(e: Expr) -> str:
     return s if isinstance(e, Name | Num | Call) else f"({s})"
 
 
-def _fmt(template: str, expr: Expr, out: str) -> str:
-    """An op's text (``local``, a slip's message) with the operands of ``expr`` and the output's name."""
+def _fmt(template: str, expr: Expr, out: str, node: Node | None = None, wrt: str = "") -> str:
+    """An op's text (``local``, a slip's message) with the operands of ``expr`` and the output's name; with the
+    op's ``node``, ``{at0}``, ``{at1}`` ... say where to evaluate (``y = 7``); ``{wrt}`` names the operand
+    differentiated by when it is one of them (``x, the factor you differentiate by``)."""
     app = op_of(expr)
     assert app is not None
-    return template.format(*(_wrapped(a) for a in app.operands), out=out)
+    direct = any(isinstance(x, Name) and x.id == wrt for x in app.operands)
+    at = {"wrt": f"{wrt}, the factor you differentiate by" if direct else "the factor you differentiate by"}
+    if node is not None:
+        for i, (operand, parent) in enumerate(zip(app.operands, node.parents, strict=False)):
+            shown = to_text(operand)
+            at[f"at{i}"] = f"{shown} = {_number(parent.value)}" if np.size(parent.value) == 1 else f"its value, {shown}"
+    return template.format(*(_wrapped(a) for a in app.operands), out=out, **at)
+
+
+def _number(x: np.ndarray) -> str:
+    """A one-entry array as a number in maths: ``7``, ``−1.25``."""
+    return format_number(float(np.reshape(x, -1)[0])).replace("-", "−")
+
+
+def _sentence(text: str) -> str:
+    """Text as a sentence: a capital (an ASCII letter only: σ stays σ) and a full stop."""
+    first = text[0].upper() if text[0].isascii() else text[0]
+    return first + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def _number_of(text: str) -> float | None:
+    """The number a formula's text is (``2``, ``−1``), or None when it has names."""
+    try:
+        return float(text.replace("−", "-"))
+    except ValueError:
+        return None
+
+
+def _equals(local: str) -> str:
+    """`` = A1(1 − A1)`` after a derivative's symbol, or nothing when the formula is only that symbol again."""
+    return "" if local.startswith("∂") else f" = {local}"
 
 
 def local_text(program: Program, node: str, wrt: str) -> str:
@@ -168,7 +201,7 @@ def _value_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate
             for u in a.inputs
             if np.shape(values[u]) == np.shape(values[step.node])
         ]
-    return found + _forgotten(a, values)
+    return found + _forgotten(a, values) + _misvalues(a, values)
 
 
 def _forgotten(a: Assignment, values: dict[str, np.ndarray]) -> list[Candidate]:
@@ -203,26 +236,52 @@ def _forgotten(a: Assignment, values: dict[str, np.ndarray]) -> list[Candidate]:
     return found
 
 
-Say = Callable[[Expr, str], str]
+def _misvalues(a: Assignment, values: dict[str, np.ndarray]) -> list[Candidate]:
+    """The typical wrong values of the line's op (``Op.misvalues``): the power left out, the other branch of a loss."""
+    app = op_of(a.expr)
+    if app is None or not app.op.misvalues:
+        return []
+    env = {k: leaf(v, k) for k, v in values.items()}
+    try:
+        with np.errstate(all="ignore"):
+            args = [build(x, env).value for x in app.operands]
+    except EvalError:
+        return []
+    found = []
+    for m in app.op.misvalues:
+        with np.errstate(all="ignore"):
+            value = np.asarray(m.forward(*args), dtype=float)
+        message = _sentence(_fmt(m.message, a.expr, a.name))
+        formula = _sentence(_fmt(m.formula, a.expr, a.name)) if m.formula else ""
+        slip = m.message.split(":")[0].format(*(to_text(x) for x in app.operands), out=a.name)
+        found.append(Candidate(m.id, m.diagnosis, value, message, slip.replace("that ", "", 1), formula=formula))
+    return found
 
 
-def _slips(op: Op) -> list[tuple[str, str, VJP, Say, Say]]:
+#: writes a slip's message and its formula: from the op's expression, its output's name, its node and the name
+#: differentiated by
+Say = Callable[[Expr, str, Node, str], tuple[str, str]]
+Name_it = Callable[[Expr, str], str]
+
+
+def _slips(op: Op) -> list[tuple[str, str, VJP, Say, Name_it]]:
     """An op's typical wrong VJPs: (id, diagnosis, VJP, a function that writes the message, one that names the
     slip for authors)."""
-    out: list[tuple[str, str, VJP, Say, Say]] = []
+    out: list[tuple[str, str, VJP, Say, Name_it]] = []
     if op.local_out:
 
         def from_input(g: np.ndarray, ans: np.ndarray, *args: np.ndarray, _op: Op = op) -> tuple[np.ndarray, ...]:
             return _op.vjp(g, args[0], *args)
 
-        def say(expr: Expr, name: str, _op: Op = op) -> str:
+        def say(expr: Expr, name: str, node: Node, wrt: str, _op: Op = op) -> tuple[str, str]:
             a = _fmt("{0}", expr, name)
             wrong = _op.local_out.format(out=a)
             right = _fmt(_op.local[0], expr, name)
             through = _op.local_out.format(out=name)
             return (
-                f"You took the local derivative at the input {a}, as {wrong}: it is {right} = {through}, "
-                f"written with the output {name}."
+                f"You took the local derivative at the input {a}, as {wrong}: the formula is written with the output "
+                f"{name}, not the input.",
+                f"It is {right} = {through}.",
             )
 
         def name_it(expr: Expr, name: str, _op: Op = op) -> str:
@@ -232,12 +291,14 @@ def _slips(op: Op) -> list[tuple[str, str, VJP, Say, Say]]:
         out.append(("from-input", "from-input", from_input, say, name_it))
     for slip in op.slips:
 
-        def say_slip(expr: Expr, name: str, _m: str = slip.message, _rule: str = slip.rule) -> str:
-            text = _fmt(_m, expr, name)
-            return f"{_rule}: {text}." if _rule else text[0].upper() + text[1:] + "."
+        def say_slip(expr: Expr, name: str, node: Node, wrt: str, _slip: Slip = slip) -> tuple[str, str]:
+            text = _fmt(_slip.message, expr, name, node, wrt)
+            message = f"{_slip.rule}: {text}." if _slip.rule else _sentence(text)
+            return message, _sentence(_fmt(_slip.formula, expr, name, node, wrt)) if _slip.formula else ""
 
-        def name_slip(expr: Expr, name: str, _rule: str = slip.rule) -> str:
-            return f"slips on the {_rule.lower()} at {name}" if _rule else f"slips on the derivative of {name}"
+        def name_slip(expr: Expr, name: str, _rule: str = slip.rule, _id: str = slip.id) -> str:
+            which = _id.replace("-", " ")  # several slips may break one rule: "power not down", "exponent only"
+            return f"slips on the {_rule.lower()} at {name} ({which})" if _rule else f"slips on {name} ({which})"
 
         out.append((slip.id, slip.diagnosis, slip.vjp, say_slip, name_slip))
     return out
@@ -249,9 +310,15 @@ def _slip_candidates(line: LineGraph, name: str, seed: np.ndarray, wrt: str, key
     for i, (node, expr) in enumerate(line.applications):
         label = name if node is line.root else to_text(expr)
         assert node.op is not None
+        app = op_of(expr)
+        constant = node.op.product and app is not None and any(isinstance(x, Num) for x in app.operands)
+        own = {x.id for x in node.op.slips}
         for slip_id, diagnosis, vjp, say, name_it in _slips(node.op):
+            if constant and slip_id in own:
+                continue  # a product's slips swap its factors: with a number for one, that is the input's value
             value, _ = _pull(line, seed, wrt, {id(node): vjp})
-            found.append(Candidate(f"{slip_id}:{key}{i}", diagnosis, value, say(expr, label), name_it(expr, label)))
+            message, formula = say(expr, label, node, wrt)
+            found.append(Candidate(f"{slip_id}:{key}{i}", diagnosis, value, message, name_it(expr, label), formula))
     return found
 
 
@@ -261,7 +328,8 @@ def _local_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate
     tr = sol.trace
     line = line_graph(lesson.program, tr.values, step.node)
     shape = line.inputs[step.wrt].value.shape
-    found = _slip_candidates(line, step.node, np.ones(line.root.value.shape), step.wrt, "")
+    found = _local_readings(lesson.program, tr.values, step.node, step.wrt)
+    found += _slip_candidates(line, step.node, np.ones(line.root.value.shape), step.wrt, "")
     found.append(
         Candidate(
             "delta-for-local",
@@ -281,6 +349,40 @@ def _local_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate
             f"That is 1, as if {step.node} moved one for one with {step.wrt}: differentiate {line_text} "
             f"with respect to {step.wrt}.",
             f"answers 1 without differentiating {line_text}",
+        )
+    )
+    return found
+
+
+def _local_readings(program: Program, values: dict[str, np.ndarray], node: str, wrt: str) -> list[Candidate]:
+    """A local derivative taken by another input of the line, or the input's own value typed for the slope."""
+    found = []
+    for other in program.assignment(node).inputs:
+        if other != wrt and np.shape(values[other]) == np.shape(values[wrt]):
+            if local_problem(program, values, node, other) is None:
+                found.append(
+                    Candidate(
+                        f"wrong-input:{other}",
+                        "wrong-input",
+                        local_derivative(program, values, node, other),
+                        f"That is ∂{node}/∂{other}, the derivative by {other}: this step moves {wrt} and holds "
+                        f"{other} fixed.",
+                        f"differentiates by {other} instead of {wrt}",
+                    )
+                )
+    x = values[wrt]
+    constant = _number_of(local_text(program, node, wrt))
+    if constant is not None and np.allclose(x, constant):
+        return found  # the slope is that number whatever the values: typing it is right, not a mistake
+    shown = f", {_number(x)}" if np.size(x) == 1 else ""
+    found.append(
+        Candidate(
+            "input-for-slope",
+            "input-for-slope",
+            np.asarray(x, dtype=float),
+            f"That is the value of {wrt}{shown}, not a slope: ∂{node}/∂{wrt} says how fast {node} changes as {wrt} "
+            f"moves; differentiate the line {program.assignment(node).text} by {wrt}.",
+            f"gives the value of {wrt} for the slope",
         )
     )
     return found
@@ -317,6 +419,17 @@ def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate]
             )
     if len(users) >= 2:
         terms = " + ".join(f"∂{out}/∂{c}·∂{c}/∂{v}" for c in users)
+        product = np.prod(np.stack([np.broadcast_to(parts[c], shape) for c in users]), axis=0)
+        found.append(
+            Candidate(
+                "fan-out-product",
+                "fan-out-product",
+                product,
+                f"That multiplies the contributions of the paths through {' and '.join(users)}: at a fan-out they add.",
+                "multiplies the paths' contributions instead of adding them",
+                formula=f"∂{out}/∂{v} = {terms}.",
+            )
+        )
         for c in users:
             others = ", ".join(u for u in users if u != c)
             found.append(
@@ -325,8 +438,9 @@ def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate]
                     "fan-out",
                     parts[c],
                     f"That is only the path through {c}: {v} also feeds {others}, and at a fan-out the "
-                    f"contributions add: ∂{out}/∂{v} = {terms}.",
+                    "contributions add.",
                     f"takes only the path through {c} (forgets to add the path through {others})",
+                    formula=f"∂{out}/∂{v} = {terms}.",
                 )
             )
     if len(users) == 1 and users[0] != out:
@@ -338,7 +452,7 @@ def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate]
                     "upstream-forgotten",
                     "upstream-forgotten",
                     local_derivative(program, values, c, v),
-                    f"That is the local derivative ∂{c}/∂{v} = {local} alone: you left out the upstream "
+                    f"That is the local derivative ∂{c}/∂{v}{_equals(local)} alone: you left out the upstream "
                     f"factor ∂{out}/∂{c}, the delta of {c}.",
                     f"forgets the upstream delta ∂{out}/∂{c} (gives the local derivative ∂{c}/∂{v} alone)",
                 )
@@ -348,15 +462,43 @@ def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate]
                 "local-forgotten",
                 "local-forgotten",
                 grads[c],
-                f"That is ∂{out}/∂{c} alone: you left out the local factor ∂{c}/∂{v}"
-                + (f" = {local}." if not local.startswith("∂") else "."),
+                f"That is ∂{out}/∂{c} alone: you left out the local factor ∂{c}/∂{v}.",
                 f"forgets the local factor ∂{c}/∂{v} (gives the upstream delta ∂{out}/∂{c} alone)",
+                formula=f"∂{c}/∂{v} = {local}." if not local.startswith("∂") else "",
             )
         )
     for c in users:
         rest = sum((parts[u] for u in users if u != c), np.zeros(shape))
         for slip in _slip_candidates(lines[c], c, grads[c], v, f"{c}:"):
-            found.append(Candidate(slip.key, slip.id, rest + slip.value, slip.message, slip.slip))
+            found.append(Candidate(slip.key, slip.id, rest + slip.value, slip.message, slip.slip, slip.formula))
+    return found + _slips_further_up(lesson, sol, step, set(users))
+
+
+def _slips_further_up(lesson: Lesson, sol: Solution, step: Step, users: set[str]) -> list[Candidate]:
+    """A slip in the loss's own derivative (when the loss is not a direct user of the step's node), carried down by
+    the whole backward pass: the squared error's delta used with a cross-entropy shows in dZ2 as
+    (A2 − Y)·A2(1 − A2). (Slips in the lines between are left out: a learner writes those with the deltas earned.)"""
+    tr = sol.trace
+    if not tr.nodes or step.node not in tr.nodes:
+        return []
+    program, out = lesson.program, lesson.output
+    reach = {step.node}
+    found = []
+    for a in program.assignments:
+        if not reach & set(a.inputs):
+            continue
+        reach.add(a.name)
+        root = tr.nodes[a.name]
+        if a.name in users or a.name != out or root.op is None:
+            continue  # only the loss's own line: a slip in its derivative is carried into every delta
+        wrt = next(u for u in a.inputs if u in reach)
+        for slip_id, diagnosis, vjp, say, name_it in _slips(root.op):
+            grads = backward(tr.nodes[out], None, {id(root): vjp})
+            value = grads.get(id(tr.nodes[step.node]))
+            if value is not None:
+                message, formula = say(a.expr, a.name, root, wrt)
+                key = f"{slip_id}:up:{a.name}"
+                found.append(Candidate(key, diagnosis, np.asarray(value), message, name_it(a.expr, a.name), formula))
     return found
 
 

@@ -411,8 +411,10 @@ def _short(text: str) -> str:
 
 
 def quote(text: str) -> str:
-    """Typed text quoted once for a message, control characters escaped (never ``repr``: no doubled backslashes)."""
-    return f"'{one_line(text)}'"
+    """Typed text quoted once for a message, control characters escaped (never ``repr``: no doubled backslashes);
+    in double quotes when it holds a single one (``"'"``)."""
+    mark = '"' if "'" in text and '"' not in text else "'"
+    return f"{mark}{one_line(text)}{mark}"
 
 
 #: names a Python reader would know but the answer language never reads
@@ -441,6 +443,8 @@ def parse(text: str, functions: Mapping[str, tuple[int, int]] | None = None) -> 
             raise ParseError(f"unexpected {_describe(t)}: an operator is missing before it", t.pos)
         if t.kind == "op" and t.text == "=":
             raise ParseError("unexpected '=': type only the right-hand side", t.pos)
+        if t.kind == "op" and t.text == "[":
+            raise ParseError("unexpected '[': the language has no subscripts (x[0]); use whole arrays", t.pos)
         raise ParseError(f"unexpected {_describe(t)}", t.pos)
     _check_tree_depth(e)
     return e
@@ -471,7 +475,7 @@ def parse_assignment(text: str) -> tuple[str, Expr, int]:
         raise ParseError("expected 'name = expression'", 0)
     name = m.group(1)
     if name in FUNCTIONS:
-        raise ParseError(f"{name!r} is a function of the language and cannot name a node", 0)
+        raise ParseError(f"{quote(name)} is a function of the language and cannot name a node", 0)
     offset = m.start(2)
     try:
         return name, parse(m.group(2)), offset
