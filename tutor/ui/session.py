@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor.course import Lesson, Prompt, Solution, Step, prompt, solve
-from tutor.grading import Verdict, grade, show_array
+from tutor.grading import AnswerContext, Verdict, grade, show_array
 from tutor.lang import to_text
 from tutor.progress import SHOWN, SOLVED, Attempt, LessonProgress, ProgressStore, StepProgress, lesson_source, now
 
@@ -191,7 +191,15 @@ class LessonSession:
 
     def check(self, step: Step, text: str) -> Verdict:
         """Grade an answer to a step without recording it (reads only: safe off the UI thread)."""
-        return grade(self.solution, step, text)
+        return grade(self.solution, step, text, self.answer_context(step))
+
+    def answer_context(self, step: Step) -> AnswerContext:
+        """What the grader needs to know of the learner at this step: the steps earned (solved or shown, whose
+        deltas a formula may use), the wrong tries so far and the hints seen (the formula of a diagnosis comes
+        from the second wrong try, or once every hint was seen)."""
+        record = self.progress(step)
+        earned = frozenset(s.id for s in self.steps if self.progress(s).done)
+        return AnswerContext(earned, record.wrong_attempts, record.hints)
 
     def record_answer(self, step: Step, text: str, verdict: Verdict) -> None:
         """Record a graded answer to a step; counted attempts are kept and saved (OSError if not)."""
