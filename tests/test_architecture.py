@@ -172,3 +172,10 @@ def test_ruff_check():
 def test_ruff_format():
     r = subprocess.run([*_ruff(), "format", "--check", "."], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.slow
+def test_mypy_finds_no_type_errors_in_tutor():
+    """``mypy tutor`` is clean (pyproject's [tool.mypy]): a type error is a bug found before a learner does."""
+    r = subprocess.run([sys.executable, "-m", "mypy", "--no-error-summary"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr

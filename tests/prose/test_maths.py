@@ -131,6 +131,11 @@ def test_a_matrix_inline_reads_as_rows():
     assert render(r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}^T").text == "(1; 2)ᵀ"
 
 
+def test_a_matrix_inside_a_matrix_cell_reads_inline_instead_of_crashing():
+    r = render(r"\begin{pmatrix} \begin{pmatrix} 1 \\ 2 \end{pmatrix} & 3 \end{pmatrix}", True)
+    assert r.lines == ["( (1; 2)  3 )"]
+
+
 def test_an_unsupported_construct_shows_its_source_in_code_style_and_is_reported():
     r = render(r"a + \weird{x} + \begin{tikzpicture}x\end{tikzpicture}")
     assert r.unsupported == [r"\weird{x}", r"\begin{tikzpicture}x\end{tikzpicture}"]

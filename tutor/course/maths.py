@@ -534,7 +534,7 @@ class _Renderer:
         items = _children(it.node)
         if name == "array" and items and items[0].kind == "group":
             items = items[1:]  # the column specification
-        table = [[_join(self.run(cell)).strip(" ") for cell in _cells(row)] for row in _split_rows(items)]
+        table = [[_flat(self.run(cell)).strip(" ") for cell in _cells(row)] for row in _split_rows(items)]
         while table and table[-1] == [""]:
             table.pop()
         left, right = MATRICES[name]

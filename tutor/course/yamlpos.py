@@ -68,12 +68,13 @@ class Located:
 
 def _mark(event: yaml.Event) -> Mark:
     """The mark of a scalar or the start of a collection, as a 1-based line and column."""
-    sm = event.start_mark
+    sm, em = event.start_mark, event.end_mark
+    assert sm is not None and em is not None  # the parser marks every event
     if not isinstance(event, yaml.ScalarEvent):
         return Mark(sm.line + 1, sm.column + 1, False, False)
     quoted = event.style in ("'", '"')
     # a plain scalar's style is None in PyYAML's parser and "" in libyaml's
-    single = event.style in (None, "", "'", '"') and event.end_mark.line == sm.line
+    single = event.style in (None, "", "'", '"') and em.line == sm.line
     return Mark(sm.line + 1, sm.column + 1, quoted, single)
 
 
@@ -119,6 +120,7 @@ class _Builder:
     def refuse(self, event: yaml.Event, message: str) -> LessonError:
         """A LessonError located at an event."""
         m = event.start_mark
+        assert m is not None  # the parser marks every event
         return LessonError([Problem(self.file, m.line + 1, m.column + 1, message)])
 
     def feed(self, event: yaml.Event) -> None:
@@ -170,7 +172,7 @@ class _Builder:
             )
             value = None
         else:
-            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)  # type: ignore[arg-type] # libyaml's Mark
             construct = _CONSTRUCTORS.get(tag, yaml.SafeLoader.construct_undefined)
             try:
                 value = construct(_CONSTRUCTOR, node)

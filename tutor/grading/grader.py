@@ -187,6 +187,8 @@ def _cannot_compute(tree: Expr, error: EvalError, point: Point) -> tuple[str, st
     """Why a formula cannot be computed, and what to do: ``*`` where ``@`` was meant, the order or a ᵀ of a product."""
     failed = next((e for e in walk(tree) if isinstance(e, Binary) and e.pos == error.pos), None)
     if isinstance(failed, Binary):
+        left: np.ndarray | None
+        right: np.ndarray | None
         try:
             left, right = (evaluate(x, point.env) for x in (failed.left, failed.right))
         except EvalError:
@@ -309,13 +311,13 @@ def diagnose(
     for m in step.mistakes:
         here = _at(m.expr, point)
         if here is not None and same(value, here):
-            if everywhere(lambda p, v, e=m.expr: (w := _at(e, p)) is None or same(v, w)):
+            if everywhere(lambda p, v: (w := _at(m.expr, p)) is None or same(v, w)):  # noqa: B023 (called at once)
                 return Diagnosis("author", *split_formula(point, step, m.message), m.message)
     for c in candidates(point, step):
         if c.value.shape == expected.shape and all_close(c.value, expected, rtol):
             continue  # this mistake gives the right answer here: it cannot be told apart
         if same(value, c.value):
-            if everywhere(lambda p, v, key=c.key: same(v, _by_key(p, step, key))):
+            if everywhere(lambda p, v: same(v, _by_key(p, step, c.key))):  # noqa: B023 (called at once)
                 return Diagnosis(c.id, c.message, c.formula)
     fitted = fit_shape(value, expected.shape)
     if fitted is None:
@@ -392,12 +394,12 @@ def _factor(
     for n in batch_sizes(lesson):
         if near(k, n) or near(k, 1 / n):
             return _factor_n(lesson, step, n, near(k, n), expected)
-    for n in exponents(lesson, step):
-        if near(k, n) or near(k, 1 / n):
+    for power in exponents(lesson, step):
+        if near(k, power) or near(k, 1 / power):
             return Diagnosis(
                 "power",
                 f"Off by a factor of {_ratio_text(k)}: check the power rule, d/du uⁿ = n·uⁿ⁻¹ "
-                f"(the exponent {format_number(n)} comes down in front, once).",
+                f"(the exponent {format_number(power)} comes down in front, once).",
             )
     # One typed number is always *some* multiple of the answer: only a simple ratio (2, 1/3 ...) tells
     # something then. Several entries, or a formula checked at other points, make any ratio meaningful.

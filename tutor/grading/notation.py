@@ -7,6 +7,7 @@ grader refuses, and a new function appears in it without anyone writing it down.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,7 +65,7 @@ def answer_forms(lesson: Lesson) -> list[Form]:
     return forms
 
 
-def _example(space: str, spellings: dict[str, object]) -> str:
+def _example(space: str, spellings: Mapping[str, object]) -> str:
     """One function of a namespace, as typed: ``np.exp(…)``."""
     first = next(a for a in spellings if a.startswith(space + "."))
     return f"{first}(…)"
