@@ -65,3 +65,60 @@ def test_gradient_basics_names_its_target_mistakes(step, answer, says):
 def test_gradient_basics_accepts_the_real_change():
     assert feedback("gradient-basics", "value:change", "0.0804").correct
     assert feedback("gradient-basics", "value:change", "f2 - f").correct
+
+
+# sigmoid-primitives: the Czech slides' linear_sigmoid_with_backprop([1, -2, 3], [0.5, 0.3, 1], -1.5)
+
+SLIDES_SIGMOID = {  # what the slides print, to the digits they print
+    "q": 0.802,
+    "dx": [0.0793, 0.0476, 0.1586988],
+    "dw": [0.1586988, -0.317, 0.476],
+    "db": 0.15869881881212394,
+}
+
+
+def test_sigmoid_primitives_reproduces_the_czech_slides():
+    _, sol = lesson_and_solution("sigmoid-primitives")
+    values, grads = sol.trace.values, sol.trace.grads
+    assert list(values["x"]) == [1, -2, 3] and list(values["w"]) == [0.5, 0.3, 1] and float(values["b"]) == -1.5
+    assert round(float(values["q"]), 3) == SLIDES_SIGMOID["q"]
+    for name in ("dx", "dw"):  # each entry to the digits the slides print (they write e as 2.718: see below)
+        for ours, printed in zip(grads[name[1:]], SLIDES_SIGMOID[name], strict=True):
+            assert ours == pytest.approx(printed, rel=1e-4, abs=5e-4)
+    assert float(grads["b"]) == pytest.approx(SLIDES_SIGMOID["db"], rel=1e-4)
+
+
+def test_sigmoid_primitives_slides_digits_come_from_e_written_2_718():
+    """The slides' own backward pass, with their 2.718 for e, gives their db to the last digit."""
+    s = 0.5 * 1 + 0.3 * -2 + 1 * 3 - 1.5
+    g = 2.718**-s
+    v = g + 1.0
+    dv = 1 * -1.0 / v**2
+    ds = -(dv * g)
+    assert ds == SLIDES_SIGMOID["db"]
+
+
+def test_sigmoid_primitives_chain_of_locals_is_sigma_prime():
+    """The learner finds σ′ = q(1 − q): the formula is accepted for ds, and equals the chain at these values."""
+    _, sol = lesson_and_solution("sigmoid-primitives")
+    q = float(sol.trace.values["q"])
+    assert float(sol.trace.grads["s"]) == pytest.approx(q * (1 - q), rel=1e-12)
+    assert feedback("sigmoid-primitives", "grad:s", "q*(1-q)").correct
+    assert feedback("sigmoid-primitives", "grad:s", "g/v**2").correct
+
+
+@pytest.mark.parametrize(
+    ("step", "answer", "says"),
+    [
+        ("grad:v", "1/v**2", "The sign: q = 1/v falls as v grows"),
+        ("grad:v", "-1/v", "The power rule for 1/v"),
+        ("grad:i", "dg*i", "That multiplies by the input i"),
+        ("grad:s", "di", "That is di unchanged, but the negation"),
+        ("grad:s", "0.25", "0.25 is the sigmoid's slope at s = 0"),
+        ("grad:s", "s*(1-s)", "That puts the input s into the formula"),
+        ("grad:w", "ds*w", "That multiplies by w, the slope for x"),
+    ],
+)
+def test_sigmoid_primitives_names_its_target_mistakes(step, answer, says):
+    verdict = feedback("sigmoid-primitives", step, answer)
+    assert not verdict.correct and verdict.message.startswith(says), verdict.message
