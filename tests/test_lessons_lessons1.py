@@ -122,3 +122,36 @@ def test_sigmoid_primitives_chain_of_locals_is_sigma_prime():
 def test_sigmoid_primitives_names_its_target_mistakes(step, answer, says):
     verdict = feedback("sigmoid-primitives", step, answer)
     assert not verdict.correct and verdict.message.startswith(says), verdict.message
+
+
+# tanh-unit: tanh′ = 1 − a², and the sigmoid habit a(1 − a) diagnosed
+
+
+def test_tanh_unit_slope_is_one_minus_a_squared_and_not_the_sigmoids():
+    lesson, sol = lesson_and_solution("tanh-unit")
+    a = float(sol.trace.values["a"])
+    slope = float(sol.answer(lesson.step("local:a/z")))
+    assert slope == pytest.approx(1 - a**2, rel=1e-12)
+    assert abs(a * (1 - a) - slope) > 0.5 * slope  # the habit is far off at these values, not a near miss
+    assert feedback("tanh-unit", "local:a/z", "1-a**2").correct
+
+
+@pytest.mark.parametrize(
+    ("step", "answer", "says"),
+    [
+        ("local:a/z", "a*(1-a)", "That is the sigmoid's rule, q(1 − q), carried over to tanh"),
+        ("local:a/z", "1-tanh(a)**2", "That applies tanh twice"),
+        ("local:a/z", "sigmoid(z)*(1-sigmoid(z))", "That is σ′(z), the sigmoid's slope"),
+        ("local:a/z", "1", "1 is tanh's slope at z = 0 only"),
+        ("grad:z", "da*a*(1-a)", "That multiplies by a(1 − a), the sigmoid's σ′ pattern"),
+    ],
+)
+def test_tanh_unit_names_its_target_mistakes(step, answer, says):
+    verdict = feedback("tanh-unit", step, answer)
+    assert not verdict.correct and verdict.message.startswith(says), verdict.message
+
+
+def test_tanh_unit_diagnoses_the_slope_taken_at_the_input():
+    """1 − z² is the grader's own candidate (the derivative taken at the input), not a lesson entry."""
+    verdict = feedback("tanh-unit", "local:a/z", "1-z**2")
+    assert not verdict.correct and "at the input z" in verdict.message and verdict.diagnosis != "author"
