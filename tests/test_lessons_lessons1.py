@@ -3,6 +3,7 @@ the lesson's own numbers, and names its target mistake when a learner makes it."
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tutor.course import load_lesson, shipped_lessons_dir, solve
@@ -155,3 +156,47 @@ def test_tanh_unit_diagnoses_the_slope_taken_at_the_input():
     """1 − z² is the grader's own candidate (the derivative taken at the input), not a lesson entry."""
     verdict = feedback("tanh-unit", "local:a/z", "1-z**2")
     assert not verdict.correct and "at the input z" in verdict.message and verdict.diagnosis != "author"
+
+
+# relu-layer: the gate, a dead unit, a leaky unit, PyTorch's choice at the kink
+
+
+def test_relu_layer_gate_stops_the_dead_unit_and_leaks_through_the_leaky_one():
+    lesson, sol = lesson_and_solution("relu-layer")
+    z, leak = sol.trace.values["z"], sol.trace.values["leak"]
+    assert z[0] > 0 and z[1] < 0 and z[2] < 0 and leak[1] == 0 < leak[2]  # active, silent ReLU, leaky
+    assert list(sol.answer(lesson.step("local:h/z"))) == [1, 0, leak[2]]
+    dw = sol.trace.grads["w"]
+    assert dw[1] == 0 and dw[0] != 0 and dw[2] != 0  # the dead unit's weight gets nothing, the leaky one a push
+    assert not np.any(z == 0), "no unit sits at the kink, where the derivative is a convention"
+
+
+@pytest.mark.parametrize(
+    ("step", "answer", "says"),
+    [
+        ("value:h", "where(z, z, 0)", "Unit 3 is a leaky ReLU"),
+        ("local:h/z", "h", "That is h itself, the unit's output, not its slope"),
+        ("local:h/z", "heaviside(z)", "Right for the plain ReLUs. Unit 3 is leaky"),
+        ("local:h/z", "z", "That is z, the unit's input"),
+        ("grad:z", "dh*h", "That multiplies by h, the unit's output"),
+        ("grad:z", "dh*heaviside(z)", "Right for the plain ReLUs, but unit 3 is leaky"),
+        ("grad:w", "dh*x", "That skips the gate"),
+    ],
+)
+def test_relu_layer_names_its_target_mistakes(step, answer, says):
+    verdict = feedback("relu-layer", step, answer)
+    assert not verdict.correct and verdict.message.startswith(says), verdict.message
+
+
+@pytest.mark.slow
+def test_relu_layer_states_pytorchs_choice_at_the_kink():
+    """The lesson says: at exactly 0, torch.relu passes no gradient and F.leaky_relu passes its negative slope."""
+    torch = pytest.importorskip("torch")
+    z = torch.zeros(1, requires_grad=True)
+    torch.relu(z).sum().backward()
+    assert z.grad.item() == 0
+    z.grad = None
+    torch.nn.functional.leaky_relu(z, negative_slope=0.01).sum().backward()
+    assert z.grad.item() == pytest.approx(0.01)
+    text = explained("relu-layer", "local:h/z")
+    assert "**PyTorch's choice** is 0" in text
