@@ -3,6 +3,8 @@ the lesson's own numbers, and names its target mistake when a learner makes it."
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -200,3 +202,33 @@ def test_relu_layer_states_pytorchs_choice_at_the_kink():
     assert z.grad.item() == pytest.approx(0.01)
     text = explained("relu-layer", "local:h/z")
     assert "**PyTorch's choice** is 0" in text
+
+
+# logistic-bce: the Czech slides' neuron with cross-entropy, t = 0; dz = q − t
+
+
+def test_logistic_bce_uses_the_slides_neuron_and_its_q():
+    lesson, sol = lesson_and_solution("logistic-bce")
+    values = sol.trace.values
+    assert list(values["x"]) == [1, -2, 3] and list(values["w"]) == [0.5, 0.3, 1] and float(values["b"]) == -1.5
+    q, t = float(values["q"]), float(values["t"])
+    assert round(q, 3) == SLIDES_SIGMOID["q"]
+    assert float(values["L"]) == pytest.approx(-math.log(1 - q), rel=1e-12)
+    assert float(sol.answer(lesson.step("grad:q"))) == pytest.approx((q - t) / (q * (1 - q)), rel=1e-12)
+    assert float(sol.answer(lesson.step("grad:z"))) == pytest.approx(q - t, rel=1e-12)  # σ′ cancels
+
+
+@pytest.mark.parametrize(
+    ("step", "answer", "says"),
+    [
+        ("grad:z", "(q-t)*q*(1-q)", "That multiplies q − t by σ′ = q(1 − q)"),  # the seeds' most likely confusion
+        ("grad:z", "dq", "That is dq, above the sigmoid"),
+        ("grad:q", "q-t", "That is q − t, which belongs one node further down"),
+        ("grad:q", "-1/q", "That differentiates −log q, the branch for t = 1"),
+        ("value:L", "-log(q)", "That is the BCE's other branch"),
+        ("grad:w", "dz*w", "That multiplies by w, the slope for x"),
+    ],
+)
+def test_logistic_bce_names_its_target_mistakes(step, answer, says):
+    verdict = feedback("logistic-bce", step, answer)
+    assert not verdict.correct and verdict.message.startswith(says), verdict.message
