@@ -26,9 +26,9 @@ def feedback(lesson_id: str, step_id: str, answer: str):
 
 
 def explained(lesson_id: str, step_id: str) -> str:
-    """A step's explain as the learner reads it, live numbers filled in."""
+    """A step's explain as the learner reads it, live numbers filled in, its lines joined by single spaces."""
     lesson, sol = lesson_and_solution(lesson_id)
-    return show_lesson(lesson, sol.trace).step(step_id).explain
+    return " ".join(show_lesson(lesson, sol.trace).step(step_id).explain.split())
 
 
 # gradient-basics: f = x² + 3y² (the Finnish page), the gradient predicts a small change to first order
@@ -231,4 +231,44 @@ def test_logistic_bce_uses_the_slides_neuron_and_its_q():
 )
 def test_logistic_bce_names_its_target_mistakes(step, answer, says):
     verdict = feedback("logistic-bce", step, answer)
+    assert not verdict.correct and verdict.message.startswith(says), verdict.message
+
+
+# mse-vs-bce: a confidently wrong sigmoid; dz under the squared error against cross-entropy's q − t
+
+
+def test_mse_vs_bce_squared_error_delta_is_many_times_smaller():
+    lesson, sol = lesson_and_solution("mse-vs-bce")
+    q, t = float(sol.trace.values["q"]), float(sol.trace.values["t"])
+    assert abs(q - t) > 0.9  # confidently wrong
+    dz = float(sol.answer(lesson.step("grad:z")))
+    assert dz == pytest.approx(2 * (q - t) * q * (1 - q), rel=1e-12)
+    assert abs(q - t) / abs(dz) > 10
+    assert "about 18 times smaller" in explained("mse-vs-bce", "grad:z")
+
+
+def test_mse_vs_bce_compares_with_the_last_lessons_neuron():
+    """The explain recomputes logistic-bce's neuron (its bias typed in a live number): the two must agree."""
+    _, bce = lesson_and_solution("logistic-bce")
+    _, mse = lesson_and_solution("mse-vs-bce")
+    for name in ("w", "x", "t"):
+        assert np.array_equal(bce.trace.values[name], mse.trace.values[name])
+    q = float(bce.trace.values["q"])
+    text = explained("mse-vs-bce", "grad:z")
+    assert f"`q ≈ {q:.3g}`" in text and f"`dz ≈ {2 * q * q * (1 - q):.3g}`" in text
+    assert "sigmoid(w @ x - 1.5)" in (shipped_lessons_dir() / "mse-vs-bce.yaml").read_text(encoding="utf-8")
+    assert float(bce.trace.values["b"]) == -1.5
+
+
+@pytest.mark.parametrize(
+    ("step", "answer", "says"),
+    [
+        ("grad:z", "q-t", "That is cross-entropy's dz, from the last lesson"),
+        ("grad:z", "(q-t)*q*(1-q)", "That is the delta of ½(q − t)²"),
+        ("grad:z", "dq", "That is dq, above the sigmoid"),
+        ("grad:w", "(q-t)*x", "That is the cross-entropy's dw"),
+    ],
+)
+def test_mse_vs_bce_names_its_target_mistakes(step, answer, says):
+    verdict = feedback("mse-vs-bce", step, answer)
     assert not verdict.correct and verdict.message.startswith(says), verdict.message
