@@ -4,6 +4,8 @@ the lesson's own numbers, and names its target mistake when a learner makes it."
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -271,4 +273,44 @@ def test_mse_vs_bce_compares_with_the_last_lessons_neuron():
 )
 def test_mse_vs_bce_names_its_target_mistakes(step, answer, says):
     verdict = feedback("mse-vs-bce", step, answer)
+    assert not verdict.correct and verdict.message.startswith(says), verdict.message
+
+
+# var-class: the Czech slides' Var class on f = x·y + sin x at x = 2, y = 3
+
+SLIDES_VAR = {"f": 6.909297426825682, "dx": 2.5838531634528574, "dy": 2}  # the slides' printed output
+
+
+def test_var_class_reproduces_the_czech_slides_exactly():
+    _, sol = lesson_and_solution("var-class")
+    assert float(sol.trace.values["x"]) == 2 and float(sol.trace.values["y"]) == 3
+    assert float(sol.trace.values["f"]) == SLIDES_VAR["f"]
+    assert float(sol.trace.grads["x"]) == SLIDES_VAR["dx"]
+    assert float(sol.trace.grads["y"]) == SLIDES_VAR["dy"]
+
+
+def test_var_class_outro_code_runs_and_prints_the_slides_numbers():
+    """The outro's Var class (the shipped lesson's own text, run in a separate interpreter) gives the slides' output."""
+    lesson, sol = lesson_and_solution("var-class")
+    outro = show_lesson(lesson, sol.trace).outro
+    code = "\n".join(line[4:] for line in outro.splitlines() if line.startswith("    "))
+    assert "class Var:" in code and "f.backward()" in code
+    run = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert run.stdout.split() == [repr(SLIDES_VAR["f"]), repr(SLIDES_VAR["dx"]), repr(SLIDES_VAR["dy"])]
+
+
+@pytest.mark.parametrize(
+    ("step", "answer", "says"),
+    [
+        ("grad:x", "cos(x)", "That is what x.grad holds if calc_grad writes self.grad = grad instead of +="),
+        ("grad:x", "y", "That is only the call through m"),
+        ("grad:x", "y*cos(x)", "That multiplies the two contributions"),
+        ("local:m/x", "x", "That is the coefficient beside y"),
+        ("local:s/x", "sin(x)", "That is s itself, the value"),
+        ("local:s/x", "cos(s)", "That takes cos of the output s"),
+        ("local:s/x", "-sin(x)", "That is the slope of cos"),
+    ],
+)
+def test_var_class_names_its_target_mistakes(step, answer, says):
+    verdict = feedback("var-class", step, answer)
     assert not verdict.correct and verdict.message.startswith(says), verdict.message
