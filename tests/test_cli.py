@@ -28,7 +28,7 @@ def test_list(capsys):
     assert "chain-rule" in out and "steps" in out
     code, out, _ = run_cli(capsys, "list", "--json")
     rows = json.loads(out)
-    assert rows[0]["id"] == "chain-rule"
+    assert rows[0]["id"] == "gradient-basics"  # issue 14's lesson 1
     assert {"id", "title", "steps"} <= set(rows[0])
 
 

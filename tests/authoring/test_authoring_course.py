@@ -34,7 +34,7 @@ def test_all_places_in_order(tmp_path, monkeypatch):
     course = load_course([extra])
     assert course.problems == []
     ids = [lesson.id for lesson in course.lessons]
-    assert ids[0] == "chain-rule"
+    assert ids[0] == "gradient-basics"  # issue 14's lesson 1
     assert ids[-4:] == ["from-option", "from-user", "from-env-1", "from-env-2"]
     assert course.origins["from-user"] == "user" and course.origins["from-env-2"] == "BACKPROP_TUTOR_LESSONS"
 

@@ -48,7 +48,7 @@ async def test_a_lesson_being_solved_says_working_and_the_keys_still_work(monkey
         await pilot.pause()
         try:
             assert isinstance(app.screen, HomeScreen)
-            assert "working: opening The chain rule… (ctrl+q quits)" in title_bar(app)
+            assert "working: opening Partial derivatives and the gradient… (ctrl+q quits)" in title_bar(app)
             await pilot.press("down", "up", "f1")
             assert app.screen.__class__.__name__ == "HelpScreen"
             await pilot.press("escape")

@@ -184,6 +184,8 @@ async def test_the_lesson_list_shows_broken_files_literally(tmp_path):
     app = TutorApp(index_course([lessons]), lesson_dirs=[str(lessons)])
     async with app.run_test(size=(200, 40), notifications=True) as pilot:
         await settle(pilot)
+        app.screen.query_one("#home-pane").scroll_end(animate=False)  # the problems are under the whole course
+        await settle(pilot)
         assert_screen_safe(pilot, "b[x][@click=app.quit]q\\x1b[2J.yaml", "[@click=app.quit]k\\x1b[2J [/")
 
 
