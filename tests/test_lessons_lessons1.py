@@ -148,6 +148,7 @@ def test_tanh_unit_slope_is_one_minus_a_squared_and_not_the_sigmoids():
         ("local:a/z", "1-tanh(a)**2", "That applies tanh twice"),
         ("local:a/z", "sigmoid(z)*(1-sigmoid(z))", "That is σ′(z), the sigmoid's slope"),
         ("local:a/z", "1", "1 is tanh's slope at z = 0 only"),
+        ("local:a/z", "a", "That is a itself, the unit's output, not its slope"),
         ("grad:z", "da*a*(1-a)", "That multiplies by a(1 − a), the sigmoid's σ′ pattern"),
     ],
 )
@@ -185,6 +186,7 @@ def test_relu_layer_gate_stops_the_dead_unit_and_leaks_through_the_leaky_one():
         ("grad:z", "dh*h", "That multiplies by h, the unit's output"),
         ("grad:z", "dh*heaviside(z)", "Right for the plain ReLUs, but unit 3 is leaky"),
         ("grad:w", "dh*x", "That skips the gate"),
+        ("grad:b", "dh", "That is dh, the delta above the gates"),
     ],
 )
 def test_relu_layer_names_its_target_mistakes(step, answer, says):
@@ -229,6 +231,7 @@ def test_logistic_bce_uses_the_slides_neuron_and_its_q():
         ("grad:q", "-1/q", "That differentiates −log q, the branch for t = 1"),
         ("value:L", "-log(q)", "That is the BCE's other branch"),
         ("grad:w", "dz*w", "That multiplies by w, the slope for x"),
+        ("grad:b", "dq", "That is dq, the delta above the sigmoid"),
     ],
 )
 def test_logistic_bce_names_its_target_mistakes(step, answer, says):
@@ -269,6 +272,8 @@ def test_mse_vs_bce_compares_with_the_last_lessons_neuron():
         ("grad:z", "(q-t)*q*(1-q)", "That is the delta of ½(q − t)²"),
         ("grad:z", "dq", "That is dq, above the sigmoid"),
         ("grad:w", "(q-t)*x", "That is the cross-entropy's dw"),
+        ("grad:q", "q-t", "That is q − t, without the power rule's factor"),
+        ("local:q/z", "0.25", "0.25 is σ′(0), the sigmoid's steepest slope"),
     ],
 )
 def test_mse_vs_bce_names_its_target_mistakes(step, answer, says):
