@@ -12,7 +12,7 @@ Each :class:`Op` entry, by keyword, holds:
   names, ``{out}`` for the node's), ``local_out`` (through the output: σ as ``{out}(1 − {out})``) and the
   ``slips``, typical wrong derivatives with their diagnosis, and ``misvalues``, typical wrong forward values;
 * how PyTorch writes it: ``torch``, a :class:`Torch` spelling with its form, so that code generation never
-  guesses from a template;
+  guesses from a template, and the name of the backward node PyTorch records for it (``y.grad_fn``);
 * what the linter and the loader need to know: ``kink``, ``saturation``, ``underflows``, ``forgotten``,
   ``product``, ``factor``, ``stops`` (the operands no gradient reaches) and ``differentiable``.
 
@@ -219,6 +219,36 @@ class Torch:
     axis: str = ""  # the spelling when an axis is given, with {axis}
     broadcast: str = ""  # the spelling for operands of different shapes, where PyTorch will not broadcast
     min_ndim: int = 0  # below this many dimensions the op changes nothing and PyTorch is not asked (x.T)
+    #: the name of the backward node PyTorch records for it (``y.grad_fn``), "" where it records none (the
+    #: result requires no grad); ``grad_fn_of`` picks among PyTorch's variants by the operands as the script
+    #: writes them: each operand's number of dimensions, or None for a plain Python number, and the axis
+    grad_fn: str = ""
+    grad_fn_of: Callable[[tuple[int | None, ...], int | None], str] | None = None
+
+    def backward_name(self, operands: tuple[int | None, ...], axis: int | None = None) -> str:
+        """The name of PyTorch's backward node for these operands (``MulBackward0``), "" for none."""
+        return self.grad_fn_of(operands, axis) if self.grad_fn_of is not None else self.grad_fn
+
+
+def _by_axis(name: str) -> Callable[[tuple[int | None, ...], int | None], str]:
+    """A reduction's backward node: ``SumBackward0`` over every entry, ``SumBackward1`` along a dimension."""
+    return lambda operands, axis: f"{name}Backward{0 if axis is None else 1}"
+
+
+def _matmul_backward(operands: tuple[int | None, ...], axis: int | None = None) -> str:
+    """``@`` is four ops in PyTorch: matrix–matrix, matrix–vector, vector–vector, and vector–matrix (squeezed)."""
+    a, b = operands
+    return {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0"}.get((a, b), "SqueezeBackward4")
+
+
+def _number_on_the_left(tensor: str, number: str) -> Callable[[tuple[int | None, ...], int | None], str]:
+    """``1 - x`` is ``x.__rsub__(1)`` in Python, another backward node than ``x - 1``."""
+    return lambda operands, axis: number if operands[0] is None else tensor
+
+
+def _pow_backward(operands: tuple[int | None, ...], axis: int | None = None) -> str:
+    """``x ** 2``, ``x ** y`` and ``2 ** x`` are three overloads of pow, each with its own backward node."""
+    return "PowBackward2" if operands[0] is None else "PowBackward0" if operands[1] is None else "PowBackward1"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -311,6 +341,8 @@ class Op:
             problems.append("params names each operand once")
         if any(not 0 <= i < operands for i in (*self.stops, *(f.operand for f in self.forgotten))):
             problems.append("stops and forgotten name operands it does not have")
+        if (len(set(self.stops)) < operands) != bool(self.torch.grad_fn or self.torch.grad_fn_of):
+            problems.append("PyTorch records a backward node (torch.grad_fn) exactly where a gradient passes")
         if problems:
             raise ValueError(f"op {self.name}: " + "; ".join(problems))
 
@@ -579,7 +611,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a, b: (g, g),
             shape=broadcast_shape("+"),
             local=("1", "1"),
-            torch=Torch(form="infix", code="{0} + {1}", operator="+"),
+            torch=Torch(form="infix", code="{0} + {1}", operator="+", grad_fn="AddBackward0"),
             elementwise=True,
             forgotten=(
                 Forgotten(operand=1, word="term", rest=lambda a, b: a),
@@ -598,7 +630,12 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a, b: (g, -g),
             shape=broadcast_shape("-"),
             local=("1", "−1"),
-            torch=Torch(form="infix", code="{0} - {1}", operator="-"),
+            torch=Torch(
+                form="infix",
+                code="{0} - {1}",
+                operator="-",
+                grad_fn_of=_number_on_the_left("SubBackward0", "RsubBackward1"),
+            ),
             elementwise=True,
             forgotten=(
                 Forgotten(operand=1, word="term", rest=lambda a, b: a),
@@ -617,7 +654,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a, b: (g * b, g * a),
             shape=broadcast_shape("*"),
             local=("{1}", "{0}"),
-            torch=Torch(form="infix", code="{0} * {1}", operator="*"),
+            torch=Torch(form="infix", code="{0} * {1}", operator="*", grad_fn="MulBackward0"),
             elementwise=True,
             product=True,
             forgotten=(
@@ -643,7 +680,12 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a, b: (g / b, -g * a / (b * b)),
             shape=broadcast_shape("/"),
             local=("1/{1}", "−{0}/{1}²"),
-            torch=Torch(form="infix", code="{0} / {1}", operator="/"),
+            torch=Torch(
+                form="infix",
+                code="{0} / {1}",
+                operator="/",
+                grad_fn_of=_number_on_the_left("DivBackward0", "MulBackward0"),
+            ),
             elementwise=True,
             forgotten=(Forgotten(operand=1, word="divisor", rest=lambda a, b: a),),
         ),
@@ -661,7 +703,7 @@ OPS: dict[str, Op] = {
             vjp=_pow_vjp,
             shape=broadcast_shape("**"),
             local=("{1}·{0}^({1}−1)", "{0}^{1}·log({0})"),
-            torch=Torch(form="infix", code="{0} ** {1}", operator="**"),
+            torch=Torch(form="infix", code="{0} ** {1}", operator="**", grad_fn_of=_pow_backward),
             elementwise=True,
             factor=1,
             slips=(
@@ -711,7 +753,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (-g,),
             shape=same_shape,
             local=("−1",),
-            torch=Torch(form="prefix", code="-{0}", operator="-"),
+            torch=Torch(form="prefix", code="-{0}", operator="-", grad_fn="NegBackward0"),
             elementwise=True,
         ),
         Op(
@@ -726,7 +768,7 @@ OPS: dict[str, Op] = {
             shape=matmul_shape,
             work=matmul_work,
             local=("(Jacobian: ∂L/∂{0} = ∂L/∂{out} @ {1}ᵀ)", "(Jacobian: ∂L/∂{1} = {0}ᵀ @ ∂L/∂{out})"),
-            torch=Torch(form="infix", code="{0} @ {1}", operator="@"),
+            torch=Torch(form="infix", code="{0} @ {1}", operator="@", grad_fn_of=_matmul_backward),
             elementwise=False,
             product=True,
             slips=(
@@ -750,7 +792,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (np.swapaxes(g, -1, -2) if g.ndim >= 2 else g,),
             shape=transpose_shape,
             local=("(Jacobian: a permutation)",),
-            torch=Torch(form="method", code="{0}.T", min_ndim=2),
+            torch=Torch(form="method", code="{0}.T", min_ndim=2, grad_fn="PermuteBackward0"),
             elementwise=False,
         ),
         Op(
@@ -762,7 +804,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (g,),
             shape=same_shape,
             local=("1",),
-            torch=Torch(form="method", code="{0}.clone()"),
+            torch=Torch(form="method", code="{0}.clone()", grad_fn="CloneBackward0"),
             elementwise=True,
         ),
         Op(
@@ -774,7 +816,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (g * ans,),
             shape=same_shape,
             local=("exp({0})",),
-            torch=Torch(form="function", code="torch.exp({0})"),
+            torch=Torch(form="function", code="torch.exp({0})", grad_fn="ExpBackward0"),
             elementwise=True,
             saturation=Saturation(size=np.exp, advice=_ABOVE_14),
             underflows=True,
@@ -788,7 +830,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (g / a,),
             shape=same_shape,
             local=("1/{0}",),
-            torch=Torch(form="function", code="torch.log({0})"),
+            torch=Torch(form="function", code="torch.log({0})", grad_fn="LogBackward0"),
             elementwise=True,
             requires=("x > 0",),
         ),
@@ -801,7 +843,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (g / (2 * ans),),
             shape=same_shape,
             local=("1/(2·√{0})",),
-            torch=Torch(form="function", code="torch.sqrt({0})"),
+            torch=Torch(form="function", code="torch.sqrt({0})", grad_fn="SqrtBackward0"),
             elementwise=True,
             requires=("x > 0",),
         ),
@@ -814,7 +856,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (g * np.sign(a),),
             shape=same_shape,
             local=("sign({0})",),
-            torch=Torch(form="function", code="torch.abs({0})"),
+            torch=Torch(form="function", code="torch.abs({0})", grad_fn="AbsBackward0"),
             elementwise=True,
             kink=Kink(at=_at_zero, what="its argument is 0", convention=_AT_ZERO, fix=_AWAY),
         ),
@@ -827,7 +869,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (g * np.cos(a),),
             shape=same_shape,
             local=("cos({0})",),
-            torch=Torch(form="function", code="torch.sin({0})"),
+            torch=Torch(form="function", code="torch.sin({0})", grad_fn="SinBackward0"),
             elementwise=True,
         ),
         Op(
@@ -839,7 +881,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (-g * np.sin(a),),
             shape=same_shape,
             local=("−sin({0})",),
-            torch=Torch(form="function", code="torch.cos({0})"),
+            torch=Torch(form="function", code="torch.cos({0})", grad_fn="CosBackward0"),
             elementwise=True,
         ),
         Op(
@@ -852,7 +894,7 @@ OPS: dict[str, Op] = {
             shape=same_shape,
             local=("1 − tanh²({0})",),
             local_out="1 − {out}²",
-            torch=Torch(form="function", code="torch.tanh({0})"),
+            torch=Torch(form="function", code="torch.tanh({0})", grad_fn="TanhBackward0"),
             elementwise=True,
             saturation=Saturation(size=lambda x: 1 - np.tanh(x) ** 2, advice=_WITHIN_5),
             underflows=True,
@@ -868,7 +910,7 @@ OPS: dict[str, Op] = {
             shape=same_shape,
             local=("σ({0})(1 − σ({0}))",),
             local_out="{out}(1 − {out})",
-            torch=Torch(form="function", code="torch.sigmoid({0})"),
+            torch=Torch(form="function", code="torch.sigmoid({0})", grad_fn="SigmoidBackward0"),
             elementwise=True,
             slips=(
                 Slip(
@@ -892,7 +934,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (g * _relu_grad(a),),
             shape=same_shape,
             local=("1 if {0} > 0 else 0",),
-            torch=Torch(form="function", code="torch.relu({0})"),
+            torch=Torch(form="function", code="torch.relu({0})", grad_fn="ReluBackward0"),
             elementwise=True,
             kink=Kink(at=_at_zero, what="its argument is 0", convention=_AT_ZERO, fix=_AWAY),
         ),
@@ -905,7 +947,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (g * _softplus_slope(a),),
             shape=same_shape,
             local=("σ({0})",),
-            torch=Torch(form="function", code="F.softplus({0})"),
+            torch=Torch(form="function", code="F.softplus({0})", grad_fn="SoftplusBackward0"),
             elementwise=True,
             saturation=Saturation(size=_softplus_slope, advice=_ABOVE_14),
             underflows=True,
@@ -951,7 +993,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a, b: (_pick(g, a < b, a == b), _pick(g, a > b, a == b)),
             shape=broadcast_shape("maximum"),
             local=("1 where {0} > {1}, ½ at a tie, else 0", "1 where {1} > {0}, ½ at a tie, else 0"),
-            torch=Torch(form="function", code="torch.maximum({0}, {1})"),
+            torch=Torch(form="function", code="torch.maximum({0}, {1})", grad_fn="MaximumBackward0"),
             elementwise=True,
             kink=Kink(
                 at=lambda a, b: a - b,
@@ -970,7 +1012,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a, b: (_pick(g, a > b, a == b), _pick(g, a < b, a == b)),
             shape=broadcast_shape("minimum"),
             local=("1 where {0} < {1}, ½ at a tie, else 0", "1 where {1} < {0}, ½ at a tie, else 0"),
-            torch=Torch(form="function", code="torch.minimum({0}, {1})"),
+            torch=Torch(form="function", code="torch.minimum({0}, {1})", grad_fn="MinimumBackward0"),
             elementwise=True,
             kink=Kink(
                 at=lambda a, b: a - b,
@@ -989,7 +1031,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, c, a, b: (np.zeros_like(g), g * (c > 0), g * (c <= 0)),
             shape=broadcast_shape("where"),
             local=("0", "1 where {0} > 0 else 0", "0 where {0} > 0 else 1"),
-            torch=Torch(form="function", code="torch.where({0} > 0, {1}, {2})"),
+            torch=Torch(form="function", code="torch.where({0} > 0, {1}, {2})", grad_fn="WhereBackward0"),
             elementwise=True,
             stops=(0,),
             kink=Kink(
@@ -1012,7 +1054,9 @@ OPS: dict[str, Op] = {
             vjp=_reduce_vjp(mean=False),
             shape=reduce_shape("sum"),
             local=("1",),
-            torch=Torch(form="method", code="{0}.sum()", axis="{0}.sum({axis}, keepdim=True)"),
+            torch=Torch(
+                form="method", code="{0}.sum()", axis="{0}.sum({axis}, keepdim=True)", grad_fn_of=_by_axis("Sum")
+            ),
             elementwise=False,
         ),
         Op(
@@ -1026,7 +1070,9 @@ OPS: dict[str, Op] = {
             vjp=_reduce_vjp(mean=True),
             shape=reduce_shape("mean"),
             local=("1/N",),
-            torch=Torch(form="method", code="{0}.mean()", axis="{0}.mean({axis}, keepdim=True)"),
+            torch=Torch(
+                form="method", code="{0}.mean()", axis="{0}.mean({axis}, keepdim=True)", grad_fn_of=_by_axis("Mean")
+            ),
             elementwise=False,
         ),
         Op(
@@ -1040,7 +1086,9 @@ OPS: dict[str, Op] = {
             vjp=_prod_vjp,
             shape=reduce_shape("prod"),
             local=("(the product of the other entries)",),
-            torch=Torch(form="method", code="{0}.prod()", axis="{0}.prod({axis}, keepdim=True)"),
+            torch=Torch(
+                form="method", code="{0}.prod()", axis="{0}.prod({axis}, keepdim=True)", grad_fn_of=_by_axis("Prod")
+            ),
             elementwise=False,
         ),
         Op(
@@ -1052,7 +1100,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a, b: (g * b, g * a),
             shape=dot_shape,
             local=("{1}", "{0}"),
-            torch=Torch(form="function", code="torch.dot({0}, {1})"),
+            torch=Torch(form="function", code="torch.dot({0}, {1})", grad_fn="DotBackward0"),
             elementwise=False,
             product=True,
         ),
@@ -1096,6 +1144,7 @@ OPS: dict[str, Op] = {
                 form="function",
                 code="F.binary_cross_entropy({0}, {1})",
                 broadcast="F.binary_cross_entropy(*torch.broadcast_tensors({0}, {1}))",
+                grad_fn="BinaryCrossEntropyBackward0",
             ),
             elementwise=False,
             requires=("0 < p < 1",),
@@ -1157,6 +1206,7 @@ OPS: dict[str, Op] = {
                 form="function",
                 code="F.mse_loss({0}, {1})",
                 broadcast="F.mse_loss(*torch.broadcast_tensors({0}, {1}))",
+                grad_fn="MseLossBackward0",
             ),
             elementwise=False,
         ),
@@ -1171,7 +1221,12 @@ OPS: dict[str, Op] = {
             vjp=_softmax_vjp,
             shape=along_axis("softmax"),
             local=("(Jacobian: diag(s) − s sᵀ per row)",),
-            torch=Torch(form="function", code="torch.softmax({0}, dim=-1)", axis="torch.softmax({0}, dim={axis})"),
+            torch=Torch(
+                form="function",
+                code="torch.softmax({0}, dim=-1)",
+                axis="torch.softmax({0}, dim={axis})",
+                grad_fn="SoftmaxBackward0",
+            ),
             elementwise=False,
             saturation=Saturation(
                 size=_softmax_slope, advice="keep the entries it normalizes together within about 14 of each other"
@@ -1190,7 +1245,12 @@ OPS: dict[str, Op] = {
             vjp=_log_softmax_vjp,
             shape=along_axis("log_softmax"),
             local=("(Jacobian: I − 1 sᵀ per row, s = softmax)",),
-            torch=Torch(form="function", code="F.log_softmax({0}, dim=-1)", axis="F.log_softmax({0}, dim={axis})"),
+            torch=Torch(
+                form="function",
+                code="F.log_softmax({0}, dim=-1)",
+                axis="F.log_softmax({0}, dim={axis})",
+                grad_fn="LogSoftmaxBackward0",
+            ),
             elementwise=False,
         ),
         Op(
@@ -1204,7 +1264,7 @@ OPS: dict[str, Op] = {
             vjp=_cross_entropy_vjp,
             shape=cross_entropy_shape,
             local=("(softmax({0}) − {1})/N", "−log_softmax({0})/N"),
-            torch=Torch(form="function", code="F.cross_entropy({0}, {1})"),
+            torch=Torch(form="function", code="F.cross_entropy({0}, {1})", grad_fn="DivBackward1"),
             elementwise=False,
             underflows=True,
         ),
