@@ -158,7 +158,7 @@ def build_report(files: list[tuple[str, Path]], index: CourseIndex | None = None
 def _row(learner: str, file: str, record: LessonProgress, index: CourseIndex | None) -> LessonRow:
     """One learner's row for one lesson."""
     entry = index.get(record.lesson_id) if index is not None else None
-    step_ids = list(entry.step_ids) if entry is not None else []
+    step_ids = list(entry.asked_ids) if entry is not None else []  # a given step is not asked
     step_ids += [s for s in record.steps if s not in step_ids]
     steps = []
     for sid in step_ids:

@@ -127,6 +127,7 @@ def _step() -> dict[str, Any]:
             "explain": {"description": fmt.STEP_DOCS["explain"], **_TEXT},
             "prompt": {"description": fmt.STEP_DOCS["prompt"], **_TEXT},
             "tolerance": {"$ref": "#/definitions/tolerance"},
+            "given": {"description": fmt.STEP_DOCS["given"], "type": "boolean"},
             "mistakes": {
                 "description": fmt.STEP_DOCS["mistakes"],
                 "type": "array",
@@ -147,7 +148,7 @@ def _step() -> dict[str, Any]:
 
 def _target(kind: StepKind) -> dict[str, Any]:
     """A kind's key: its description and its target, NODE or NODE/INPUT (the kind's own fragment)."""
-    target = "NODE/INPUT: " if kind.pair else ""
+    target = f"{kind.target_text}: " if kind.target_text != "NODE" else ""
     return {"description": target + kind.doc, "type": "string", "pattern": kind.target_pattern()}
 
 
@@ -183,7 +184,7 @@ END = "<!-- end of step kinds -->"
 def kinds_table() -> str:
     """The author's guide's table of step kinds, and the lesson-level numbers they use, from the registry."""
     rows = ["| kind | target | asks for |", "|---|---|---|"]
-    rows += [f"| `{k.example()}` | {'`NODE/INPUT`' if k.pair else '`NODE`'} | {k.doc} |" for k in KINDS]
+    rows += [f"| `{k.example()}` | `{k.target_text}` | {k.doc} |" for k in KINDS]
     users = {s.name: [k.name for k in KINDS if s in k.settings] for s in SETTINGS.values()}
     numbers = [
         f"- `{s.name}` (a number between {s.above:g} and {s.below:g}, e.g. `{s.name}: {s.example}`; "

@@ -51,6 +51,8 @@ LESSON_DOCS: dict[str, str] = {
     "summary": "One line for the lesson list (default: empty).",
     "intro": "Markdown shown before the first step (default: empty).",
     "outro": "Markdown shown after the last step (default: empty).",
+    "torch_note": "Markdown shown in the PyTorch panel (F4) on every step: the autograd idea the lesson shows "
+    "(default: empty).",
     "inputs": "Leaves that get gradients: name -> a number, a vector [..] or a matrix [[..], [..]].",
     "constants": "Leaves that get no gradient (data, targets): name -> a number, a vector or a matrix (default: none).",
     "graph": "One assignment an item, in order, e.g. 'y = 2 * x'; each name is assigned once; the last line is the "
@@ -62,7 +64,7 @@ LESSON_DOCS: dict[str, str] = {
 }
 LESSON_KEYS = tuple(LESSON_DOCS)
 REQUIRED_KEYS = ("format", "id", "title", "graph", "inputs")
-TEXT_KEYS = ("title", "summary", "intro", "outro")
+TEXT_KEYS = ("title", "summary", "intro", "outro", "torch_note")
 #: a step's keys beside its kind, with what each holds
 STEP_DOCS: dict[str, str] = {
     "hint": "A hint, or a list of hints revealed one at a time.",
@@ -71,6 +73,8 @@ STEP_DOCS: dict[str, str] = {
     "tolerance": TOLERANCE_DOC,
     "mistakes": "Anticipated wrong answers: a formula (names, d<name> for deltas) and the message shown when the "
     "learner's answer matches it.",
+    "given": "true: the step is shown worked (its question, answer and explain) and not asked; the learner reads it "
+    "and presses Enter (worked examples before faded ones). It takes no hint or mistakes.",
 }
 STEP_KEYS = (*STEP_KINDS, *STEP_DOCS)
 MISTAKE_DOCS = {"answer": "A formula, e.g. 'dy' or '-2*(y - t)'.", "message": "What to tell the learner."}
@@ -113,6 +117,7 @@ class StepItem:
     prompt: str = ""
     tolerance: float | None = None
     mistakes: tuple[MistakeItem, ...] = ()
+    given: bool = False
 
     @property
     def id(self) -> str:
@@ -138,6 +143,7 @@ class Outline:
     summary: str = ""
     intro: str = ""
     outro: str = ""
+    torch_note: str = ""
     tolerance: float = DEFAULT_TOLERANCE
     settings: dict[str, float] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
@@ -280,7 +286,7 @@ def read_header(r: Reader, data: dict[Any, Any], out: Outline) -> None:
     out.id = r.text(data, "id") if isinstance(data.get("id"), str) else ""
     if isinstance(data.get("id"), str) and not ID_RE.match(out.id):
         r.err(("id",), f"id {out.id!r} must be a slug: lowercase letters, digits and dashes, e.g. 'chain-rule'")
-    out.title, out.summary, out.intro, out.outro = (r.text(data, k) for k in TEXT_KEYS)
+    out.title, out.summary, out.intro, out.outro, out.torch_note = (r.text(data, k) for k in TEXT_KEYS)
     out.tolerance = r.tolerance(data, ()) or DEFAULT_TOLERANCE
     for name, setting in SETTINGS.items():
         if name not in data:
@@ -386,7 +392,15 @@ def _read_step(r: Reader, item: Any, i: int) -> StepItem | None:
     if not isinstance(target, str) or not target.strip():
         r.err((*p, kind.name), f"{kind.name}: names a node, e.g. '{kind.example()}'")
         return None
-    node, wrt = kind.parse_target(target)
+    if kind.read is not None:
+        try:
+            node, rest = kind.read(target)
+        except ValueError as e:
+            r.err((*p, kind.name), f"{kind.name}: {e}")
+            return None
+        wrt: str | None = rest
+    else:
+        node, wrt = kind.parse_target(target)
     sid = step_id(kind, node, wrt)
     if kind.pair and not wrt:
         r.err((*p, kind.name), f"{kind.name}: takes NODE/INPUT, e.g. '{kind.example()}'", step=sid)
@@ -395,6 +409,7 @@ def _read_step(r: Reader, item: Any, i: int) -> StepItem | None:
         if not NAME_RE.match(part):
             r.err((*p, kind.name), f"{kind.name}: {part!r} is not a name (letters, digits, _)", step=sid)
             return None
+    given = _given(r, item, p, sid)
     return StepItem(
         i,
         kind,
@@ -405,7 +420,27 @@ def _read_step(r: Reader, item: Any, i: int) -> StepItem | None:
         r.text(item, "prompt", p, sid),
         r.tolerance(item, p, sid),
         _mistakes(r, item.get("mistakes"), (*p, "mistakes"), sid),
+        given,
     )
+
+
+def _given(r: Reader, item: dict[Any, Any], p: Path_, sid: str) -> bool:
+    """``given: true``: a step shown worked; it takes no hints or mistakes (nobody answers it)."""
+    if "given" not in item:
+        return False
+    given = item["given"]
+    if not isinstance(given, bool):
+        r.err((*p, "given"), f"given is true or false, got {type_name(given)}", step=sid)
+        return False
+    for key in ("hint", "mistakes"):
+        if given and item.get(key) is not None:
+            r.err(
+                (*p, key),
+                f"a given step is shown worked, not asked: it takes no {key}; remove it, or drop 'given: true'",
+                key=True,
+                step=sid,
+            )
+    return given
 
 
 def _kind_of(r: Reader, item: dict[Any, Any], p: Path_) -> StepKind | None:

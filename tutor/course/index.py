@@ -183,6 +183,12 @@ class LessonEntry:
     content_hash: str
     path: Path
     origin: str = "shipped"
+    given_ids: tuple[str, ...] = ()  # the steps shown worked, not asked
+
+    @property
+    def asked_ids(self) -> tuple[str, ...]:
+        """The steps the learner answers (every step but the given ones): what progress counts."""
+        return tuple(s for s in self.step_ids if s not in self.given_ids)
 
     @classmethod
     def of(cls, lesson: Lesson, origin: str = "shipped") -> LessonEntry:
@@ -195,6 +201,7 @@ class LessonEntry:
             lesson.content_hash,
             lesson.path if lesson.path is not None else Path(f"{lesson.id}.yaml"),
             origin,
+            tuple(step.id for step in lesson.steps if step.given),
         )
 
 
@@ -220,8 +227,10 @@ def index_entry(path: Path, origin: str = "shipped") -> LessonEntry:
     outline, problems = read_outline(load_located(text, str(path)))
     if problems:
         raise LessonError(problems)
+    given: list[str] = []
     if outline.steps is not None:
         ids = [s.id for s in outline.steps]
+        given = [s.id for s in outline.steps if s.given]
     else:
         nodes = [g.name for g in outline.graph]
         ids = [step_id(kind, name) for kind, name in default_walk(nodes, list(outline.inputs))]
@@ -233,6 +242,7 @@ def index_entry(path: Path, origin: str = "shipped") -> LessonEntry:
         content_hash=content_hash(text),
         path=path,
         origin=origin,
+        given_ids=tuple(given),
     )
 
 

@@ -104,7 +104,7 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
     if r.problems or trace is None:
         raise LessonError(r.problems)
 
-    steps, derived = _steps(r, outline, StepContext(program, trace.values, outline.settings), mistakes)
+    steps, derived = _steps(r, outline, StepContext(program, trace.values, outline.settings, trace.grads), mistakes)
     prose = check_prose(doc, text, trace)  # live numbers {{ }} that cannot be shown; maths that will not read
     r.problems += prose.errors
     if r.problems:
@@ -115,6 +115,7 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
         summary=outline.summary,
         intro=outline.intro,
         outro=outline.outro,
+        torch_note=outline.torch_note,
         inputs=inputs,
         constants=constants,
         program=program,
@@ -283,6 +284,7 @@ def _steps(
                 mistakes=mistakes.get(item.index, ()),
                 line=mark.line,
                 col=mark.col,
+                given=item.given,
             )
         )
     return steps, False

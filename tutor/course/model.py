@@ -26,7 +26,8 @@ class Mistake:
 
 @dataclass(frozen=True)
 class Step:
-    """One thing the learner computes: ``value:y``, ``local:L/y``, ``grad:x`` or ``jacobian:S/X``."""
+    """One thing the learner computes: ``value:y``, ``local:L/y``, ``grad:x``, ``jacobian:S/X`` ... (its kind); a
+    ``given`` step is shown worked (its answer and explanation) instead of asked."""
 
     kind: StepKind
     node: str
@@ -38,11 +39,12 @@ class Step:
     mistakes: tuple[Mistake, ...] = ()
     line: int = 0
     col: int = 0
+    given: bool = False
 
     @property
     def target(self) -> str:
-        """``y`` or ``L/y``."""
-        return f"{self.node}/{self.wrt}" if self.wrt else self.node
+        """``y``, ``L/y`` or ``x.grad after L.backward()``."""
+        return f"{self.node}{self.kind.joiner}{self.wrt}" if self.wrt else self.node
 
     @property
     def id(self) -> str:
@@ -74,6 +76,8 @@ class Lesson:
     warnings: tuple[Problem, ...] = ()
     #: the lesson-level numbers step kinds use (``learning_rate``), as the file gives them
     settings: dict[str, float] = field(default_factory=dict)
+    #: Markdown for the PyTorch panel (F4): the one autograd idea this lesson shows
+    torch_note: str = ""
 
     @property
     def output(self) -> str:

@@ -19,6 +19,12 @@ class Prompt:
     shape: str
     context: str
     note: str = ""
+    form: str = ""  # the answer's form where a shape does not say it: "True or False"
+
+    @property
+    def expects(self) -> str:
+        """What the answer must look like: ``shape 2×3``, or the form (``True or False``)."""
+        return self.form or f"shape {self.shape}"
 
     @property
     def question(self) -> str:
@@ -30,7 +36,7 @@ class Prompt:
         return f"{self.asks} = {answer}" + (f"  {self.note}" if self.note else "")
 
     def __str__(self) -> str:
-        return f"{self.question}   (shape {self.shape})  {self.context}".rstrip()
+        return f"{self.question}   ({self.expects})  {self.context}".rstrip()
 
 
 def answer_shape(lesson: Lesson, step: Step, values: dict[str, np.ndarray]) -> tuple[int, ...]:
@@ -42,4 +48,4 @@ def prompt(lesson: Lesson, step: Step, values: dict[str, np.ndarray]) -> Prompt:
     """The prompt of a step, given the lesson's forward values (for the context line)."""
     q = step.kind.question(lesson, step, values)
     shape = fmt_shape(answer_shape(lesson, step, values))
-    return Prompt(q.asks, shape, q.context, q.note)
+    return Prompt(q.asks, shape, q.context, q.note, q.form)

@@ -1,7 +1,7 @@
 """A lesson's prose as the learner reads it: live numbers filled in, maths as Unicode; and what is wrong with it.
 
-Prose fields are the summary, intro and outro, and each step's prompt, hints, explanation and mistakes'
-messages. The intro, outro, prompt and explanation are Markdown; the summary, hints and messages are
+Prose fields are the summary, intro, outro and torch_note, and each step's prompt, hints, explanation and mistakes'
+messages. The intro, outro, torch_note, prompt and explanation are Markdown; the summary, hints and messages are
 plain text. :func:`show_lesson` turns a loaded lesson into the one the learner sees, from the lesson's
 text and a trace (another trace, other numbers); :func:`check_prose` finds, at ``file:line:col``, the
 live numbers that cannot be shown (errors) and the maths and Markdown that will not read as meant
@@ -27,7 +27,7 @@ from tutor.engine import Trace
 _MERMAID = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[ \t]*mermaid\b", re.M)
 _ADMONITION = re.compile(r"^[ ]{0,3}(!!!|\?\?\?\+?)[ \t]+\w", re.M)
 #: the prose fields of a lesson and of a step that are Markdown
-MARKDOWN_FIELDS = {"intro", "outro", "prompt", "explain"}
+MARKDOWN_FIELDS = {"intro", "outro", "torch_note", "prompt", "explain"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ def show_lesson(lesson: Lesson, trace: Trace) -> Lesson:
         summary=plain(lesson.summary),
         intro=markdown(lesson.intro),
         outro=markdown(lesson.outro),
+        torch_note=markdown(lesson.torch_note),
         steps=steps,
     )
 
@@ -136,7 +137,7 @@ def prose_fields(data: Any) -> Iterator[ProseField]:
     """Every prose text of a lesson file's data, with its path, its name in messages and its step."""
     if not isinstance(data, dict):
         return
-    for key in ("summary", "intro", "outro"):
+    for key in ("summary", "intro", "outro", "torch_note"):
         if isinstance(data.get(key), str):
             yield ProseField((key,), data[key], key, key in MARKDOWN_FIELDS)
     steps = data.get("steps")

@@ -9,6 +9,10 @@ import numpy as np
 
 from tutor.course.model import Lesson, Step
 from tutor.engine import Trace, run
+from tutor.engine.autograd import Fact
+
+#: an answer: numbers, or a word PyTorch prints (an autograd step's None, True, False or grad_fn name)
+Answer = np.ndarray | Fact
 
 
 @dataclass
@@ -20,7 +24,8 @@ class Solution:
     _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def answer(self, step: Step) -> np.ndarray:
-        """The expected answer of a step: a value, a local derivative, a delta or a Jacobian."""
+        """The expected answer of a step: a value, a local derivative, a delta, a Jacobian ...; for an autograd
+        step, a :class:`~tutor.engine.autograd.Fact` where PyTorch prints a word (see :data:`Answer`)."""
         if step.id not in self._cache:
             self._cache[step.id] = expected(self.lesson, self.trace, step)
         return self._cache[step.id]
@@ -40,7 +45,9 @@ def solve(lesson: Lesson, leaves: Mapping[str, np.ndarray] | None = None) -> Sol
     return Solution(lesson, run(lesson.program, leaves if leaves is not None else lesson.leaf_values()))
 
 
-def to_plain(x: np.ndarray) -> float | list:
-    """An array as a number or nested lists, for JSON."""
+def to_plain(x: np.ndarray | Fact) -> float | list | bool | str | None:
+    """An answer as a number or nested lists for JSON; a word as itself (None, True, a grad_fn's name)."""
+    if isinstance(x, Fact):
+        return x.value
     a = np.asarray(x, dtype=float)
     return float(a) if a.ndim == 0 else a.tolist()

@@ -1,5 +1,5 @@
-"""The step kinds: everything about one kind of step (``value``, ``local``, ``grad``, ``jacobian``, ``update``) in one
-entry.
+"""The step kinds: everything about one kind of step (``value``, ``local``, ``grad``, ``jacobian``, ``update``,
+``after_update``, ``backward``, ``autograd``) in one entry.
 
 A step names a kind and a target (``grad: x``, ``local: L/y``). Its :class:`StepKind` says how the target is
 written, what the loader checks, how the engine answers it, the answer's shape and prompt, how learners and maths
@@ -18,6 +18,9 @@ import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
+
+from tutor.lang.questions import QUESTION_PATTERN, parse_question
+from tutor.lang.questions import Question as AutogradQuestion
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,6 +42,7 @@ class StepContext:
     program: Program
     values: Values
     settings: Mapping[str, float] = field(default_factory=dict)
+    grads: Values = field(default_factory=dict)  # the deltas of the same run
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -48,20 +52,27 @@ class StepContext:
 
 @dataclass(frozen=True)
 class Question:
-    """What a step asks, in maths (``δ = ∂L/∂y``), one line of context, and a note after the question (``(dy)``)."""
+    """What a step asks, in maths (``δ = ∂L/∂y``), one line of context, a note after the question (``(dy)``), and
+    the form of the answer where a shape does not say it (``True or False``)."""
 
     asks: str
     context: str = ""
     note: str = ""
+    form: str = ""
 
 
 @dataclass(frozen=True)
 class TorchCode:
-    """A step's answer in PyTorch: setup lines (maybe none), the expression, and what it computes (plain text)."""
+    """A step's answer in PyTorch: setup lines (maybe none), the expression, and what it computes (plain text).
+
+    ``alone`` is, where the kind writes its own, the snippet that runs by itself (after the imports) and ends
+    with the answer's expression; otherwise the writer builds one from the lesson's forward and backward.
+    """
 
     setup: tuple[str, ...]
     expr: str
     note: str
+    alone: tuple[str, ...] = ()
 
 
 class TorchWriter(Protocol):
@@ -99,6 +110,14 @@ class TorchWriter(Protocol):
 
     def scalar(self, name: str) -> bool:
         """Whether a lesson value is one number (no dimensions)."""
+        ...
+
+    def leaf_tensor(self, name: str) -> str:
+        """The code that makes a leaf's tensor afresh: its values, and ``requires_grad=True`` for an input."""
+        ...
+
+    def line(self, name: str) -> tuple[str, bool]:
+        """The right-hand side of a graph line in PyTorch, and whether it depends on no input."""
         ...
 
 
@@ -157,6 +176,16 @@ class StepKind:
     #: work units of its answer beyond one run (the loader's and the linter's budgets); None: nothing to speak of
     work: Callable[[Program, Values, str, str], int] | None = None
     settings: tuple[LessonNumber, ...] = ()  # lesson-level numbers it needs
+    #: a target that is neither NODE nor NODE/INPUT: its reader (the name and the rest of the target, in one
+    #: spelling; ValueError saying how to write it), its pattern (for the JSON Schema), how the guide writes it,
+    #: what joins the two parts in the step id, and an example
+    read: Callable[[str], tuple[str, str]] | None = None
+    pattern: str = ""
+    target_doc: str = ""
+    joiner: str = "/"
+    example_target: str = ""
+    #: the answer may be a word PyTorch prints (None, True, False, a grad_fn's name): the grader reads words first
+    words: bool = False
 
     def __eq__(self, other: object) -> bool:
         """A kind is equal only to itself; comparing one with a name is a mistake, said loudly."""
@@ -173,7 +202,13 @@ class StepKind:
         return f"StepKind({self.name})"
 
     def parse_target(self, text: str) -> tuple[str, str | None]:
-        """``L / y`` → (``L``, ``y``) for a pair, ``y`` → (``y``, None); spaces dropped, a missing part empty."""
+        """``L / y`` → (``L``, ``y``) for a pair, ``y`` → (``y``, None); spaces dropped, a missing part empty.
+        A kind with its own reader: its reading, or (the text, None) where the reader refuses it."""
+        if self.read is not None:
+            try:
+                return self.read(text)
+            except ValueError:
+                return text.strip(), None
         if not self.pair:
             return text.strip(), None
         node, _, wrt = text.partition("/")
@@ -181,13 +216,20 @@ class StepKind:
 
     def target_pattern(self) -> str:
         """The target as a regular expression (for the JSON Schema)."""
+        if self.pattern:
+            return self.pattern
         if self.pair:
             return rf"^\s*{NAME_PATTERN}\s*/\s*{NAME_PATTERN}\s*$"
         return rf"^\s*{NAME_PATTERN}\s*$"
 
+    @property
+    def target_text(self) -> str:
+        """How the guide writes the target: ``NODE``, ``NODE/INPUT``, or the kind's own."""
+        return self.target_doc or ("NODE/INPUT" if self.pair else "NODE")
+
     def example(self) -> str:
         """A step of this kind as a lesson writes it: ``local: L/y``."""
-        return f"{self.name}: {'L/y' if self.pair else 'y'}"
+        return f"{self.name}: {self.example_target or ('L/y' if self.pair else 'y')}"
 
     def whose_shape(self, step: Step) -> str | None:
         """The name whose shape the answer has (for messages), or None."""
@@ -195,8 +237,9 @@ class StepKind:
 
 
 def step_id(kind: StepKind, node: str, wrt: str | None = None) -> str:
-    """``grad:x``, ``local:L/y``: the id of a step (the one place ids are written)."""
-    return f"{kind.name}:{node}/{wrt}" if wrt else f"{kind.name}:{node}"
+    """``grad:x``, ``local:L/y``, ``autograd:x.grad after L.backward()``: the id of a step (the one place ids are
+    written)."""
+    return f"{kind.name}:{node}{kind.joiner}{wrt}" if wrt else f"{kind.name}:{node}"
 
 
 # ---------------------------------------------------------------- checks shared by kinds
@@ -568,10 +611,428 @@ UPDATE = StepKind(
 )
 
 
+# ---------------------------------------------------------------- after_update: a node once every input took a step
+
+
+def _updated_leaves(program: Program, values: Values, grads: Values, rate: float, sign: float = 1.0) -> dict:
+    """The leaves after one step of gradient descent on every input (``sign`` −1: a step up; ``rate`` 1: no rate)."""
+    leaves = {n: values[n] for n in (*program.inputs, *program.constants)}
+    for n in program.inputs:
+        leaves[n] = values[n] - sign * rate * grads[n]
+    return leaves
+
+
+def _value_after(program: Program, leaves: Mapping[str, np.ndarray], node: str) -> np.ndarray:
+    """A node's forward value at other leaf values (EvalError when the graph cannot be computed there)."""
+    from tutor.engine import forward
+
+    return forward(program, leaves)[node].value
+
+
+def _after_update_problem(ctx: StepContext, node: str, wrt: str | None) -> str | None:
+    import numpy as np
+
+    from tutor.engine import EvalError
+
+    problem = _a_name("after_update", ctx, node)
+    if problem:
+        return problem
+    if node not in ctx.program.nodes:
+        return f"after_update: {node!r} is not a node: ask 'update: {node}' for an input's new value, or name a node"
+    if LEARNING_RATE.name not in ctx.settings:
+        rate = f"{LEARNING_RATE.name}: {LEARNING_RATE.example}"
+        return f"after_update: needs the lesson's learning rate: add '{rate}' to the lesson"
+    leaves = _updated_leaves(ctx.program, ctx.values, ctx.grads, ctx.settings[LEARNING_RATE.name])
+    try:
+        with np.errstate(all="ignore"):
+            value = _value_after(ctx.program, leaves, node)
+    except EvalError as e:
+        return f"after_update: after one step of gradient descent the graph cannot be computed ({e.message}): " + (
+            "choose a smaller learning_rate"
+        )
+    if not np.all(np.isfinite(value)):
+        return f"after_update: {node} is not finite after one step of gradient descent: choose a smaller learning_rate"
+    return None
+
+
+def _after_update_expected(lesson: Lesson, trace: Trace, step: Step) -> np.ndarray:
+    rate = lesson.settings[LEARNING_RATE.name]
+    return _value_after(lesson.program, _updated_leaves(lesson.program, trace.values, trace.grads, rate), step.node)
+
+
+def _after_update_question(lesson: Lesson, step: Step, values: Values) -> Question:
+    inputs = ", ".join(lesson.program.inputs)
+    context = (
+        f"every input ({inputs}) takes one step of gradient descent, W − lr·dW with lr = {_rate(lesson)}; then the "
+        f"forward pass again ({step.node} = {_short(values[step.node])} before the step)"
+    )
+    return Question(f"{step.node} after the update", context)
+
+
+def _after_update_torch(w: TorchWriter, lesson: Lesson, step: Step) -> TorchCode:
+    """Every input stepped under torch.no_grad() (new tensors: the lesson's own stay as they are), then the forward
+    pass again on them, up to the node."""
+    prog = lesson.program
+    lr = w.float_literal(lesson.settings[LEARNING_RATE.name])
+    rename = {n: w.fresh(w.names[n] + "_new") for n in (*prog.inputs, *prog.nodes)}
+    setup = ["with torch.no_grad():  # the step is not part of the graph (in a training loop: W -= lr * W.grad)"]
+    for n in prog.inputs:
+        x = w.names[n]
+        grad = f"{x}.grad" if n in w.reached else f"torch.zeros_like({x})"  # PyTorch leaves .grad None there
+        setup.append(f"    {rename[n]} = {x} - {lr} * {grad}")
+    for a in prog.assignments:
+        setup.append(f"    {rename[a.name]} = {w.render(a.expr, rename)}")
+        if a.name == step.node:
+            break
+    note = f"{step.node} recomputed after one step of gradient descent on every input"
+    return TorchCode(tuple(setup), rename[step.node], note)
+
+
+def _after_update_mistakes(lesson: Lesson, trace: Trace, step: Step) -> list[Candidate]:
+    """The value before the step, after a step up the gradient, after a step without the learning rate, and the
+    first-order estimate L − lr·Σ dW² (for the loss)."""
+    import numpy as np
+
+    from tutor.engine import EvalError
+
+    prog, node, values, grads = lesson.program, step.node, trace.values, trace.grads
+    rate = lesson.settings[LEARNING_RATE.name]
+    found = [
+        Candidate(
+            "after-update-before",
+            "after-update-before",
+            values[node],
+            f"That is {node} before the update: first move every input by −lr·d(input), then run the forward pass "
+            "again.",
+            f"gives {node} before the update",
+        )
+    ]
+    for sign, r, key, message, slip in (
+        (-1.0, rate, "after-update-ascent", "a step up the gradient (+lr·dW): gradient descent subtracts", "climbs"),
+        (
+            1.0,
+            1.0,
+            "after-update-no-rate",
+            f"a step by the whole gradient: multiply it by lr = {_rate(lesson)}",
+            "no lr",
+        ),
+    ):
+        try:
+            with np.errstate(all="ignore"):
+                value = _value_after(prog, _updated_leaves(prog, values, grads, r, sign), node)
+        except EvalError:
+            continue
+        found.append(Candidate(key, key, value, f"That is {node} after {message}.", f"{slip} (gives {node} after it)"))
+    if node == prog.output:
+        guess = values[node] - rate * sum(float(np.sum(grads[n] ** 2)) for n in prog.inputs)
+        found.append(
+            Candidate(
+                "after-update-estimate",
+                "after-update-estimate",
+                np.asarray(guess),
+                f"That is the first-order estimate {node} − lr·Σ dW², what the gradient predicts; the step asks for "
+                f"{node} recomputed at the new inputs.",
+                "gives the first-order estimate",
+            )
+        )
+    return found
+
+
+AFTER_UPDATE = StepKind(
+    name="after_update",
+    title="after one update",
+    noun="value after the update",
+    doc="A node's value after one step of gradient descent on every input (W − learning_rate·∂L/∂W), the graph run "
+    "again (the lesson gives learning_rate).",
+    pair=False,
+    problem=_after_update_problem,
+    expected=_after_update_expected,
+    shape=lambda values, step: _shape_of(values, step.node),
+    shape_of="node",
+    question=_after_update_question,
+    describe=lambda lesson, step: f"{step.node} after one step of gradient descent",
+    torch=_after_update_torch,
+    mistakes=_after_update_mistakes,
+    settings=(LEARNING_RATE,),
+    example_target="L",
+)
+
+
+# ---------------------------------------------------------------- backward: one line's share of an input's delta
+
+
+def _backward_problem(ctx: StepContext, node: str, wrt: str | None) -> str | None:
+    problem = _a_node_and_input("backward", ctx, node, wrt)
+    if problem:
+        return problem
+    a = ctx.program.assignment(node)
+    if wrt not in a.inputs:
+        return f"backward: {wrt!r} is not an input of {node} (its inputs: {', '.join(a.inputs) or 'none'})"
+    if wrt in ctx.program.constants:
+        return f"backward: {wrt!r} is a constant and gets no gradient; make it an input to ask for its share"
+    return None
+
+
+def _backward_expected(lesson: Lesson, trace: Trace, step: Step) -> np.ndarray:
+    """The backward of the node's line alone, seeded with the node's delta: d(node) times ∂node/∂wrt."""
+    import numpy as np
+
+    from tutor.engine import backward, line_graph
+
+    line = line_graph(lesson.program, trace.values, step.node)
+    x = line.inputs[step.wrt or ""]
+    grad = backward(line.root, trace.grads[step.node]).get(id(x))
+    return np.zeros_like(x.value) if grad is None else np.asarray(grad, dtype=float).reshape(x.value.shape)
+
+
+def _backward_question(lesson: Lesson, step: Step, values: Values) -> Question:
+    node, wrt = step.node, step.wrt or ""
+    others = [c for c in lesson.program.consumers(wrt) if c != node]
+    context = f"{lesson.program.assignment(node).text}: this line's backward alone, d{node} through ∂{node}/∂{wrt}"
+    if others:
+        context += f"; {wrt} also feeds {', '.join(others)}, whose shares add to d{wrt}"
+    return Question(f"d{wrt} via {node}", context, "(one line's share)")
+
+
+def _backward_torch(w: TorchWriter, lesson: Lesson, step: Step) -> TorchCode:
+    """The node's line alone on a fresh copy of the input, differentiated with the node's delta as the gradient."""
+    assert step.wrt is not None
+    a = lesson.program.assignment(step.node)
+    x, n = w.names[step.wrt], w.names[step.node]
+    note = f"{step.node}'s share of d{step.wrt}: the backward of {w.comment(a.text)} alone, with d{step.node}"
+    if not w.passes_gradient(a.expr, step.wrt) or step.node not in w.reached:
+        return TorchCode((), f"torch.zeros_like({x})", note + " (no gradient passes: 0)")
+    fresh = w.fresh(x + "_")
+    out = w.fresh(fresh + "out")
+    setup = (f"{fresh} = {x}.detach().requires_grad_()", f"{out} = {w.render(a.expr, {step.wrt: fresh})}")
+    return TorchCode(setup, f"torch.autograd.grad({out}, {fresh}, {n}.grad)[0]", note)
+
+
+def _backward_mistakes(lesson: Lesson, trace: Trace, step: Step) -> list[Candidate]:
+    """The local derivative without the node's delta (elementwise lines), and the input's whole delta (every
+    consumer's share) where the input feeds more than this node."""
+    import numpy as np
+
+    node, wrt = step.node, step.wrt or ""
+    found = []
+    share = _backward_expected(lesson, trace, step)
+    if not _local_problem(StepContext(lesson.program, trace.values), node, wrt):
+        found.append(
+            Candidate(
+                "backward-local-only",
+                "backward-local-only",
+                _local_expected(lesson, trace, step),
+                f"That is the local derivative ∂{node}/∂{wrt} alone: the backward multiplies it by the delta that "
+                f"comes down, d{node}.",
+                f"forgets d{node} (gives ∂{node}/∂{wrt})",
+            )
+        )
+    if len(lesson.program.consumers(wrt)) > 1 and not np.allclose(trace.grads[wrt], share):
+        found.append(
+            Candidate(
+                "backward-whole-delta",
+                "backward-whole-delta",
+                trace.grads[wrt],
+                f"That is all of d{wrt}, the shares of every node {wrt} feeds; the step asks for {node}'s share alone.",
+                f"gives the whole d{wrt}",
+            )
+        )
+    return found
+
+
+BACKWARD = StepKind(
+    name="backward",
+    title="one line's backward",
+    noun="share of the delta",
+    doc="One line's backward for one of its inputs: the node's delta times the line's local derivative (the "
+    "vector-Jacobian product), the input's share of its delta from that node alone.",
+    pair=True,
+    problem=_backward_problem,
+    expected=_backward_expected,
+    shape=lambda values, step: _shape_of(values, step.wrt or ""),
+    shape_of="wrt",
+    question=_backward_question,
+    describe=lambda lesson, step: f"{step.node}'s share of d{step.wrt}",
+    torch=_backward_torch,
+    mistakes=_backward_mistakes,
+    example_target="y/x",
+)
+
+
+# ---------------------------------------------------------------- autograd: PyTorch's bookkeeping
+
+
+def _read_question(text: str) -> tuple[str, str]:
+    """``x.grad after L.backward()`` → (``x``, ``grad after L.backward()``); ValueError saying how to write it."""
+    q = parse_question(text)
+    return q.name, q.detail
+
+
+def _question_of(node: str, detail: str | None) -> AutogradQuestion:
+    """A step's question, from its name and the rest of its target."""
+    return parse_question(f"{node}.{detail}")
+
+
+def _autograd_problem(ctx: StepContext, node: str, wrt: str | None) -> str | None:
+    from tutor.engine import EvalError
+    from tutor.engine.autograd import ScenarioError, ask
+
+    q = _question_of(node, wrt)
+    unknown = [n for n in q.names if n not in ctx.names]
+    if unknown:
+        return f"autograd: {unknown[0]!r} is not a name of the lesson" + did_you_mean(
+            unknown[0], ctx.names, "the names"
+        )
+    try:
+        ask(ctx.program, ctx.values, q)
+    except (ScenarioError, EvalError) as e:
+        return f"autograd: {e}: PyTorch refuses this, so it cannot be asked"
+    return None
+
+
+def _autograd_expected(lesson: Lesson, trace: Trace, step: Step) -> object:
+    from tutor.engine.autograd import ask
+
+    return ask(lesson.program, trace.values, _question_of(step.node, step.wrt)).answer
+
+
+def _autograd_shape(values: Values, step: Step) -> tuple[int, ...]:
+    return _shape_of(values, step.node) if (step.wrt or "").startswith("grad ") or step.wrt == "grad" else ()
+
+
+_FORMS = {
+    "is_leaf": "True or False",
+    "requires_grad": "True or False",
+    "grad_fn": "a name such as MulBackward0, or None",
+}
+
+
+def _autograd_question(lesson: Lesson, step: Step, values: Values) -> Question:
+    from tutor.engine import fmt_shape
+
+    q = _question_of(step.node, step.wrt)
+    calls = "; ".join(c.code for c in q.calls)
+    context = f"after {calls}" if calls else "before any backward()"
+    shape = _shape_of(values, step.node)
+    tensor = f"a tensor of shape {fmt_shape(shape)}" if shape else "a number"
+    form = _FORMS.get(q.attribute, f"None, or {tensor}")
+    return Question(q.code, context, form=form)
+
+
+def _autograd_torch(w: TorchWriter, lesson: Lesson, step: Step) -> TorchCode:
+    """The scenario on fresh tensors, as PyTorch runs it: the leaves, the forward lines, the calls (every
+    backward() but the last keeps the graph), then the attribute; in the whole script, inside a function, so that
+    the lesson's own tensors stay as they are."""
+    prog = lesson.program
+    q = _question_of(step.node, step.wrt)
+    n = w.names
+    body = [f"{n[x]} = {w.leaf_tensor(x)}" for x in (*prog.inputs, *prog.constants)]
+    body += [f"{n[a.name]} = {w.line(a.name)[0]}" for a in prog.assignments]
+    calls = q.calls
+    last = max((i for i, c in enumerate(calls) if c.verb == "backward"), default=-1)
+    for i, c in enumerate(calls):
+        if c.verb == "backward":
+            seed = n[c.seed] if c.seed else ""
+            keep = ", retain_graph=True" if i < last else ""
+            args = ", ".join(x for x in (seed, keep.lstrip(", ")) if x)
+            body.append(f"{n[c.name]}.backward({args})" + ("  # keep the graph: it is walked again" if keep else ""))
+        elif c.verb == "retain_grad":
+            body.append(f"{n[c.name]}.retain_grad()")
+        elif c.verb == "zero_":
+            body.append(f"{n[c.name]}.grad.zero_()")
+        else:
+            body.append(f"{n[c.name]}.grad = None")
+    answer = f"{n[q.name]}.{q.attribute}"
+    fn = w.fresh(f"scenario_{n[q.name]}_{q.attribute}")
+    setup = (f"def {fn}():", *(f"    {line}" for line in body), f"    return {answer}")
+    note = "PyTorch's own bookkeeping, played on fresh tensors (in a function, so the lesson's stay as they are)"
+    return TorchCode(setup, f"{fn}()", note, alone=(*body, answer))
+
+
+def _autograd_mistakes(lesson: Lesson, trace: Trace, step: Step) -> list[Candidate]:
+    """For a ``.grad`` that holds numbers: the last backward()'s part alone, the first's alone, and the parts a
+    reset threw away counted in."""
+    import numpy as np
+
+    from tutor.engine.autograd import Fact, ask
+
+    q = _question_of(step.node, step.wrt)
+    out = ask(lesson.program, trace.values, q)
+    if isinstance(out.answer, Fact):
+        return []
+    name = q.name
+    found = []
+    if len(out.parts) > 1:
+        found.append(
+            Candidate(
+                "autograd-last-call",
+                "autograd-accumulates",
+                out.parts[-1],
+                f"That is what the last backward() added alone: {name}.grad adds up across backward() calls until "
+                "it is zeroed.",
+                "gives the last backward()'s gradient alone",
+            )
+        )
+        found.append(
+            Candidate(
+                "autograd-first-call",
+                "autograd-accumulates",
+                out.parts[0],
+                f"That is what the first backward() wrote: later calls add into {name}.grad, they do not skip it.",
+                "gives the first backward()'s gradient alone",
+            )
+        )
+    if out.dropped:
+        found.append(
+            Candidate(
+                "autograd-reset-ignored",
+                "autograd-reset",
+                out.answer + np.sum(out.dropped, axis=0),
+                f"That counts the backward() calls before {name}.grad was reset: zero_() (or = None) threw their "
+                "gradients away.",
+                "counts the gradients a reset threw away",
+            )
+        )
+    return found
+
+
+def _autograd_work(program: Program, values: Values, node: str, wrt: str) -> int:
+    from tutor.engine.autograd import calls_work
+
+    return calls_work(program, values, _question_of(node, wrt))
+
+
+AUTOGRAD = StepKind(
+    name="autograd",
+    title="PyTorch's autograd",
+    noun="PyTorch's answer",
+    doc="What PyTorch holds in one tensor after a scenario of calls: NAME.grad, NAME.is_leaf, NAME.requires_grad or "
+    "NAME.grad_fn, after NODE.backward(), NODE.backward(v), NAME.retain_grad(), NAME.grad.zero_() and NAME.grad = "
+    "None calls (separated by ';'); the engine answers from the graph, and the learner types None, True, False, a "
+    "grad_fn's name or numbers.",
+    pair=False,
+    problem=_autograd_problem,
+    expected=_autograd_expected,  # type: ignore[arg-type]
+    shape=_autograd_shape,
+    shape_of="",
+    question=_autograd_question,
+    describe=lambda lesson, step: f"{step.node}.{step.wrt}",
+    torch=_autograd_torch,
+    mistakes=_autograd_mistakes,
+    work=_autograd_work,
+    read=_read_question,
+    pattern=QUESTION_PATTERN,
+    target_doc="NAME.ATTRIBUTE after CALLS",
+    joiner=".",
+    example_target="x.grad after L.backward(); L.backward()",
+    words=True,
+)
+
+
 # ---------------------------------------------------------------- the registry
 
 #: every kind, in the order the format lists them
-KINDS: tuple[StepKind, ...] = (VALUE, LOCAL, GRAD, JACOBIAN, UPDATE)
+KINDS: tuple[StepKind, ...] = (VALUE, LOCAL, GRAD, JACOBIAN, UPDATE, AFTER_UPDATE, BACKWARD, AUTOGRAD)
 #: the kinds by the key a lesson file writes them with
 STEP_KINDS: dict[str, StepKind] = {k.name: k for k in KINDS}
 #: the lesson-level numbers the kinds need (``learning_rate``), by name
@@ -617,6 +1078,9 @@ def _check(kinds: tuple[StepKind, ...]) -> None:
 _check(KINDS)
 
 __all__ = [
+    "AFTER_UPDATE",
+    "AUTOGRAD",
+    "BACKWARD",
     "GRAD",
     "JACOBIAN",
     "KINDS",

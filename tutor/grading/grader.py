@@ -20,6 +20,7 @@ import numpy as np
 from tutor.course.model import Lesson, Step
 from tutor.course.solution import Solution
 from tutor.engine import EvalError, build, fmt_shape
+from tutor.engine.autograd import Fact
 from tutor.grading.compare import all_close, close, fit_shape
 from tutor.grading.feedback import split_formula
 from tutor.grading.formula import FormulaError, check_tree, evaluate, own_name, walk
@@ -27,6 +28,7 @@ from tutor.grading.mistakes import batch_sizes, candidates, describe, exponents
 from tutor.grading.points import Point, other_points, point_of
 from tutor.grading.shortcuts import calculus_notation, is_the_line, not_yet_known, own_line_message
 from tutor.grading.verdict import AnswerContext, Verdict
+from tutor.grading.words import grade_words
 from tutor.lang import ParseError, names_in, parse, to_text
 from tutor.lang.parse import tokenize
 from tutor.lang.pretty import format_number
@@ -35,8 +37,10 @@ from tutor.lang.syntax import Binary, Expr, Num
 MAX_ENTRIES_LISTED = 6
 
 
-def show_array(x: np.ndarray, digits: int = 4) -> str:
-    """An array the way a learner would type it: ``-2``, ``[0.1, 0.2]``, ``[[1, 2], [3, 4]]``."""
+def show_array(x: np.ndarray | Fact, digits: int = 4) -> str:
+    """An answer the way a learner would type it: ``-2``, ``[0.1, 0.2]``, ``[[1, 2], [3, 4]]``, ``None``."""
+    if isinstance(x, Fact):
+        return x.text
     a = np.asarray(x, dtype=float)
     if a.ndim == 0:
         return _num(float(a), digits)
@@ -73,6 +77,10 @@ def grade(solution: Solution, step: Step, text: str, context: AnswerContext | No
         return unreadable(
             "the answer is empty; type a number (-2), a matrix ([[1, 2], [3, 4]]) or a formula (2*(y - t))"
         )
+    if step.kind.words:  # None, True, a grad_fn's name: read first (tutor.grading.words)
+        word_verdict = grade_words(solution, step, text)
+        if word_verdict is not None:
+            return word_verdict
     point = point_of(solution)
     if "∂" in text:
         return _refused(calculus_notation(text, None, point.names, solution.lesson, step))

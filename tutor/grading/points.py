@@ -18,6 +18,7 @@ import numpy as np
 from tutor.course.model import Lesson
 from tutor.course.solution import Solution, solve
 from tutor.engine import EvalError
+from tutor.engine.autograd import Fact
 from tutor.engine.node import Node
 from tutor.grading.formula import Meaning, environment, meanings
 
@@ -94,7 +95,8 @@ def _finite(sol: Solution) -> bool:
     if not all(np.all(np.isfinite(g)) for g in tr.grads.values()):
         return False
     try:
-        return all(np.all(np.isfinite(sol.answer(s))) for s in sol.lesson.steps)
+        answers = (sol.answer(s) for s in sol.lesson.steps)
+        return all(np.all(np.isfinite(a)) for a in answers if not isinstance(a, Fact))  # a Fact is a word
     except (EvalError, ValueError):
         return False
 

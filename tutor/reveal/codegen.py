@@ -21,6 +21,7 @@ import numpy as np
 
 from tutor.course import Lesson, Step, solve
 from tutor.engine import IDENTITY, Application, Node, build, leaf, op_of
+from tutor.engine.autograd import as_computed, gradient_sources
 from tutor.engine.node import literal_value
 from tutor.lang import Expr, Literal, Name, Num
 from tutor.safetext import one_line
@@ -152,12 +153,7 @@ class StepCode:
 def gradient_paths(expr: Expr) -> set[str]:
     """The names of ``expr`` that PyTorch's value of it keeps a graph back to (not only through detach, heaviside or
     where's condition: the op table's ``stops``)."""
-    if isinstance(expr, Name):
-        return {expr.id}
-    app = op_of(expr)
-    if app is None:
-        return set()
-    return set().union(*(gradient_paths(x) for i, x in enumerate(app.operands) if i not in app.op.stops))
+    return gradient_sources(expr)
 
 
 class _Writer:
@@ -166,6 +162,7 @@ class _Writer:
     def __init__(self, lesson: Lesson) -> None:
         self.lesson = lesson
         self.names = python_names(lesson)
+        self.given_out: set[str] = set()  # the names fresh() gave out
         self.values = solve(lesson).trace.values
         self.env: dict[str, Node] = {n: leaf(v, n) for n, v in self.values.items()}
         # A node PyTorch computes without a graph back to an input (from constants alone, or through detach)
@@ -180,11 +177,13 @@ class _Writer:
                 self.reached |= gradient_paths(a.expr)
 
     def fresh(self, base: str) -> str:
-        """A Python name no lesson name (nor Python, nor the script) uses: ``base``, then with ``_`` added."""
-        used = set(self.names.values()) | _TAKEN
+        """A Python name no lesson name (nor Python, nor the script, nor an earlier ``fresh``) uses: ``base``, then
+        with ``_`` added."""
+        used = set(self.names.values()) | _TAKEN | self.given_out
         name = base
         while name in used:
             name += "_"
+        self.given_out.add(name)
         return name
 
     def comment(self, text: str) -> str:
@@ -202,6 +201,13 @@ class _Writer:
     def scalar(self, name: str) -> bool:
         """Whether a lesson value is one number (no dimensions)."""
         return np.ndim(self.values[name]) == 0
+
+    def leaf_tensor(self, name: str) -> str:
+        """The code that makes a leaf's tensor: its values, float64, and ``requires_grad=True`` for an input."""
+        prog = self.lesson.program
+        value = self.lesson.inputs[name] if name in prog.inputs else self.lesson.constants[name]
+        grad = ", requires_grad=True" if name in prog.inputs else ""
+        return f"torch.tensor({py_array(value)}, {DTYPE}{grad})"
 
     def shape(self, e: Expr) -> tuple[int, ...]:
         """The shape of a subexpression at the lesson's values."""
@@ -228,7 +234,7 @@ class _Writer:
         if isinstance(e, Num):
             return self.number(e)
         if isinstance(e, Name):
-            return rename.get(e.id, self.names[e.id]), _ATOM, True
+            return (rename[e.id] if e.id in rename else self.names[e.id]), _ATOM, True
         if isinstance(e, Literal):
             return f"torch.tensor({py_array(literal_value(e))}, {DTYPE})", _ATOM, True
         app = op_of(e)
@@ -274,8 +280,9 @@ class _Writer:
         """The right-hand side of a graph line in PyTorch, and whether it depends on no input."""
         e = self.lesson.program.assignment(name).expr
         code, _, tensor = self._go(e, {})
-        if isinstance(e, Name):  # a line that only names another value: a copy of its own, with its own gradient
-            code = IDENTITY.torch.code.format(code)
+        shapes = {n: np.shape(v) for n, v in self.values.items()}
+        if isinstance(as_computed(e, shapes), Name):  # the line only names another value (a vector's .T too): a
+            code = IDENTITY.torch.code.format(code)  # copy of its own, with its own gradient
         elif not tensor:
             code = f"torch.tensor({code}, {DTYPE})"
         return code, name in self.fresh_leaves
@@ -312,11 +319,11 @@ def lesson_script(lesson: Lesson, report: bool = False) -> str:
     if prog.inputs:
         add("# inputs: the leaves we want gradients for")
         for name in prog.inputs:
-            add(f"{n[name]} = torch.tensor({py_array(lesson.inputs[name])}, {DTYPE}, requires_grad=True)")
+            add(f"{n[name]} = {w.leaf_tensor(name)}")
     if prog.constants:
         add("# constants: data and targets, no gradient")
         for name in prog.constants:
-            add(f"{n[name]} = torch.tensor({py_array(lesson.constants[name])}, {DTYPE})")
+            add(f"{n[name]} = {w.leaf_tensor(name)}")
     add("")
     add("# forward: one line per line of the lesson's graph")
     retained: list[str] = []
@@ -359,7 +366,7 @@ def lesson_script(lesson: Lesson, report: bool = False) -> str:
             add(f"step[{py_str(c.step_id)}] = {c.expr}")
         add('print("steps")')
         add("for step_id, answer in step.items():")
-        add('    print(f"  {step_id} =", answer.detach())')
+        add('    print(f"  {step_id} =", answer.detach() if isinstance(answer, torch.Tensor) else answer)')
     if report:
         out.extend(_report_lines(lesson, n, bool(codes)))
     return "\n".join(out) + "\n"
@@ -386,7 +393,10 @@ def _report_lines(lesson: Lesson, n: dict[str, str], has_steps: bool) -> list[st
         "",
         "",
         "def _bt_plain(t):",
-        "    return None if t is None else t.detach().tolist()",
+        '    """A tensor as nested lists; None, True and False as themselves; a grad_fn as its class\'s name."""',
+        "    if t is None or isinstance(t, bool):",
+        "        return t",
+        "    return t.detach().tolist() if isinstance(t, torch.Tensor) else type(t).__name__",
         "",
         "",
         "def _bt_tree(t, named):",

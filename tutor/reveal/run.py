@@ -14,13 +14,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from tutor.course import Lesson, solve
+from tutor.engine.autograd import Fact
 from tutor.reveal.codegen import REPORT_MARKER, lesson_script
+
+T = TypeVar("T")
 
 TOLERANCE = 1e-9  # PyTorch and the engine agree when |torch − engine| ≤ TOLERANCE · max(1, |engine|)
 TIMEOUT = 180.0  # seconds; importing torch on a busy machine can take a while
@@ -57,7 +62,7 @@ class TorchRun:
     torch_version: str = ""
     values: dict[str, np.ndarray] = field(default_factory=dict)
     grads: dict[str, np.ndarray | None] = field(default_factory=dict)
-    steps: dict[str, np.ndarray] = field(default_factory=dict)
+    steps: dict[str, np.ndarray | Fact] = field(default_factory=dict)
     grad_fn: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     output: str = ""  # what the script printed for a person, without the report line
     seconds: float = 0.0
@@ -83,6 +88,12 @@ def child_environment(home: Path) -> dict[str, str]:
 
 def run_script(code: str, timeout: float = TIMEOUT) -> TorchRun:
     """Run a generated script (with its report footer) in a fresh, isolated Python and read its report."""
+    return run_child(code, _read_report, timeout)
+
+
+def run_child(code: str, read: Callable[[str, str, float], T], timeout: float = TIMEOUT) -> T | TorchRun:
+    """Run a script in a fresh, isolated Python; ``read`` turns its report line (after the marker), what else it
+    printed and the seconds it took into the result; a TorchRun says why there is none (missing, failed)."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="backprop-tutor-") as tmp:
         path = Path(tmp) / "lesson_torch.py"
@@ -112,7 +123,7 @@ def run_script(code: str, timeout: float = TIMEOUT) -> TorchRun:
         return TorchRun("failed", f"the PyTorch script failed: {tail}", output=proc.stdout, seconds=seconds)
     printed = proc.stdout.replace(report_line, "").rstrip() + "\n"
     try:
-        return _read_report(report_line[len(REPORT_MARKER) :], printed, seconds)
+        return read(report_line[len(REPORT_MARKER) :], printed, seconds)
     except (ValueError, TypeError, KeyError, AttributeError) as e:
         return TorchRun("failed", f"the PyTorch script's report could not be read: {e}", output=printed)
 
@@ -124,12 +135,19 @@ def _read_report(line: str, printed: str, seconds: float) -> TorchRun:
     def arrays(d: dict) -> dict:
         return {str(k): None if v is None else np.asarray(v, dtype=float) for k, v in d.items()}
 
+    def answers(d: dict) -> dict:
+        """Numbers as arrays; what PyTorch printed as a word (None, True, a grad_fn's name) as a Fact."""
+        return {
+            str(k): Fact(v) if v is None or isinstance(v, bool | str) else np.asarray(v, dtype=float)
+            for k, v in d.items()
+        }
+
     return TorchRun(
         "ok",
         torch_version=str(report.get("torch", "")),
         values=arrays(report["values"]),
         grads=arrays(report["grads"]),
-        steps=arrays(report["steps"]),
+        steps=answers(report["steps"]),
         grad_fn={str(k): [(int(d), str(t)) for d, t in v] for k, v in report["grad_fn"].items()},
         output=printed,
         seconds=seconds,
@@ -147,8 +165,8 @@ class Difference:
 
     kind: str  # "value", "grad" or "step"
     name: str  # a lesson name, or a step id
-    engine: np.ndarray
-    torch: np.ndarray | None
+    engine: np.ndarray | Fact  # a Fact: a word PyTorch prints (an autograd step's None, True, grad_fn name)
+    torch: np.ndarray | Fact | None
     diff: float  # the largest absolute difference of the entries; inf when the shapes differ or one is missing
 
     @property
@@ -158,6 +176,8 @@ class Difference:
 
     def agrees(self, tolerance: float = TOLERANCE) -> bool:
         """Whether the two agree within ``tolerance`` (relative above 1, absolute below)."""
+        if isinstance(self.engine, Fact) or isinstance(self.torch, Fact):
+            return self.diff == 0.0
         if self.torch is None or self.torch.shape != self.engine.shape:
             return False
         scale = max(1.0, float(np.max(np.abs(self.engine), initial=0.0)))
@@ -189,7 +209,10 @@ class Comparison:
         return next((d for d in self.differences if d.kind == "step" and d.name == step_id), None)
 
 
-def _difference(kind: str, name: str, engine: np.ndarray, theirs: np.ndarray | None) -> Difference:
+def _difference(kind: str, name: str, engine: np.ndarray | Fact, theirs: np.ndarray | Fact | None) -> Difference:
+    if isinstance(engine, Fact) or isinstance(theirs, Fact):  # words: equal or not (0 or infinitely far)
+        same = isinstance(engine, Fact) and isinstance(theirs, Fact) and engine == theirs
+        return Difference(kind, name, engine, theirs, 0.0 if same else float("inf"))
     e = np.asarray(engine, dtype=float)
     if theirs is None:
         if kind == "grad":  # PyTorch leaves .grad None where no gradient flowed: the engine's zeros
