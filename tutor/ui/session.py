@@ -5,7 +5,7 @@ The screens call this and show what it says; it imports no textual, so the flow 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,8 +16,9 @@ from tutor.progress import SHOWN, SOLVED, Attempt, LessonProgress, ProgressStore
 
 INTRO = "intro"
 SUMMARY = "summary"
-#: how the place the learner is at stands: the intro, a step still open, solved or shown, the summary
-STAGES = (INTRO, "open", SOLVED, SHOWN, SUMMARY)
+GIVEN = "given"  # a step shown worked: read, then Enter; neither solved nor open
+#: how the place the learner is at stands: the intro, a step still open, solved, shown or given, the summary
+STAGES = (INTRO, "open", SOLVED, SHOWN, GIVEN, SUMMARY)
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +57,7 @@ class Summary:
     after_attempts: list[str]
     shown: list[str]
     open: list[str]
+    given: list[str] = field(default_factory=list)  # shown worked: neither solved nor open
 
 
 class LessonSession:
@@ -104,6 +106,8 @@ class LessonSession:
         step = self.step
         if step is None:
             return self.place
+        if step.given:
+            return GIVEN
         return self.progress(step).status or "open"
 
     def reloaded(self, lesson: Lesson, solution: Solution | None = None) -> LessonSession:
@@ -134,9 +138,9 @@ class LessonSession:
         return self.first_open()
 
     def first_open(self) -> int:
-        """The index of the first step neither solved nor shown (the summary's index if none)."""
+        """The index of the first step neither solved, shown nor given (the summary's index if none)."""
         for i, s in enumerate(self.steps):
-            if not self.progress(s).done:
+            if not s.given and not self.progress(s).done:
                 return i
         return len(self.steps)
 
@@ -154,10 +158,11 @@ class LessonSession:
         return False
 
     def advance(self) -> None:
-        """To the next open step after this one, else the next step, else the summary."""
+        """To the next open (or given, to be read on the way) step after this one, else the first open step, else
+        the summary."""
         start = self.position + 1
         for i in range(start, len(self.steps)):
-            if not self.progress(self.steps[i]).done:
+            if self.steps[i].given or not self.progress(self.steps[i]).done:
                 self.go(i)
                 return
         self.go(len(self.steps) if self.first_open() == len(self.steps) else self.first_open())
@@ -233,7 +238,7 @@ class LessonSession:
         if step is None:
             raise RuntimeError("no step to reveal")
         record = self.progress(step)
-        if record.status is None:
+        if record.status is None and not step.given:  # a given step is shown already, and counts as nothing
             record.status = SHOWN
             self.save()
         return self.answer_text(step)
@@ -245,8 +250,8 @@ class LessonSession:
     # --- what the graph shows ---------------------------------------------------------------
 
     def _done(self, column: str, node: str) -> bool:
-        """Whether a step that earns ``node``'s value or delta (its kind's ``marks``) is done."""
-        return any(s.kind.marks == column and s.node == node and self.progress(s).done for s in self.steps)
+        """Whether a step that earns ``node``'s value or delta (its kind's ``marks``) is done (or given)."""
+        return any(s.kind.marks == column and s.node == node and (s.given or self.progress(s).done) for s in self.steps)
 
     def value_known(self, name: str) -> bool:
         """A leaf's value from the start; a node's once its value step is done (or if the lesson never asks)."""
@@ -305,12 +310,15 @@ class LessonSession:
         after: list[str] = []
         shown: list[str] = []
         still: list[str] = []
+        given: list[str] = []
         for s in self.steps:
             record = self.progress(s)
-            if record.status == SOLVED:
+            if s.given:
+                given.append(s.id)
+            elif record.status == SOLVED:
                 (after if record.wrong_attempts else first).append(s.id)
             elif record.status == SHOWN:
                 shown.append(s.id)
             else:
                 still.append(s.id)
-        return Summary(first, after, shown, still)
+        return Summary(first, after, shown, still, given)

@@ -101,13 +101,13 @@ class HomeScreen(Screen[None]):
     def _finished(self, lesson: LessonEntry) -> bool:
         """Whether every step of a lesson is solved or shown."""
         record = self.store.peek(lesson.id, lesson.content_hash, lesson_source(lesson.path))
-        return record is not None and record.done_count(lesson.step_ids) == len(lesson.step_ids)
+        return record is not None and record.done_count(lesson.asked_ids) == len(lesson.asked_ids)
 
     def entry(self, number: int, lesson: LessonEntry) -> Table:
         """A lesson's row: mark and number; title over its summary; steps over the progress bar."""
         record = self.store.peek(lesson.id, lesson.content_hash, lesson_source(lesson.path))
-        total = len(lesson.step_ids)
-        done = record.done_count(lesson.step_ids) if record is not None else 0
+        total = len(lesson.asked_ids)
+        done = record.done_count(lesson.asked_ids) if record is not None else 0
         finished = total > 0 and done == total
         mark = "✓" if finished else "▸" if record is not None and record.started else " "
         grid = Table.grid(padding=(0, 1), expand=True)

@@ -27,7 +27,7 @@ from tutor.grading import Verdict
 from tutor.progress import SHOWN, SOLVED, ProgressStore
 from tutor.ui.app import TutorApp
 from tutor.ui.plain import LessonMarkdown, PlainStatic, markdown_literal, one_line
-from tutor.ui.session import INTRO, STAGES, SUMMARY, LessonSession
+from tutor.ui.session import GIVEN, INTRO, STAGES, SUMMARY, LessonSession
 from tutor.ui.widgets.answer import MAX_LENGTH, AnswerBox
 from tutor.ui.widgets.graph import GraphPanel
 from tutor.ui.widgets.titlebar import TitleBar
@@ -37,6 +37,7 @@ PLACEHOLDERS = {
     "open": "Your answer, e.g. -2.5, 2*(3-4.25) or [[1, 2], [3, 4]]; Enter grades",
     SOLVED: "Press Enter for the next step",
     SHOWN: "Press Enter for the next step",
+    GIVEN: "This step is worked for you: read it, then press Enter for the next step",
     SUMMARY: "Press Enter to go back to the lessons (F5: last step)",
 }
 
@@ -146,7 +147,7 @@ class LessonScreen(Screen[None]):
             self.sub_title = f"step {s.position + 1} of {len(s.steps)}"
             p = s.prompt(step)
             text, context = step.prompt, p.context
-            question = Text.assemble((one_line(p.question), "bold"), "    ", (f"shape {p.shape}", "italic"))
+            question = Text.assemble((one_line(p.question), "bold"), "    ", (p.expects, "italic"))
         pane = self._pane
         shows_text = bool(text) or step is None  # the intro and the summary always have their text
         pane.set_class(shows_text, "-text")
@@ -177,11 +178,11 @@ class LessonScreen(Screen[None]):
         answer = self.query_one("#answer", AnswerBox)
         answer.placeholder = PLACEHOLDERS[stage]
         step = s.step
-        explained = step is not None and stage in (SOLVED, SHOWN) and bool(step.explain)
+        explained = step is not None and stage in (SOLVED, SHOWN, GIVEN) and bool(step.explain)
         pane.set_class(explained, "-explain")
         if step is None:
             self.feedback = Feedback()
-        elif stage in (SOLVED, SHOWN):
+        elif stage in (SOLVED, SHOWN, GIVEN):
             answer.value = ""
             self.feedback = self._done_feedback(step)
             if explained:
@@ -215,7 +216,7 @@ class LessonScreen(Screen[None]):
         step = s.step
         if step is None:
             return Text(f"{one_line(self.lesson.title)} · {'introduction' if s.on_intro else 'done'}", style="bold")
-        mark = {SOLVED: "  ✓ solved", SHOWN: "  (answer shown)"}.get(s.stage, "")
+        mark = {SOLVED: "  ✓ solved", SHOWN: "  (answer shown)", GIVEN: "  (worked for you)"}.get(s.stage, "")
         return Text.assemble(
             (f"Step {s.position + 1} of {len(s.steps)}", "bold"), f" · {step.kind.title}", (mark, "bold")
         )
@@ -233,6 +234,8 @@ class LessonScreen(Screen[None]):
         s = self.session
         record = s.progress(step)
         answer = s.answer_text(step)
+        if step.given:
+            return Feedback(f"Worked: {s.prompt(step).answered(answer)}", "given")
         if record.status == SOLVED:
             typed = next((a.text for a in reversed(record.attempts) if a.correct), answer)
             tries = len(record.attempts)
@@ -259,6 +262,7 @@ class LessonScreen(Screen[None]):
                     f"| solved after attempts | {len(summary.after_attempts)} | {names(summary.after_attempts)} |",
                     f"| answer shown | {len(summary.shown)} | {names(summary.shown)} |",
                 ]
+                + ([f"| worked for you | {len(summary.given)} | {names(summary.given)} |"] if summary.given else [])
                 + ([f"| still open | {len(summary.open)} | {names(summary.open)} |"] if summary.open else [])
             )
         )
@@ -284,7 +288,7 @@ class LessonScreen(Screen[None]):
             return
         step = s.step
         assert step is not None
-        if s.progress(step).done:
+        if s.progress(step).done or step.given:
             event.input.value = ""
             self._move(s.advance)
             return
@@ -373,6 +377,9 @@ class LessonScreen(Screen[None]):
         """Show the current step's answer; the step then counts as shown, not solved."""
         if self.session.step is None:
             self.notify("There is no step here to show the answer of.", timeout=3)
+            return
+        if self.session.step.given:
+            self.notify("This step is worked for you: its answer is on the screen.", timeout=3)
             return
         with self._saving():
             self.session.reveal()
