@@ -15,6 +15,7 @@ from conftest import SHIPPED
 
 from tutor.course import load_lesson, solve
 from tutor.engine import IDENTITY, OPS, Application, build, leaf, op_of
+from tutor.engine.autograd import grad_fn_name
 from tutor.lang.syntax import Name, walk
 from tutor.reveal.codegen import lesson_script
 from tutor.reveal.run import TOLERANCE, compare, run_lesson
@@ -48,10 +49,15 @@ def test_pytorch_agrees_with_the_engine(path: Path) -> None:
         got = result.grads[name]  # None where no backward() path from the loss reaches it: PyTorch's zeros
         np.testing.assert_allclose(np.zeros_like(grad) if got is None else got, grad, rtol=0, atol=1e-12, err_msg=name)
     # every node's grad_fn tree, as torch named it at run time
+    values = solve(lesson).trace.values
     for node in prog.nodes:
         tree = result.grad_fn[node]
         if tree:
             assert tree[0][0] == 0 and tree[0][1].startswith("<") and tree[0][1].endswith(">"), tree
+        # the engine's grad_fn names (the op table's, for autograd steps) are PyTorch's at run time
+        predicted = grad_fn_name(prog, values, node)
+        if predicted is not None:
+            assert tree and tree[0][1] == f"<{predicted}>", (node, tree[:1], predicted)
     # the human part of the script printed every step
     for s in lesson.steps:
         assert f"  {s.id} =" in result.output

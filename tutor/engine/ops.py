@@ -237,8 +237,8 @@ def _by_axis(name: str) -> Callable[[tuple[int | None, ...], int | None], str]:
 
 def _matmul_backward(operands: tuple[int | None, ...], axis: int | None = None) -> str:
     """``@`` is four ops in PyTorch: matrix–matrix, matrix–vector, vector–vector, and vector–matrix (squeezed)."""
-    a, b = operands
-    return {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0"}.get((a, b), "SqueezeBackward4")
+    names: dict[tuple[int | None, ...], str] = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0"}
+    return names.get(tuple(operands), "SqueezeBackward4")
 
 
 def _number_on_the_left(tensor: str, number: str) -> Callable[[tuple[int | None, ...], int | None], str]:
@@ -1115,7 +1115,9 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a, axis=None: (np.reshape(g, np.shape(a)),),
             shape=squeeze_shape,
             local=("1",),
-            torch=Torch(form="method", code="{0}.squeeze()", axis="{0}.squeeze({axis})"),
+            torch=Torch(
+                form="method", code="{0}.squeeze()", axis="{0}.squeeze({axis})", grad_fn_of=_by_axis("Squeeze")
+            ),
             elementwise=False,
         ),
         Op(
@@ -1127,7 +1129,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (np.reshape(np.diagonal(g).copy(), np.shape(a)),),
             shape=diag_shape,
             local=("(Jacobian: each entry to its place on the diagonal)",),
-            torch=Torch(form="function", code="torch.diag({0}.flatten())"),
+            torch=Torch(form="function", code="torch.diag({0}.flatten())", grad_fn="DiagEmbedBackward0"),
             elementwise=False,
         ),
         Op(

@@ -25,6 +25,7 @@ from textual.widgets import Footer, Input, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
 from tutor.course import Lesson, Step, solve
+from tutor.engine.autograd import Fact
 from tutor.grading import show_array
 from tutor.reveal.codegen import lesson_script, step_code
 from tutor.reveal.run import TOLERANCE, TorchRun, compare, grad_fn_text, run_script
@@ -192,8 +193,10 @@ class TorchPanel(ModalScreen[None]):
         """A row of plain-text cells (a string cell would be read as markup)."""
         table.add_row(*(Text(printable(c)) for c in cells))
 
-    def _gap(self, x: np.ndarray) -> str:
-        """The largest difference from the engine's answer, or why there is none."""
+    def _gap(self, x: np.ndarray | Fact) -> str:
+        """The largest difference from the engine's answer, or why there is none (words: the same or not)."""
+        if isinstance(x, Fact) or isinstance(self.engine_answer, Fact):
+            return "the same" if x == self.engine_answer else "differs"
         if np.shape(x) != np.shape(self.engine_answer):
             return f"shape {np.shape(x)} ≠ {np.shape(self.engine_answer)}"
         return f"{float(np.max(np.abs(x - self.engine_answer), initial=0.0)):.3g}"
