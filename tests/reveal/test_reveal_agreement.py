@@ -18,6 +18,7 @@ from tutor.engine import IDENTITY, OPS, Application, build, leaf, op_of
 from tutor.engine.autograd import grad_fn_name
 from tutor.lang.syntax import Name, walk
 from tutor.reveal.codegen import lesson_script
+from tutor.reveal.paths import backward_path
 from tutor.reveal.run import TOLERANCE, compare, run_lesson
 
 pytest.importorskip("torch")
@@ -58,9 +59,41 @@ def test_pytorch_agrees_with_the_engine(path: Path) -> None:
         predicted = grad_fn_name(prog, values, node)
         if predicted is not None:
             assert tree and tree[0][1] == f"<{predicted}>", (node, tree[:1], predicted)
+    # every backward path the panel predicts is walked by PyTorch: each line's segment is a chain of its grad_fn tree
+    chains = {node: _chains(result.grad_fn[node]) for node in prog.nodes}
+    for name in (*prog.inputs, *prog.nodes):
+        path = backward_path(lesson, name)
+        for segment in {s for p in (path.paths if path else ()) for s in p}:
+            assert any(_walks(segment.functions, bottom, c, segment.bottom) for c, bottom in chains[segment.top]), (
+                segment,
+                chains[segment.top],
+            )
     # the human part of the script printed every step
     for s in lesson.steps:
         assert f"  {s.id} =" in result.output
+
+
+def _chains(tree: list[tuple[int, str]]) -> list[tuple[list[str], str]]:
+    """A grad_fn tree's root-to-stop chains: the backward nodes' names, and the named tensor it stops at."""
+    found, stack = [], []
+    for depth, text in tree:
+        del stack[depth:]
+        if "  " in text:  # a stop: '<AccumulateGrad>  x' or 'e  <SqrtBackward0>'
+            left, right = text.split("  ", 1)
+            leafy = left.startswith("<")
+            found.append(([*stack, left.strip("<>")] if leafy else list(stack), right if leafy else left))
+        else:
+            stack.append(text.strip("<>"))
+    return found
+
+
+def _walks(predicted: tuple[str, ...], bottom: str, chain: list[str], target: str) -> bool:
+    """Whether PyTorch's chain starts with the predicted line's grad_fn, holds the predicted ones in order (an op
+    may be several nodes in PyTorch: cross_entropy, a broadcast) and stops at the same tensor."""
+    if bottom != target or not chain or chain[0] != predicted[0]:
+        return False
+    rest = iter(chain)
+    return all(any(f == c for c in rest) for f in predicted)
 
 
 def _applied(lesson) -> list[tuple[Application, list[tuple[int, ...]]]]:

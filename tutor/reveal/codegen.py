@@ -301,21 +301,12 @@ def steps_code(lesson: Lesson) -> list[StepCode]:
     return [step_code(lesson, s, w) for s in lesson.steps]
 
 
-def lesson_script(lesson: Lesson, report: bool = False) -> str:
-    """The whole lesson as an idiomatic PyTorch script; ``report`` appends a JSON report line for the tutor."""
-    w = _Writer(lesson)
+def _leaves_and_forward(w: _Writer, lesson: Lesson) -> tuple[list[str], list[str]]:
+    """The leaves' tensors and one line per graph line, and the nodes whose .grad PyTorch would not keep."""
     n = w.names
     prog = lesson.program
     out: list[str] = []
     add = out.append
-    out.extend(FIRST_LINES)
-    add(f"# {comment(lesson.title)}: the lesson {comment(lesson.id)} in PyTorch. Everything is float64,")
-    add("# as in the tutor's own engine, so the numbers agree to the last digits.")
-    add("import torch")
-    add("import torch.nn.functional as F")
-    add("")
-    add("torch.set_default_dtype(torch.float64)  # float64 throughout, like the tutor's engine")
-    add("")
     if prog.inputs:
         add("# inputs: the leaves we want gradients for")
         for name in prog.inputs:
@@ -340,6 +331,56 @@ def lesson_script(lesson: Lesson, report: bool = False) -> str:
             add(f"{n[a.name]}.requires_grad_()  # no gradient flows back through {comment(a.name)}: ask for its own")
         else:
             retained.append(n[a.name])
+    return out, retained
+
+
+def step_snippet(lesson: Lesson, step: Step) -> str:
+    """The step's code as a snippet that runs by itself, pasted into a fresh Python: the imports, the leaves, the
+    forward lines, ``retain_grad()`` for each node whose ``.grad`` the step reads, the backward, then the answer
+    printed (an autograd step plays its own scenario)."""
+    w = _Writer(lesson)
+    n = w.names
+    prog = lesson.program
+    code = step.kind.torch(w, lesson, step)
+    out = [
+        f"# {comment(lesson.id)}, {comment(step.id)}: {comment(code.note)}",
+        "import torch",
+        "import torch.nn.functional as F",
+        "",
+        "torch.set_default_dtype(torch.float64)",
+    ]
+    if code.alone:
+        return "\n".join([*out, *code.alone[:-1], f"print({code.alone[-1]})"]) + "\n"
+    lines, retained = _leaves_and_forward(w, lesson)
+    out.extend(lines)
+    used = "\n".join((*code.setup, code.expr))
+    read = [r for r in retained if re.search(rf"(?<![\w.]){re.escape(r)}\.grad\b", used)]
+    out.append("")
+    for r in read:
+        out.append(f"{r}.retain_grad()  # {comment(r)} is not a leaf: without this its .grad stays None")
+    out.append(f"{n[prog.output]}.backward()")
+    out.extend(code.setup)
+    out.append(f"print({code.expr})")
+    return "\n".join(out) + "\n"
+
+
+def lesson_script(lesson: Lesson, report: bool = False) -> str:
+    """The whole lesson as an idiomatic PyTorch script; ``report`` appends a JSON report line for the tutor."""
+    w = _Writer(lesson)
+    n = w.names
+    prog = lesson.program
+    out: list[str] = []
+    add = out.append
+    out.extend(FIRST_LINES)
+    add(f"# {comment(lesson.title)}: the lesson {comment(lesson.id)} in PyTorch. Everything is float64,")
+    add("# as in the tutor's own engine, so the numbers agree to the last digits.")
+    add("import torch")
+    add("import torch.nn.functional as F")
+    add("")
+    add("torch.set_default_dtype(torch.float64)  # float64 throughout, like the tutor's engine")
+    add("")
+    leaves_and_forward, retained = _leaves_and_forward(w, lesson)
+    out.extend(leaves_and_forward)
     add("")
     if retained:
         add("# PyTorch keeps .grad only for leaves; ask it to keep the deltas of the nodes too")
