@@ -67,6 +67,21 @@ def lint(lesson: Lesson) -> list[Problem]:
     return _Linter(lesson).run()
 
 
+def _in_scenarios(lesson: Lesson) -> set[str]:
+    """The names the autograd steps' questions use, and every name those are computed from."""
+    from tutor.course.steps import AUTOGRAD
+    from tutor.lang.questions import parse_question
+
+    used: set[str] = set()
+    for step in lesson.steps:
+        if step.kind is AUTOGRAD:
+            used.update(parse_question(step.target).names)
+    for a in reversed(lesson.program.assignments):
+        if a.name in used:
+            used.update(a.inputs)
+    return used
+
+
 class _Linter:
     """One lesson's trace, a second trace at jittered values, and the warnings found so far."""
 
@@ -79,6 +94,7 @@ class _Linter:
         self.jitter_values = _jittered(lesson.leaf_values())
         self._jitter_trace: Trace | None = None
         self.reaching = self.program.reaching_output()
+        self.used = self.reaching | _in_scenarios(lesson)  # an autograd step's backward() roots are used too
         self.found: list[Problem] = []
         self.cost = program_shapes(self.program, {n: v.shape for n, v in lesson.leaf_values().items()})
         self.budget = LINT_BUDGET - 2 * self.cost.work  # the run above and the one at jittered values
@@ -165,7 +181,7 @@ class _Linter:
         weights = _factor_names(self.program)
         for name in self.program.inputs:
             v = self.trace.values[name]
-            if name not in self.reaching:
+            if name not in self.used:
                 self.warn(
                     self.at(f"input:{name}"),
                     f"input {name} does not reach the output {self.program.output}: its gradient is 0 whatever "
@@ -193,7 +209,7 @@ class _Linter:
         env = {n: leaf(v, n) for n, v in self.trace.values.items()}
         for a in self.program.assignments:
             where = self.at(f"node:{a.name}")
-            if a.name not in self.reaching:
+            if a.name not in self.used:
                 self.warn(
                     where,
                     f"{a.name} does not reach the output {self.program.output}: its delta is 0 and nothing "

@@ -343,7 +343,7 @@ def step_snippet(lesson: Lesson, step: Step) -> str:
     prog = lesson.program
     code = step.kind.torch(w, lesson, step)
     out = [
-        f"# {comment(lesson.id)}, {comment(step.id)}: {comment(code.note)}",
+        f"# {comment(lesson.id)}, {comment(step.id)}: runs by itself",
         "import torch",
         "import torch.nn.functional as F",
         "",

@@ -397,7 +397,9 @@ class LessonScreen(Screen[None]):
         except ImportError:
             self.notify("The PyTorch panel is not available in this build.", severity="warning", timeout=4)
             return
-        self.app.push_screen(TorchPanel(self.lesson, step, self.last_value.get(step.id)))
+        attempts = self.session.progress(step).attempts
+        typed = attempts[-1].text if attempts else ""  # a backward step's formula becomes a custom Function there
+        self.app.push_screen(TorchPanel(self.lesson, step, self.last_value.get(step.id), typed))
 
     def action_previous(self) -> None:
         """Go to the previous step (or the intro)."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+from rich.console import Group
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
@@ -25,11 +26,15 @@ from textual.widgets import Footer, Input, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
 from tutor.course import Lesson, Step, solve
+from tutor.course.steps import BACKWARD, GRAD
 from tutor.engine.autograd import Fact
 from tutor.grading import show_array
-from tutor.reveal.codegen import lesson_script, step_code
+from tutor.reveal.codegen import lesson_script, step_code, step_snippet
+from tutor.reveal.function import FunctionError, check_function, function_script
+from tutor.reveal.paths import backward_path, path_text
 from tutor.reveal.run import TOLERANCE, TorchRun, compare, grad_fn_text, run_script
 from tutor.safetext import one_line, printable
+from tutor.ui.plain import LessonMarkdown
 
 #: PyTorch's runs by script text, so reopening the panel on the same lesson is instant.
 _RUNS: dict[str, TorchRun] = {}
@@ -68,9 +73,15 @@ class TorchPanel(ModalScreen[None]):
         Binding("r", "rerun", "Run again"),
     ]
 
-    def __init__(self, lesson: Lesson, step: Step, learner_answer: np.ndarray | None = None) -> None:
-        """Show ``step`` of ``lesson``; ``learner_answer`` is the learner's last graded value, if any."""
+    def __init__(
+        self, lesson: Lesson, step: Step, learner_answer: np.ndarray | None = None, learner_text: str = ""
+    ) -> None:
+        """Show ``step`` of ``lesson``; ``learner_answer`` is the learner's last graded value and ``learner_text``
+        what they typed, if anything (a backward step's formula becomes a custom Function, checked by gradcheck)."""
         super().__init__()
+        self.learner_text = learner_text
+        self.snippet = step_snippet(lesson, step)
+        self.path = backward_path(lesson, step.node) if step.kind is GRAD else None
         self.lesson = lesson
         self.step = step
         self.learner_answer = None if learner_answer is None else np.asarray(learner_answer, dtype=float)
@@ -85,8 +96,19 @@ class TorchPanel(ModalScreen[None]):
         with Vertical(id="torch-panel"):
             yield Static(Text(one_line(f"PyTorch · {self.lesson.title} · {self.step.id}")), id="torch-title")
             with VerticalScroll(id="torch-body"):
+                if self.lesson.torch_note:
+                    yield LessonMarkdown(self.lesson.torch_note, id="torch-lesson-note")
                 yield Static(Text(one_line(f"# {self.code.note}")), id="torch-note")
-                yield Static(_syntax(self.code.text), id="torch-code")
+                yield Static(_syntax(self.snippet), id="torch-code")
+                if self.path is not None:
+                    yield Static(
+                        Text(one_line(f"the backward path from {self.path.output} to {self.step.node}")),
+                        classes="torch-heading",
+                    )
+                    yield Static(Text(printable(path_text(self.path))), id="torch-path")
+                if self.step.kind is BACKWARD:
+                    yield Static("your backward as a torch.autograd.Function", classes="torch-heading")
+                    yield Static(self._function_intro(), id="torch-function")
                 yield Static(Text(one_line(f"{self.step.node}.grad_fn, as PyTorch builds it")), classes="torch-heading")
                 yield Static(RUNNING, id="torch-grad-fn")
                 yield Static("answers", classes="torch-heading")
@@ -116,8 +138,15 @@ class TorchPanel(ModalScreen[None]):
         cached = _RUNS.get(self.script)
         if cached is not None:
             self._show(cached)
+            if self.step.kind is BACKWARD and self.learner_text:
+                self._function_worker()
         else:
             self._run()
+
+    @work(thread=True, exclusive=True, group="torch-function")
+    def _function_worker(self) -> None:
+        """The Function's gradcheck alone (the lesson's run came from the cache)."""
+        self._check_function()
 
     # ------------------------------------------------------------ running PyTorch
 
@@ -128,6 +157,47 @@ class TorchPanel(ModalScreen[None]):
         if result.status != "failed":
             _RUNS[self.script] = result
         self.app.call_from_thread(self._show, result)
+        self._check_function()
+
+    def _function_intro(self) -> Text:
+        """What the Function section will show: the learner's formula, or how to get one."""
+        if not self.learner_text:
+            d = "d" + self.step.node
+            return Text(
+                one_line(
+                    f"Answer with a formula, {d} times the local derivative (e.g. {d} * ...), and press F4 again: "
+                    "the tutor makes it the backward of a torch.autograd.Function and runs gradcheck on it."
+                )
+            )
+        return Text(printable(f"backward = {one_line(self.learner_text)}\n{RUNNING}"))
+
+    def _check_function(self) -> None:
+        """A backward step with a typed formula: its Function, checked by gradcheck (in this worker thread)."""
+        if self.step.kind is not BACKWARD or not self.learner_text:
+            return
+        try:
+            script = function_script(self.lesson, self.step, self.learner_text)
+            check = check_function(self.lesson, self.step, self.learner_text)
+        except FunctionError as e:
+            self.app.call_from_thread(self._show_function, f"That formula cannot be a backward: {e}", "")
+            return
+        if check.status != "ok":
+            self.app.call_from_thread(self._show_function, check.message, script)
+            return
+        verdict = "passed" if check.passed else "FAILED"
+        text = (
+            f"gradcheck {verdict}: the largest difference between your backward's Jacobian and central "
+            f"differences is {check.largest_error:.3g}."
+        )
+        self.app.call_from_thread(self._show_function, text, script)
+
+    def _show_function(self, text: str, script: str) -> None:
+        """The Function's verdict, and its code."""
+        if not self.is_attached:
+            return
+        body = Text(printable(text))
+        widget = self.query_one("#torch-function", Static)
+        widget.update(Group(body, _syntax(script)) if script else body)
 
     def _show(self, result: TorchRun) -> None:
         """Fill in PyTorch's numbers, the grad_fn tree and the verdict."""
