@@ -13,7 +13,8 @@ import sys
 from tutor.course import LessonError, find_lesson, to_plain
 from tutor.grading import show_array
 from tutor.reveal.codegen import lesson_script, steps_code
-from tutor.reveal.run import TOLERANCE, compare, grad_fn_text, run_lesson
+from tutor.reveal.idiomatic import idiomatic_script, run_idiomatic
+from tutor.reveal.run import TOLERANCE, TorchRun, compare, grad_fn_text, run_lesson
 from tutor.safetext import one_line, printable
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -29,6 +30,13 @@ def add_torch_arguments(parser: argparse.ArgumentParser) -> None:
         f"(exit 1 if any differs by more than {TOLERANCE:g})",
     )
     parser.add_argument("--steps", action="store_true", help="print each step's PyTorch expression instead")
+    parser.add_argument(
+        "--flavour",
+        choices=("lesson", "idiomatic"),
+        default="lesson",
+        help="lesson: one PyTorch line per graph line (default); idiomatic: as you would write it, nn.Sequential, "
+        "an nn loss and an optimizer step (layered networks: Z = X @ W + b, A = act(Z) ... loss)",
+    )
     parser.add_argument("--json", action="store_true", help="with --run: print the comparison as one JSON object")
 
 
@@ -47,6 +55,8 @@ def run_torch(args: argparse.Namespace) -> int:
         for p in e.problems:
             print(printable(str(p)), file=sys.stderr)
         return EXIT_USAGE
+    if args.flavour == "idiomatic":
+        return _run_idiomatic(lesson, args)
     if args.json and not args.run:
         print("backprop-tutor torch: --json goes with --run", file=sys.stderr)
         return EXIT_USAGE
@@ -105,5 +115,36 @@ def run_torch(args: argparse.Namespace) -> int:
         f"{'✗' if bad else '✓'} {counts['value']} values, {counts['grad']} gradients, {counts['step']} steps compared: "
         f"largest difference {comparison.largest_diff:.3g}{where}; "
         + (f"{len(bad)} beyond {TOLERANCE:g}" if bad else f"all within {TOLERANCE:g}")
+    )
+    return EXIT_FAIL if bad else EXIT_OK
+
+
+def _run_idiomatic(lesson, args: argparse.Namespace) -> int:  # noqa: ANN001 - a Lesson
+    """``--flavour idiomatic``: print the nn.Sequential script, or run it and compare with the engine."""
+    script = idiomatic_script(lesson)
+    if script is None:
+        print(
+            f"backprop-tutor torch: {one_line(lesson.id)} is not a layered network (lines Z = X @ W + b, "
+            "A = sigmoid/tanh/relu(Z) ..., then bce/mse/cross_entropy against a constant): use --flavour lesson",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.steps or args.json:
+        print("backprop-tutor torch: --steps and --json go with --flavour lesson", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.run:
+        sys.stdout.write(script)
+        return EXIT_OK
+    print(f"running {one_line(lesson.id)} (idiomatic) under PyTorch…", file=sys.stderr)
+    result = run_idiomatic(lesson)
+    if isinstance(result, TorchRun):
+        print(f"backprop-tutor torch: {printable(result.message)}", file=sys.stderr)
+        return EXIT_USAGE if result.status == "missing" else EXIT_FAIL
+    bad = result.largest > TOLERANCE
+    print(one_line(f"{lesson.title}  ({lesson.id})  as nn.Sequential, PyTorch {result.torch_version}"))
+    print(f"  loss {result.loss:.10g}, after one optimizer step {result.after:.10g}")
+    print(
+        f"{'✗' if bad else '✓'} the loss, {len(result.grads)} parameter gradients and the loss after the step "
+        f"compared with the engine: largest difference {result.largest:.3g}"
     )
     return EXIT_FAIL if bad else EXIT_OK

@@ -31,6 +31,7 @@ from tutor.engine.autograd import Fact
 from tutor.grading import show_array
 from tutor.reveal.codegen import lesson_script, step_code, step_snippet
 from tutor.reveal.function import FunctionError, check_function, function_script
+from tutor.reveal.idiomatic import idiomatic_script
 from tutor.reveal.paths import backward_path, path_text
 from tutor.reveal.run import TOLERANCE, TorchRun, compare, grad_fn_text, run_script
 from tutor.safetext import one_line, printable
@@ -71,6 +72,7 @@ class TorchPanel(ModalScreen[None]):
         Binding("s", "toggle_script", "Whole script"),
         Binding("w", "save", "Save script"),
         Binding("r", "rerun", "Run again"),
+        Binding("i", "idiomatic", "As you would write it"),
     ]
 
     def __init__(
@@ -87,6 +89,8 @@ class TorchPanel(ModalScreen[None]):
         self.learner_answer = None if learner_answer is None else np.asarray(learner_answer, dtype=float)
         self.code = step_code(lesson, step)
         self.script = lesson_script(lesson)
+        self.idiomatic = idiomatic_script(lesson)  # None unless the graph is a layered network
+        self.shown_script = self.script  # what the whole-script view shows and 'w' saves
         self.engine_answer = solve(lesson).answer(step)
         self.result: TorchRun | None = None
         self.overwrite: Path | None = None  # the existing file the learner was asked about
@@ -286,6 +290,21 @@ class TorchPanel(ModalScreen[None]):
         if self.has_class("-script"):
             self.query_one("#torch-script", TextArea).focus()
 
+    def action_idiomatic(self) -> None:
+        """Show the script as you would write it (nn.Sequential, an nn loss, an optimizer step), or the lesson's."""
+        if self.idiomatic is None:
+            self.notify(
+                "This lesson's graph is not a layered network (Z = X @ W + b, A = act(Z) ..., a loss): "
+                "the idiomatic script needs one.",
+                timeout=4,
+            )
+            return
+        self.shown_script = self.script if self.shown_script == self.idiomatic else self.idiomatic
+        area = self.query_one("#torch-script", TextArea)
+        area.load_text(self.shown_script)
+        self.add_class("-script")
+        area.focus()
+
     def action_save(self) -> None:
         """Ask for a file name to write the whole-lesson script to."""
         self.overwrite = None
@@ -328,7 +347,7 @@ class TorchPanel(ModalScreen[None]):
             saved.update(Text(f"{shown} is a folder: type a file name, e.g. {one_line(str(path / 'lesson.py'))}"))
             return
         try:
-            write_script(path, self.script, overwrite=self.overwrite == path)
+            write_script(path, self.shown_script, overwrite=self.overwrite == path)
         except FileExistsError:
             self.overwrite = path
             saved.update(Text(f"{shown} already exists: press Enter again to overwrite it, or type another name"))
