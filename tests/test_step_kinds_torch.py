@@ -231,3 +231,14 @@ def test_autograd_prompt_says_what_to_type():
 def test_autograd_questions_pytorch_refuses_are_located_errors(question, says):
     problem = problem_of(f"  - autograd: {question}\n")
     assert problem.startswith("k.yaml:17:15: ") and says in problem, problem
+
+
+def test_check_grades_words_from_an_answers_file(tmp_path, capsys):
+    from tutor.cli import main
+
+    lesson = tmp_path / "k.yaml"
+    lesson.write_text(HEAD + "  - autograd: y.is_leaf\n  - autograd: y.grad after y.backward()\n", encoding="utf-8")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("autograd:y.is_leaf: False\nautograd:y.grad after y.backward(): None\n", encoding="utf-8")
+    assert main(["check", str(lesson), "--answers", str(answers)]) == 0
+    assert "2/2 correct" in capsys.readouterr().out

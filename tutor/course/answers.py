@@ -34,7 +34,7 @@ def read_answers(path: str | Path) -> dict[str, str]:
     for k, v in doc.data.items():
         if isinstance(v, list):
             v = json.dumps(v)
-        if v is None or isinstance(v, dict | bool):
+        if v is None or isinstance(v, dict):  # a bool is an autograd step's True or False: str() spells it so
             raise LessonError([doc.problem((k,), f"the answer to {k} must be text or a number")])
         answers[str(k)] = str(v)
     return answers
