@@ -40,7 +40,7 @@ def test_the_script_uses_sequential_the_logits_loss_and_the_transposed_weight():
     compile(script, "idiomatic.py", "exec")
 
 
-@pytest.mark.parametrize("lesson", [*NETWORKS, "idiomatic-relu-mse"])
+@pytest.mark.parametrize("lesson", [*NETWORKS, "idiomatic-relu-mse", "idiomatic-script-names"])
 def test_pytorch_agrees_with_the_engine_and_the_loss_goes_down(lesson):
     pytest.importorskip("torch")
     path = LESSONS / f"{lesson}.yaml"

@@ -22,7 +22,7 @@ from tutor.course import Lesson, solve
 from tutor.course.steps import LEARNING_RATE
 from tutor.engine import op_of
 from tutor.lang import Name
-from tutor.reveal.codegen import DTYPE, FIRST_LINES, REPORT_MARKER, _Writer, comment, py_array, py_number, py_str
+from tutor.reveal.codegen import DTYPE, FIRST_LINES, REPORT_MARKER, comment, py_array, py_number, py_str
 from tutor.reveal.run import TIMEOUT, TorchRun, run_child
 
 #: activation ops and their modules
@@ -127,8 +127,6 @@ def idiomatic_script(lesson: Lesson, report: bool = False) -> str | None:
     net = read_network(lesson)
     if net is None:
         return None
-    w = _Writer(lesson)
-    n = w.names
     values = lesson.leaf_values()
     rate = lesson.settings.get(LEARNING_RATE.name, DEFAULT_RATE)
     out = [*FIRST_LINES]
@@ -141,8 +139,9 @@ def idiomatic_script(lesson: Lesson, report: bool = False) -> str | None:
     add("torch.set_default_dtype(torch.float64)")
     add("")
     add("# the data: one sample a row")
-    for name in (net.data, net.target):
-        add(f"{n[name]} = torch.tensor({py_array(values[name])}, {DTYPE})")
+    # the script's own names (inputs, targets, model ...): no lesson name becomes a variable here
+    add(f"inputs = torch.tensor({py_array(values[net.data])}, {DTYPE})  # {comment(net.data)}")
+    add(f"targets = torch.tensor({py_array(values[net.target])}, {DTYPE})  # {comment(net.target)}")
     add("")
     add("model = nn.Sequential(")
     index: dict[str, int] = {}
@@ -175,7 +174,7 @@ def idiomatic_script(lesson: Lesson, report: bool = False) -> str | None:
     add("")
     add("# one training step")
     add("optimizer.zero_grad()  # .grad adds up across backward() calls: start from zero")
-    add(f"loss = loss_fn(model({n[net.data]}), {n[net.target]})")
+    add("loss = loss_fn(model(inputs), targets)")
     add("loss.backward()")
     add(f"print({py_str(f'{lesson.program.output} =')}, loss.item())")
     add("# the lesson's gradients, read off the parameters")
@@ -189,7 +188,7 @@ def idiomatic_script(lesson: Lesson, report: bool = False) -> str | None:
         add(f"print({py_str(f'd{layer.bias} = {m}.bias.grad:')}, {bexpr})")
     add("optimizer.step()  # W -= lr * W.grad for every parameter, under no_grad")
     add("with torch.no_grad():")
-    add(f"    after = loss_fn(model({n[net.data]}), {n[net.target]}).item()")
+    add("    after = loss_fn(model(inputs), targets).item()")
     add(f"print({py_str(f'{lesson.program.output} after one step:')}, after)")
     if report:
         table = ", ".join(f"{py_str(name)}: {expr}.tolist()" for name, expr in grads)
