@@ -40,6 +40,7 @@ PLACEHOLDERS = {
     GIVEN: "This step is worked for you: read it, then press Enter for the next step",
     SUMMARY: "Press Enter to go back to the lessons (F5: last step)",
 }
+WORDS_PLACEHOLDER = "As PyTorch prints it: None, True, False, a grad_fn's name (MulBackward0) or numbers; Enter grades"
 
 
 @dataclass(frozen=True)
@@ -176,8 +177,9 @@ class LessonScreen(Screen[None]):
         self.query_one("#step-title", PlainStatic).update(self._title())
         self.query_one(GraphPanel).graph = s.graph()
         answer = self.query_one("#answer", AnswerBox)
-        answer.placeholder = PLACEHOLDERS[stage]
         step = s.step
+        words = stage == "open" and step is not None and step.kind.words  # PyTorch prints a word here
+        answer.placeholder = WORDS_PLACEHOLDER if words else PLACEHOLDERS[stage]
         explained = step is not None and stage in (SOLVED, SHOWN, GIVEN) and bool(step.explain)
         pane.set_class(explained, "-explain")
         if step is None:
