@@ -113,7 +113,10 @@ class TorchPanel(ModalScreen[None]):
                 if self.step.kind is BACKWARD:
                     yield Static("your backward as a torch.autograd.Function", classes="torch-heading")
                     yield Static(self._function_intro(), id="torch-function")
-                yield Static(Text(one_line(f"{self.step.node}.grad_fn, as PyTorch builds it")), classes="torch-heading")
+                heading = f"{self.step.node}.grad_fn, as PyTorch builds it"
+                if self.path is not None and self.step.node in self.lesson.program.nodes:  # the tree consumes dnode
+                    heading += f" (where the walk goes on from {self.step.node}; d{self.step.node} came down the path)"
+                yield Static(Text(one_line(heading)), classes="torch-heading")
                 yield Static(RUNNING, id="torch-grad-fn")
                 yield Static("answers", classes="torch-heading")
                 yield Static(self._numbers(), id="torch-numbers")
