@@ -242,3 +242,9 @@ def test_check_grades_words_from_an_answers_file(tmp_path, capsys):
     answers.write_text("autograd:y.is_leaf: False\nautograd:y.grad after y.backward(): None\n", encoding="utf-8")
     assert main(["check", str(lesson), "--answers", str(answers)]) == 0
     assert "2/2 correct" in capsys.readouterr().out
+
+
+def test_an_empty_answer_to_an_autograd_step_says_what_to_type():
+    lesson = load("  - autograd: y.is_leaf\n")
+    verdict = grade(solve(lesson), lesson.steps[0], "  ")
+    assert verdict.status == "unreadable" and "None, True, False, a name or numbers" in verdict.message

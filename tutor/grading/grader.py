@@ -73,6 +73,8 @@ def grade(solution: Solution, step: Step, text: str, context: AnswerContext | No
     try by a learner who has done every step before this one."""
     context = context or AnswerContext()
     text = text.strip()
+    if not text and step.kind.words:
+        return unreadable("the answer is empty; type what PyTorch prints: None, True, False, a name or numbers")
     if not text:
         return unreadable(
             "the answer is empty; type a number (-2), a matrix ([[1, 2], [3, 4]]) or a formula (2*(y - t))"

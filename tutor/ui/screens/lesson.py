@@ -40,7 +40,7 @@ PLACEHOLDERS = {
     GIVEN: "This step is worked for you: read it, then press Enter for the next step",
     SUMMARY: "Press Enter to go back to the lessons (F5: last step)",
 }
-WORDS_PLACEHOLDER = "As PyTorch prints it: None, True, False, a grad_fn's name (MulBackward0) or numbers; Enter grades"
+WORDS_PLACEHOLDER = "None, True, False, a grad_fn's name (MulBackward0) or numbers; Enter grades"
 
 
 @dataclass(frozen=True)
