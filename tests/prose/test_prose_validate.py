@@ -77,27 +77,32 @@ def test_a_live_number_that_cannot_be_shown_is_an_error_at_its_braces(problems_o
     [
         (
             "intro: |\n  Maths:\n\n  $$a + \\weird{x}$$\n",
-            "p.yaml:10:9: warning: intro: maths: \\weird{x} is not in the supported subset and is shown as source; "
+            "p.yaml:10:9: warning W301 maths-unsupported: "
+            "intro: maths: \\weird{x} is not in the supported subset and is shown as source; "
             "see 'Maths' in docs/authoring.md",
         ),
         (
             "steps:\n  - grad: w\n    hint: 'use $\\weird f$'\n",
-            "p.yaml:9:17: warning: [grad:w] hint: maths: \\weird is not in the supported subset and is shown as "
+            "p.yaml:9:17: warning W301 maths-unsupported: "
+            "[grad:w] hint: maths: \\weird is not in the supported subset and is shown as "
             "source; see 'Maths' in docs/authoring.md",
         ),
         (
             "intro: |\n  Text\n  $$x^2\n",
-            "p.yaml:9:3: warning: intro: '$$' is not closed: end the display maths with '$$' (write \\$ for a dollar "
+            "p.yaml:9:3: warning W302 maths-unclosed: "
+            "intro: '$$' is not closed: end the display maths with '$$' (write \\$ for a dollar "
             "sign)",
         ),
         (
             "intro: |\n  The network:\n\n  ```mermaid\n  graph LR; x-->y\n  ```\n",
-            "p.yaml:10:3: warning: intro: Mermaid diagrams are not drawn: the block shows as code; describe the graph "
+            "p.yaml:10:3: warning W303 mermaid: "
+            "intro: Mermaid diagrams are not drawn: the block shows as code; describe the graph "
             "in words or a table (the graph panel already draws the lesson's graph)",
         ),
         (
             "outro: |\n  !!! note\n      Remember the chain rule.\n",
-            "p.yaml:8:3: warning: outro: admonitions ('!!! note') are not rendered and show as typed; use a block "
+            "p.yaml:8:3: warning W304 admonition: "
+            "outro: admonitions ('!!! note') are not rendered and show as typed; use a block "
             "quote ('> **Note:** ...') instead",
         ),
     ],

@@ -18,6 +18,10 @@ The linter's engine runs are budgeted (:data:`LINT_BUDGET` work units, see :mod:
 step's cost is worked out from the shapes before it is checked, and when the budget is spent the remaining
 steps are skipped with one warning that names them, so that validating any lesson that loads stays quick.
 
+Every warning has a stable code (:mod:`tutor.course.lintcodes`, ``W103 symmetric-operand``). A lesson or a step may
+allow codes it means (``lint: {allow: [W208]}``): :func:`lint_report` keeps those back and counts them, and reports an
+allowed code that never fires there (W501).
+
 "Coincides" means what the grader does: a candidate whose value the grader would accept as the answer (same
 shape, the step's tolerance) cannot be told from it. A coincidence that holds whatever the values (the local
 derivative of ``a + b`` is always 1) is not a weakness of the numbers and is not reported: every candidate is
@@ -27,10 +31,13 @@ computed again at jittered values, and only one that stops coinciding there is a
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from tutor.course.format import AllowItem
+from tutor.course.lintcodes import BY_CODE, LintCode, code_of_candidate
 from tutor.course.model import Lesson, Step
 from tutor.course.problems import Problem
 from tutor.course.solution import Solution
@@ -40,18 +47,21 @@ from tutor.engine import (
     Node,
     Program,
     Trace,
+    backward,
     build,
     forward,
     leaf,
+    line_graph,
     op_of,
     run,
 )
 from tutor.engine.autograd import Fact
+from tutor.engine.ops import OPS
 from tutor.engine.shapes import program_shapes
 from tutor.grading.compare import all_close
 from tutor.grading.mistakes import candidates_of
 from tutor.lang.pretty import format_number, to_text
-from tutor.lang.syntax import Expr, Name, Transpose, walk
+from tutor.lang.syntax import Expr, Name, Transpose, names_in, walk
 
 #: work units (tutor.engine.shapes) the linter may spend on engine runs: about a second
 LINT_BUDGET = 300_000_000
@@ -60,11 +70,64 @@ CANDIDATE_PULLS = 8
 SATURATION = 1e-6  # a local derivative (sigmoid, tanh ...) below this makes every delta through it vanish
 KINK = 1e-12  # an argument this close to an op's kink (relu or abs of 0 ...) counts as sitting on it
 FD_TOLERANCE = 1e-5  # relative agreement required between the engine and central differences
+#: the grader's diagnoses that are slips of an op's derivative from the op table: they share one code (W109)
+OP_SLIPS = frozenset(slip.diagnosis for op in OPS.values() for slip in op.slips)
+
+
+@dataclass
+class LintReport:
+    """A lesson's warnings as ``validate`` shows them, and the ones its ``lint: allow`` lists kept back."""
+
+    warnings: list[Problem] = field(default_factory=list)
+    allowed: list[Problem] = field(default_factory=list)
 
 
 def lint(lesson: Lesson) -> list[Problem]:
-    """Every warning about a lesson, in file order."""
-    return _Linter(lesson).run()
+    """Every warning about a lesson that it does not allow, in file order (its prose's warnings too)."""
+    return lint_report(lesson).warnings
+
+
+def lint_report(lesson: Lesson, more: Iterable[Problem] = ()) -> LintReport:
+    """The linter's warnings, the lesson's own (prose) and ``more`` (the course's), sorted by position, with the
+    ones the lesson or a step allows kept back, and an allowed code that never fires reported (W501)."""
+    found = [*lesson.warnings, *more, *_Linter(lesson).run()]
+    return allow_warnings(lesson, found)
+
+
+def allow_warnings(lesson: Lesson, found: list[Problem], report_unused: bool = True) -> LintReport:
+    """Split warnings into those shown and those the lesson (any warning) or their step allows; with
+    ``report_unused``, an allowed code that matched nothing is a warning itself (W501), at the code."""
+    scopes: list[tuple[str | None, tuple[AllowItem, ...]]] = [(None, lesson.lint_allow)]
+    scopes += [(s.id, s.lint_allow) for s in lesson.steps if s.lint_allow]
+    used: set[tuple[str | None, str]] = set()
+    report = LintReport()
+    for p in found:
+        scope = next(
+            (
+                (step, p.code)
+                for step, codes in reversed(scopes)  # a step's own allow-list first
+                if p.severity == "warning" and (step is None or step == p.step) and any(a.code == p.code for a in codes)
+            ),
+            None,
+        )
+        if scope is None:
+            report.warnings.append(p)
+        else:
+            used.add(scope)
+            report.allowed.append(p)
+    if report_unused:
+        file = str(lesson.path) if lesson.path else "<lesson>"
+        for step, codes in scopes:
+            for a in codes:
+                if (step, a.code) not in used:
+                    where = f"step {step}" if step else "this lesson"
+                    message = (
+                        f"lint: allow lists {BY_CODE[a.code].label}, but {where} has no such warning: remove it from "
+                        "the list (it would hide a new one)"
+                    )
+                    report.warnings.append(Problem(file, a.line, a.col, message, "warning", step, "W501"))
+    report.warnings.sort(key=lambda p: (p.line, p.col))
+    return report
 
 
 def _in_scenarios(lesson: Lesson) -> set[str]:
@@ -115,9 +178,10 @@ class _Linter:
                 return None
         return self._jitter_trace
 
-    def warn(self, where: tuple[int, int], message: str, step: str | None = None) -> None:
-        """Record a warning at (line, col)."""
-        self.found.append(Problem(self.file, where[0], where[1], message, "warning", step))
+    def warn(self, where: tuple[int, int], code: str, message: str, step: str | None = None) -> None:
+        """Record a warning with its code (``W103``) at (line, col)."""
+        assert code in BY_CODE, code
+        self.found.append(Problem(self.file, where[0], where[1], message, "warning", step, code))
 
     def at(self, key: str) -> tuple[int, int]:
         """The location of ``id``, ``input:x``, ``constant:t`` or ``node:y`` (1:1 when unknown)."""
@@ -133,6 +197,7 @@ class _Linter:
         """All checks; warnings sorted by position."""
         self.check_leaves()
         self.check_nodes()
+        self.check_operands()
         steps = self.lesson.steps
         for i, step in enumerate(steps):
             cost = self.step_cost(step)
@@ -144,7 +209,7 @@ class _Linter:
                 with np.errstate(all="ignore"):
                     self.check_step(step)
             except (EvalError, ValueError, FloatingPointError) as e:  # the loader has already vetted the steps
-                self.warn(self.step_at(step), f"the linter could not check this step: {e}", step.id)
+                self.warn(self.step_at(step), "W211", f"the linter could not check this step: {e}", step.id)
         return sorted(self.found, key=lambda p: (p.line, p.col))
 
     def step_cost(self, step: Step) -> int:
@@ -168,6 +233,7 @@ class _Linter:
         names = ", ".join(s.id for s in steps[:8]) + (f" and {len(steps) - 8} more" if len(steps) > 8 else "")
         self.warn(
             self.step_at(steps[0]),
+            "W210",
             f"the linter stopped here: its budget of {LINT_BUDGET} work units is spent (one run of this graph takes "
             f"{self.cost.work}), so {len(steps)} step{'s were' if len(steps) > 1 else ' was'} not checked for "
             f"coincidences or by central differences: {names}; a smaller graph or fewer steps gets them all checked",
@@ -184,6 +250,7 @@ class _Linter:
             if name not in self.used:
                 self.warn(
                     self.at(f"input:{name}"),
+                    "W205",
                     f"input {name} does not reach the output {self.program.output}: its gradient is 0 whatever "
                     "the values; use it in the graph or remove it",
                 )
@@ -193,12 +260,14 @@ class _Linter:
             if np.all(v == 0):
                 self.warn(
                     self.at(f"input:{name}"),
+                    "W204",
                     f"{name} is all zeros: every product with it is 0, so the deltas that flow through it vanish "
                     "and a learner's wrong factors go unnoticed; use small distinct values",
                 )
             elif np.all(v == v.reshape(-1)[0]):
                 self.warn(
                     self.at(f"input:{name}"),
+                    "W203",
                     f"every entry of {name} is {format_number(float(v.reshape(-1)[0]))}: equal weights make rows and "
                     "columns interchangeable, so a learner who mixes them up (or transposes) is marked right; "
                     "use distinct values",
@@ -212,6 +281,7 @@ class _Linter:
             if a.name not in self.used:
                 self.warn(
                     where,
+                    "W206",
                     f"{a.name} does not reach the output {self.program.output}: its delta is 0 and nothing "
                     "depends on it; remove the line or use it",
                 )
@@ -223,9 +293,85 @@ class _Linter:
                         args = [build(x, env).value for x in app.operands]
                 except EvalError:
                     continue
-                message = self.kink(app, args) or self.saturation(app, args)
-                if message:
-                    self.warn(where, message)
+                kink = self.kink(app, args)
+                if kink:
+                    self.warn(where, "W201", kink)
+                    continue
+                saturated = self.saturation(app, args)
+                if saturated:
+                    self.warn(where, "W202", saturated)
+
+    def check_operands(self) -> None:
+        """A square matrix operand of a matmul that lets a forgotten ᵀ pass: symmetric (W103), or square with the
+        forgotten ᵀ giving the right delta at these values only (W104). Only where a delta flows through the other
+        operand (it depends on an input) and the product reaches the output."""
+        with_grad = _depends_on_inputs(self.program)
+        for a in self.program.assignments:
+            if a.name not in self.reaching:
+                continue
+            for node, expr, upstream in _products(self.program, self.trace, a.name):
+                for side in (0, 1):
+                    operand, other = node.parents[side].value, node.parents[1 - side].value
+                    m = operand.shape
+                    if len(m) != 2 or m[0] != m[1] or m[0] < 2 or other.ndim != 2:
+                        continue
+                    app = op_of(expr)
+                    assert app is not None
+                    if not set(names_in(app.operands[1 - side])) & with_grad:
+                        continue
+                    self.check_operand(a.name, expr, side, operand, upstream)
+
+    def check_operand(self, line: str, expr: Expr, side: int, operand: np.ndarray, upstream: np.ndarray) -> None:
+        """W103 or W104 for one square operand of one matmul (``side`` 0: A of A @ B, 1: B)."""
+        app = op_of(expr)
+        assert app is not None
+        assignment = self.program.assignment(line)
+        m_text, o_text = to_text(app.operands[side]), to_text(app.operands[1 - side])
+        leaf_name = _leaf_name(app.operands[side], self.program)
+        if leaf_name is None:
+            where = self.at(f"node:{line}")
+        else:
+            where = self.at(f"input:{leaf_name}" if leaf_name in self.program.inputs else f"constant:{leaf_name}")
+        d_out = f"d{line}" if expr is assignment.expr else f"the delta of {to_text(expr)}"
+        if side == 0:
+            right, wrong = f"{m_text}ᵀ @ {d_out}", f"{m_text} @ {d_out}"
+        else:
+            right, wrong = f"{d_out} @ {m_text}ᵀ", f"{d_out} @ {m_text}"
+        tolerance = self.lesson.tolerance
+        if leaf_name in self.program.inputs and np.all(operand == operand.reshape(-1)[0]):
+            return  # every entry equal: W203 says so
+        if all_close(operand.T, operand, tolerance):
+            self.warn(
+                where,
+                "W103",
+                f"{m_text} is symmetric at these values ({m_text} = {m_text}ᵀ): in {assignment.text}, a learner who "
+                f"forgets the ᵀ in the delta of {o_text}, writing {wrong} for {right}, is marked right; use values of "
+                f"{m_text} that are not symmetric",
+            )
+            return
+        got, want = _transpose_slip(side, operand, upstream)
+        if got.shape != want.shape or not all_close(got, want, tolerance) or np.all(np.abs(want) <= tolerance.abs):
+            return
+        if self._still_coincides(line, expr, side):
+            return  # a fact of the graph, not of these numbers
+        n = operand.shape[0]
+        self.warn(
+            where,
+            "W104",
+            f"{m_text} is square ({n}×{n}), and at these values {wrong} gives the same as {right}, the delta of "
+            f"{o_text}: a learner who forgets the ᵀ is marked right; change the values of {m_text} or of {d_out}",
+        )
+
+    def _still_coincides(self, line: str, expr: Expr, side: int) -> bool:
+        """Whether the forgotten ᵀ of a matmul operand still gives the right delta at jittered values."""
+        tr = self.jitter_trace
+        if tr is None:
+            return False
+        for node, e, upstream in _products(self.program, tr, line):
+            if e is expr:
+                got, want = _transpose_slip(side, node.parents[side].value, upstream)
+                return bool(got.shape == want.shape and _identical(got, want))
+        return False
 
     @staticmethod
     def kink(app: Application, args: list[np.ndarray]) -> str | None:
@@ -270,6 +416,7 @@ class _Linter:
         if step.kind.derivative == "output" and step.node not in self.reaching:
             self.warn(
                 where,
+                "W207",
                 f"{step.node} does not reach the output {self.program.output}: its {step.kind.noun} is 0 whatever "
                 "the learner does; ask for a node on a path to the output",
                 step.id,
@@ -283,14 +430,15 @@ class _Linter:
             if again is not None and np.all(np.abs(again) <= 1e-12):
                 self.warn(
                     where,
+                    "W208",
                     f"the {step.kind.noun} is 0 here and at nearby values too (a saturated or dead unit, or paths "
                     "that cancel?): whatever the learner does, 0 is right; ask for something else",
                     step.id,
                 )
                 return
-        slips = [] if step.given else self.coincidences(step, answer)  # a given step is shown, not asked
-        if slips:
-            self.warn(where, _coincidence(slips, zero), step.id)
+        if not step.given:  # a given step is shown, not asked: no mistake can pass on it
+            for code, slips in self.coincidences(step, answer).items():
+                self.warn(where, code.code, _coincidence(slips, zero), step.id)
         if step.kind.derivative:
             self.cross_check(step, answer, where)
 
@@ -311,14 +459,14 @@ class _Linter:
         except EvalError:
             return None
 
-    def coincidences(self, step: Step, answer: np.ndarray) -> list[str]:
+    def coincidences(self, step: Step, answer: np.ndarray) -> dict[LintCode, list[str]]:
         """The mistakes the grader would accept as right here (the grader's own candidates, with the step's
         tolerance) that are not the answer at jittered values too: a coincidence of the numbers, not a fact of the
-        graph (the local derivative of a sum is 1 whatever the values)."""
-        rtol = self.lesson.tolerance_for(step)
-        found = [c for c in candidates_of(self.here, step) if _accepted(c.value, answer, rtol)]
+        graph (the local derivative of a sum is 1 whatever the values). Each slip named, by its warning's code."""
+        tolerance = self.lesson.tolerance_for(step)
+        found = [c for c in candidates_of(self.here, step) if _accepted(c.value, answer, tolerance)]
         if not found:
-            return []
+            return {}
         there, again = self.there, self.again(step)
         if there is not None and again is not None:
             try:
@@ -326,7 +474,12 @@ class _Linter:
             except (EvalError, ValueError):
                 elsewhere = {}
             found = [c for c in found if not (c.key in elsewhere and _identical(elsewhere[c.key], again))]
-        return list(dict.fromkeys(c.slip for c in found))
+        by_code: dict[LintCode, list[str]] = {}
+        for c in found:
+            slips = by_code.setdefault(code_of_candidate(c.id, OP_SLIPS), [])
+            if c.slip not in slips:
+                slips.append(c.slip)
+        return by_code
 
     # ------------------------------------------------------------ central differences
 
@@ -363,6 +516,7 @@ class _Linter:
             got = "could not be computed" if numeric is None else f"gives {_short(numeric)}"
             self.warn(
                 where,
+                "W209",
                 f"central differences disagree with the engine's answer (along a random direction the engine "
                 f"gives {_short(engine)}, the numerical derivative {got}): a kink or a discontinuity near these "
                 "values? move them",
@@ -373,9 +527,9 @@ class _Linter:
 # ---------------------------------------------------------------- helpers
 
 
-def _accepted(value: np.ndarray, answer: np.ndarray, rtol: float) -> bool:
+def _accepted(value: np.ndarray, answer: np.ndarray, tolerance: float) -> bool:
     """Whether the grader would take ``value`` for the answer, as it compares a candidate mistake with it."""
-    return value.shape == answer.shape and all_close(value, answer, rtol)
+    return value.shape == answer.shape and all_close(value, answer, tolerance)
 
 
 def _identical(value: np.ndarray, answer: np.ndarray) -> bool:
@@ -416,6 +570,48 @@ def _factor_names(program: Program) -> set[str]:
                     if isinstance(inner, Name):
                         out.add(inner.id)
     return out
+
+
+def _depends_on_inputs(program: Program) -> set[str]:
+    """The inputs and the nodes computed from one: the names a delta flows back from."""
+    found = set(program.inputs)
+    for a in program.assignments:
+        if found & set(a.inputs):
+            found.add(a.name)
+    return found
+
+
+def _products(program: Program, trace: Trace, name: str) -> list[tuple[Node, Expr, np.ndarray]]:
+    """Every matrix product in a graph line (a product op that is not elementwise): its node (rebuilt alone at the
+    trace's values), its syntax and the delta that reaches it from the output."""
+    try:
+        with np.errstate(all="ignore"):
+            line = line_graph(program, trace.values, name)
+            grads = backward(line.root, trace.grads[name])
+    except EvalError:
+        return []
+    return [
+        (node, expr, grads[id(node)])
+        for node, expr in line.applications
+        if node.op is not None and node.op.product and not node.op.elementwise and id(node) in grads
+    ]
+
+
+def _transpose_slip(side: int, operand: np.ndarray, upstream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The other operand's delta with the square operand's ᵀ forgotten, and the right one (as 2-D arrays)."""
+    g = upstream if upstream.ndim == 2 else upstream.reshape(-1, 1) if side == 0 else upstream.reshape(1, -1)
+    with np.errstate(all="ignore"):
+        if side == 0:
+            return operand @ g, operand.T @ g
+        return g @ operand, g @ operand.T
+
+
+def _leaf_name(e: Expr, program: Program) -> str | None:
+    """The input or constant an operand is (``X`` or ``X.T``), or None for a computed one."""
+    inner = e.operand if isinstance(e, Transpose) else e
+    if isinstance(inner, Name) and inner.id in (*program.inputs, *program.constants):
+        return inner.id
+    return None
 
 
 def _differentiable(program: Program) -> bool:

@@ -4,7 +4,8 @@ Keys, patterns and limits come from :mod:`tutor.course.format`, the step kinds a
 need from :mod:`tutor.course.steps`. The schema checks structure only (a name's meaning, a graph's maths and a
 step's engine checks are the loader's), so every file it refuses the loader refuses too. ``lesson.schema.json``
 beside this module is this schema written out for editors; a test keeps it equal to :func:`lesson_schema`, and
-``python -m tutor.authoring.schema`` writes it again, with the step-kinds table of ``docs/authoring.md``.
+``python -m tutor.authoring.schema`` writes it again, with the step-kinds table and the warning codes of
+``docs/authoring.md``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from tutor.authoring.scaffold import SCHEMA_PATH
 from tutor.course import format as fmt
+from tutor.course.lintcodes import CODES
 from tutor.course.steps import KINDS, SETTINGS, StepKind
 
 _TEXT = {"type": ["string", "number", "null"]}  # the loader takes a number as its text, nothing as empty
@@ -47,6 +49,7 @@ def lesson_schema() -> dict[str, Any]:
             "items": {"$ref": "#/definitions/step"},
         },
         "tolerance": {"$ref": "#/definitions/tolerance"},
+        "lint": {"$ref": "#/definitions/lint"},
         **{
             s.name: {"description": s.doc, "type": "number", "exclusiveMinimum": s.above, "exclusiveMaximum": s.below}
             for s in SETTINGS.values()
@@ -102,12 +105,26 @@ def _definitions() -> dict[str, Any]:
             "propertyNames": {"$ref": "#/definitions/name"},
             "additionalProperties": {"$ref": "#/definitions/array"},
         },
+        "positive": {
+            "description": "A positive number within 1e6 (YAML 1.1 reads 1e-3 as text; it is accepted too).",
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": fmt.MAX_VALUE},
+                {"type": "string", "pattern": f"^{fmt.NUMBER_TEXT_PATTERN}$"},
+            ],
+        },
         "tolerance": {
             "description": fmt.TOLERANCE_DOC,
-            "type": "number",
-            "exclusiveMinimum": 0,
-            "exclusiveMaximum": 1,
+            "anyOf": [
+                {"$ref": "#/definitions/positive"},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "minProperties": 1,
+                    "properties": {k: {"$ref": "#/definitions/positive"} for k in fmt.TOLERANCE_KEYS},
+                },
+            ],
         },
+        "lint": _lint(),
         "step": _step(),
     }
 
@@ -128,6 +145,7 @@ def _step() -> dict[str, Any]:
             "prompt": {"description": fmt.STEP_DOCS["prompt"], **_TEXT},
             "tolerance": {"$ref": "#/definitions/tolerance"},
             "given": {"description": fmt.STEP_DOCS["given"], "type": "boolean"},
+            "lint": {"$ref": "#/definitions/lint"},
             "mistakes": {
                 "description": fmt.STEP_DOCS["mistakes"],
                 "type": "array",
@@ -143,6 +161,20 @@ def _step() -> dict[str, Any]:
                 },
             },
         },
+    }
+
+
+def _lint() -> dict[str, Any]:
+    """``lint: {allow: [W103, always-zero]}``: the warning codes (or names) a lesson or step allows."""
+    code = {
+        "type": "string",
+        "enum": [c.code for c in CODES if c.code != "W501"] + [c.name for c in CODES if c.code != "W501"],
+    }
+    return {
+        "description": fmt.LINT_DOC,
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"allow": {"anyOf": [code, {"type": "array", "uniqueItems": True, "items": code}]}},
     }
 
 
@@ -196,18 +228,52 @@ def kinds_table() -> str:
 
 def with_kinds_table(text: str) -> str:
     """``text`` with the part between BEGIN and END replaced by the current table; ValueError without them."""
-    start, end = text.find(BEGIN), text.find(END)
-    if start < 0 or end < start:
-        raise ValueError(f"the markers {BEGIN!r} and {END!r} are missing")
-    return text[: start + len(BEGIN)] + "\n" + kinds_table() + "\n" + text[end:]
+    return _between(text, BEGIN, END, kinds_table())
+
+
+CODES_BEGIN = (
+    "<!-- warning codes: written by python -m tutor.authoring.schema from tutor/course/lintcodes.py; do not edit -->"
+)
+CODES_END = "<!-- end of warning codes -->"
+
+
+def codes_section() -> str:
+    """The author's guide's table of warning codes, then each code's example lesson, from the table of codes."""
+    rows = ["| code | name | warns when |", "|---|---|---|"]
+    rows += [f"| `{c.code}` | `{c.name}` | {c.what} |" for c in CODES]
+    examples = [
+        "",
+        "Examples: each is the body of a lesson (after `format`, `id` and `title`) that triggers its code.",
+        "",
+    ]
+    for c in CODES:
+        if c.example:
+            examples += [f"`{c.label}`:", "", "```yaml", c.example.rstrip("\n"), "```", ""]
+    return "\n".join(rows + examples).rstrip("\n")
+
+
+def with_codes_section(text: str) -> str:
+    """``text`` with the part between CODES_BEGIN and CODES_END replaced by the current codes."""
+    return _between(text, CODES_BEGIN, CODES_END, codes_section())
+
+
+def _between(text: str, begin: str, end: str, body: str) -> str:
+    """``text`` with what stands between two markers replaced by ``body``; ValueError without them."""
+    start, stop = text.find(begin), text.find(end)
+    if start < 0 or stop < start:
+        raise ValueError(f"the markers {begin!r} and {end!r} are missing")
+    return text[: start + len(begin)] + "\n" + body + "\n" + text[stop:]
 
 
 def main(argv: list[str]) -> int:
     """Write lesson.schema.json, and the step-kinds table of the author's guide (docs/authoring.md by default)."""
     write_schema()
     guide = Path(argv[0] if argv else "docs/authoring.md")
-    guide.write_text(with_kinds_table(guide.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"{SCHEMA_PATH} and {guide}: written from the format and the step kinds ({len(KINDS)} kinds)")
+    guide.write_text(with_codes_section(with_kinds_table(guide.read_text(encoding="utf-8"))), encoding="utf-8")
+    print(
+        f"{SCHEMA_PATH} and {guide}: written from the format, the step kinds ({len(KINDS)} kinds) and the warning "
+        f"codes ({len(CODES)})"
+    )
     return 0
 
 

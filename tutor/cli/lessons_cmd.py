@@ -11,7 +11,7 @@ import argparse
 import json
 import re
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tutor.course import LessonError, Problem, find_lesson, load_course, load_lesson, prompt, solve, to_plain
@@ -129,22 +129,34 @@ def validate_order_file(path: Path) -> list[Problem]:
     return problems + [replace(missing[x], severity="warning") for x in ids if x not in known]
 
 
+@dataclass
+class Checked:
+    """What ``validate`` found in one file: its problems (errors, then warnings) and the warnings it allows."""
+
+    problems: list[Problem] = field(default_factory=list)
+    allowed: list[Problem] = field(default_factory=list)
+
+
 def validate_file(path: Path, lint: bool = True) -> list[Problem]:
-    """Every problem of one lesson file, errors then the linter's warnings (empty when it is clean).
+    """Every problem of one lesson file, errors then the warnings it does not allow (empty when it is clean).
 
     A folder's ``course.yaml`` is the course order, not a lesson, and is checked as such.
     """
+    return check_file(path, lint).problems
+
+
+def check_file(path: Path, lint: bool = True) -> Checked:
+    """One file's problems, and the warnings its ``lint: allow`` lists kept back."""
     if path.name == "course.yaml" and path.is_file():
-        return validate_order_file(path)
+        return Checked(validate_order_file(path))
     try:
         lesson = load_lesson(path)
     except LessonError as e:
-        return e.problems
-    if not lint:
-        return list(lesson.warnings)
-    from tutor.authoring.lint import lint as lint_lesson
+        return Checked(e.problems)
+    from tutor.authoring.lint import allow_warnings, lint_report
 
-    return [*lesson.warnings, *lint_lesson(lesson)]
+    report = lint_report(lesson) if lint else allow_warnings(lesson, list(lesson.warnings), report_unused=False)
+    return Checked(report.warnings, report.allowed)
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -152,9 +164,11 @@ def run_validate(args: argparse.Namespace) -> int:
     files, folder_problems = _expand(args.paths)
     for p in folder_problems:
         say(p)
-    bad = warned = 0
+    bad = warned = allowed = 0
     for f in files:
-        problems = validate_file(f, lint=not args.no_lint)
+        checked = check_file(f, lint=not args.no_lint)
+        problems = checked.problems
+        allowed += len(checked.allowed)
         if args.strict:
             problems = [replace(p, severity="error") for p in problems]
         for p in problems:
@@ -166,7 +180,8 @@ def run_validate(args: argparse.Namespace) -> int:
     good = len(files) - bad
     say(
         f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {good} valid, {bad} with problems"
-        + (f", {warned} with warnings" if warned else ""),
+        + (f", {warned} with warnings" if warned else "")
+        + (f"; {allowed} warning{'s' if allowed != 1 else ''} allowed by lint: allow" if allowed else ""),
         err=True,
     )
     return EXIT_FAIL if bad or folder_problems or not files else EXIT_OK

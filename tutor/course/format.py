@@ -16,8 +16,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tutor.course.lintcodes import find_code, suggest_code
 from tutor.course.problems import LessonError, Problem
 from tutor.course.steps import NAME_PATTERN, SETTINGS, STEP_KINDS, StepKind, did_you_mean, step_id
+from tutor.course.tolerance import DEFAULT, Tolerance, from_parts
+from tutor.course.tolerance import KEYS as TOLERANCE_KEYS
 from tutor.course.yamlpos import Located
 
 FORMAT = 1
@@ -38,9 +41,16 @@ MAX_DIM = 64  # rows, and columns, of a matrix
 MAX_GRAPH_LINES = 200
 MAX_STEPS = 300
 MAX_MISTAKES = 30  # per step: every wrong answer is compared with each of them
-DEFAULT_TOLERANCE = 0.01  # relative: 3 significant digits pass, 5% off does not
+DEFAULT_TOLERANCE = DEFAULT  # rel 0.01: 3 significant digits pass, 5% off does not; abs 1e-6: float noise at 0
 TOLERANCE_DOC = (
-    "Relative tolerance of answers, between 0 and 1 (default 0.01: three significant digits pass, 5% off does not)."
+    "How close an answer must be: |a − b| ≤ abs + rel·|b| entry by entry. A number is rel (0.001); "
+    "{rel: 1e-6, abs: 1e-9} gives both (a part left out keeps its default). Default: rel 0.01 (three significant "
+    "digits pass, 5% off does not), abs 1e-6 (float noise around an exact 0 passes)."
+)
+LINT_KEYS = ("allow",)
+LINT_DOC = (
+    "The linter's warnings this lesson (or step) means to keep, by code or name: {allow: [W103, always-zero]}. "
+    "validate counts them as allowed, and warns about an allowed code that never fires."
 )
 
 #: the lesson's keys, in the order the format lists them, with what each holds
@@ -60,6 +70,7 @@ LESSON_DOCS: dict[str, str] = {
     "steps": "What the learner computes, in order. Leave it out for the default walk: every value forwards, every "
     "delta backwards, then the inputs' gradients.",
     "tolerance": TOLERANCE_DOC,
+    "lint": LINT_DOC,
     **{s.name: s.doc for s in SETTINGS.values()},
 }
 LESSON_KEYS = tuple(LESSON_DOCS)
@@ -71,6 +82,7 @@ STEP_DOCS: dict[str, str] = {
     "explain": "Markdown shown once the step is answered.",
     "prompt": "Replaces the generated question text.",
     "tolerance": TOLERANCE_DOC,
+    "lint": LINT_DOC,
     "mistakes": "Anticipated wrong answers: a formula (names, d<name> for deltas) and the message shown when the "
     "learner's answer matches it.",
     "given": "true: the step is shown worked (its question, answer and explain) and not asked; the learner reads it "
@@ -96,6 +108,15 @@ class GraphItem:
 
 
 @dataclass(frozen=True)
+class AllowItem:
+    """A warning code a lesson or step allows (``lint: {allow: [W103]}``), and where it is written."""
+
+    code: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
 class MistakeItem:
     """One of a step's ``mistakes:``: the formula as written, the message, and where the answer stands."""
 
@@ -115,9 +136,10 @@ class StepItem:
     hints: tuple[str, ...] = ()
     explain: str = ""
     prompt: str = ""
-    tolerance: float | None = None
+    tolerance: Tolerance | None = None
     mistakes: tuple[MistakeItem, ...] = ()
     given: bool = False
+    lint_allow: tuple[AllowItem, ...] = ()
 
     @property
     def id(self) -> str:
@@ -144,7 +166,8 @@ class Outline:
     intro: str = ""
     outro: str = ""
     torch_note: str = ""
-    tolerance: float = DEFAULT_TOLERANCE
+    tolerance: Tolerance = DEFAULT_TOLERANCE
+    lint_allow: tuple[AllowItem, ...] = ()
     settings: dict[str, float] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)
@@ -178,11 +201,13 @@ class Reader:
         """A problem at a line and column."""
         self.problems.append(Problem(self.doc.file, line, col, message, step=step))
 
-    def check_keys(self, data: dict[Any, Any], path: Path_, allowed: tuple[str, ...], what: str) -> None:
+    def check_keys(
+        self, data: dict[Any, Any], path: Path_, allowed: tuple[str, ...], what: str, step: str | None = None
+    ) -> None:
         """A problem for every key that is not allowed, with the nearest allowed one."""
         for k in data:
             if k not in allowed:
-                self.err((*path, k), f"unknown key {k!r} in {what}{did_you_mean(k, allowed)}", key=True)
+                self.err((*path, k), f"unknown key {k!r} in {what}{did_you_mean(k, allowed)}", key=True, step=step)
 
     def text(self, data: dict[Any, Any], key: str, path: Path_ = (), step: str | None = None) -> str:
         """A text value (a number is taken as its text, nothing as empty); a problem for anything else."""
@@ -202,38 +227,94 @@ class Reader:
             return ""
         return str(v)
 
-    def tolerance(self, data: dict[Any, Any], path: Path_, step: str | None = None) -> float | None:
-        """A relative tolerance in (0, 1), or None when not given (or refused)."""
+    def tolerance(self, data: dict[Any, Any], path: Path_, step: str | None = None) -> Tolerance | None:
+        """``tolerance:``, a relative tolerance or ``{rel, abs}``, each positive; None when not given (or refused)."""
         if "tolerance" not in data:
             return None
-        v = data["tolerance"]
-        if isinstance(v, bool) or not isinstance(v, int | float) or not (0 < float(v) < 1):
-            self.err(
-                (*path, "tolerance"), "tolerance must be a relative tolerance between 0 and 1, e.g. 0.01", step=step
-            )
+        v, at = data["tolerance"], (*path, "tolerance")
+        example = "e.g. 0.001, or {rel: 0.001, abs: 1e-9}"
+        if isinstance(v, dict):
+            self.check_keys(v, at, TOLERANCE_KEYS, "the tolerance", step=step)
+            if not any(k in v for k in TOLERANCE_KEYS):
+                self.err(at, f"tolerance: give rel, abs or both, {example}", step=step)
+                return None
+            parts = {
+                k: self.positive(v[k], (*at, k), f"tolerance {k}", example, step) for k in TOLERANCE_KEYS if k in v
+            }
+            if any(p is None for p in parts.values()):
+                return None
+            return from_parts({k: x for k, x in parts.items() if x is not None})
+        if isinstance(v, list) or v is None:
+            self.err(at, f"tolerance must be a positive number or {{rel, abs}}, {example}", step=step)
             return None
-        return float(v)
+        rel = self.positive(v, at, "tolerance", example, step)
+        return None if rel is None else Tolerance(rel)
 
-    def number(self, x: Any, path: Path_, name: str) -> float | None:
+    def positive(self, v: Any, path: Path_, name: str, example: str, step: str | None) -> float | None:
+        """A positive number (text that spells one too, as YAML 1.1 reads ``1e-3``); None with a problem."""
+        x = self.number(v, path, name, step)
+        if x is None:
+            return None
+        if x <= 0:
+            self.err(path, f"{name} must be positive, {example}; got {v}", step=step)
+            return None
+        return x
+
+    def allow(self, data: dict[Any, Any], path: Path_, step: str | None = None) -> tuple[AllowItem, ...]:
+        """``lint: {allow: [W103, always-zero]}``: the warning codes allowed, each where it is written."""
+        if "lint" not in data:
+            return ()
+        v, at = data["lint"], (*path, "lint")
+        if not isinstance(v, dict):
+            self.err(at, "lint: is a mapping such as {allow: [W103]}", step=step)
+            return ()
+        self.check_keys(v, at, LINT_KEYS, "lint", step=step)
+        raw = v.get("allow")
+        if raw is None:
+            return ()
+        entries = raw if isinstance(raw, list) else [raw]
+        paths = [(*at, "allow", i) for i in range(len(entries))] if isinstance(raw, list) else [(*at, "allow")]
+        out: list[AllowItem] = []
+        for entry, p in zip(entries, paths, strict=True):
+            if not isinstance(entry, str) or isinstance(entry, bool):
+                message = "lint: allow lists warning codes such as W103 (or names such as symmetric-operand)"
+                self.err(p, message, step=step)
+                continue
+            code = find_code(entry)
+            if code is None:
+                self.err(p, f"lint: allow: unknown warning code {entry!r}{suggest_code(entry)}", step=step)
+                continue
+            if code.code == "W501":
+                message = "lint: allow: W501 allow-unused cannot be allowed; remove the codes that never fire"
+                self.err(p, message, step=step)
+                continue
+            if any(a.code == code.code for a in out):
+                self.err(p, f"lint: allow lists {code.label} twice", step=step)
+                continue
+            m = self.doc.mark(p)
+            out.append(AllowItem(code.code, m.line, m.col))
+        return tuple(out)
+
+    def number(self, x: Any, path: Path_, name: str, step: str | None = None) -> float | None:
         """One finite number within ±MAX_VALUE (a number, or text that spells one); None with a problem."""
         if isinstance(x, bool):
-            self.err(path, f"{name}: expected a number, got a boolean")
+            self.err(path, f"{name}: expected a number, got a boolean", step=step)
             return None
         if isinstance(x, int | float):
             f = float(x)
         elif isinstance(x, str) and NUMBER_TEXT_RE.match(x):
             f = float(x)
         elif isinstance(x, str):
-            self.err(path, f"{name}: expected a number, got text {x[:40]!r}")
+            self.err(path, f"{name}: expected a number, got text {x[:40]!r}", step=step)
             return None
         else:
-            self.err(path, f"{name}: expected a number or a list of numbers, got {type_name(x)}")
+            self.err(path, f"{name}: expected a number or a list of numbers, got {type_name(x)}", step=step)
             return None
         if not math.isfinite(f):
-            self.err(path, f"{name}: {x} is not a finite number")
+            self.err(path, f"{name}: {x} is not a finite number", step=step)
             return None
         if abs(f) > MAX_VALUE:
-            self.err(path, f"{name}: {x} is too large for a lesson (keep values within ±1e6)")
+            self.err(path, f"{name}: {x} is too large for a lesson (keep values within ±1e6)", step=step)
             return None
         return f
 
@@ -288,6 +369,7 @@ def read_header(r: Reader, data: dict[Any, Any], out: Outline) -> None:
         r.err(("id",), f"id {out.id!r} must be a slug: lowercase letters, digits and dashes, e.g. 'chain-rule'")
     out.title, out.summary, out.intro, out.outro, out.torch_note = (r.text(data, k) for k in TEXT_KEYS)
     out.tolerance = r.tolerance(data, ()) or DEFAULT_TOLERANCE
+    out.lint_allow = r.allow(data, ())
     for name, setting in SETTINGS.items():
         if name not in data:
             continue
@@ -421,6 +503,7 @@ def _read_step(r: Reader, item: Any, i: int) -> StepItem | None:
         r.tolerance(item, p, sid),
         _mistakes(r, item.get("mistakes"), (*p, "mistakes"), sid),
         given,
+        r.allow(item, p, sid),
     )
 
 

@@ -128,6 +128,7 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
         locations=_locations(doc, outline, graph),
         settings=dict(outline.settings),
         warnings=tuple(prose.warnings),
+        lint_allow=outline.lint_allow,
     )
     return show_lesson(lesson, trace)
 
@@ -243,7 +244,8 @@ def _read_mistakes(r: Reader, step: StepItem) -> tuple[Mistake, ...]:
         except ParseError as e:
             r.err_at(*at_column(r.doc, (*m.path, "answer"), e.pos), f"mistake answer: {e.message}", step=step.id)
             continue
-        out.append(Mistake(m.answer, expr, m.message))
+        line, col = at_column(r.doc, (*m.path, "answer"), 0)
+        out.append(Mistake(m.answer, expr, m.message, line, col))
     return tuple(out)
 
 
@@ -285,6 +287,7 @@ def _steps(
                 line=mark.line,
                 col=mark.col,
                 given=item.given,
+                lint_allow=item.lint_allow,
             )
         )
     return steps, False

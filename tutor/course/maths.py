@@ -718,6 +718,7 @@ class MathsNote:
     offset: int
     snippet: str
     message: str
+    code: str = "W302"  # maths-unclosed; W301 maths-unsupported (tutor.course.lintcodes)
 
 
 def find_formulas(text: str) -> tuple[list[Formula], list[MathsNote]]:
@@ -865,7 +866,7 @@ def render_prose(text: str, markdown: bool) -> tuple[str, list[MathsNote]]:
         line_start = text.rfind("\n", 0, f.start) + 1
         in_table = markdown and text[line_start : f.start].lstrip().startswith("|")
         r = render(f.source, display=f.display and not in_table)
-        notes += [MathsNote(max(text.find(u, f.start), f.start), u, _unsupported(u)) for u in r.unsupported]
+        notes += [MathsNote(max(text.find(u, f.start), f.start), u, _unsupported(u), "W301") for u in r.unsupported]
         starts_line = not text[line_start : f.start].strip()
         out.append(_place(r, f.display and not in_table, markdown, out, starts_line))
         at = f.end

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
+from tutor.course.format import AllowItem
 from tutor.course.problems import Problem
 from tutor.course.steps import StepKind, step_id
+from tutor.course.tolerance import DEFAULT, Tolerance
 from tutor.engine import Program
 from tutor.lang.syntax import Expr
 
-DEFAULT_TOLERANCE = 0.01  # relative: 3 significant digits pass, 5% off does not
+DEFAULT_TOLERANCE = DEFAULT  # rel 0.01 (3 significant digits pass, 5% off does not), abs 1e-6
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class Mistake:
     answer: str
     expr: Expr
     message: str
+    line: int = 0  # where its answer stands in the file
+    col: int = 0
 
 
 @dataclass(frozen=True)
@@ -35,11 +39,13 @@ class Step:
     hints: tuple[str, ...] = ()
     explain: str = ""
     prompt: str = ""
-    tolerance: float | None = None
+    tolerance: Tolerance | None = None
     mistakes: tuple[Mistake, ...] = ()
     line: int = 0
     col: int = 0
     given: bool = False
+    #: the warning codes this step means to keep (``lint: {allow: [W208]}``)
+    lint_allow: tuple[AllowItem, ...] = ()
 
     @property
     def target(self) -> str:
@@ -65,7 +71,7 @@ class Lesson:
     constants: dict[str, np.ndarray]
     program: Program
     steps: tuple[Step, ...]
-    tolerance: float = DEFAULT_TOLERANCE
+    tolerance: Tolerance = DEFAULT_TOLERANCE
     path: Path | None = None
     content_hash: str = ""
     steps_derived: bool = False
@@ -78,6 +84,8 @@ class Lesson:
     settings: dict[str, float] = field(default_factory=dict)
     #: Markdown for the PyTorch panel (F4): the one autograd idea this lesson shows
     torch_note: str = ""
+    #: the warning codes the whole lesson means to keep (``lint: {allow: [W103]}``)
+    lint_allow: tuple[AllowItem, ...] = ()
 
     @property
     def output(self) -> str:
@@ -95,6 +103,6 @@ class Lesson:
                 return s
         raise KeyError(step_id)
 
-    def tolerance_for(self, step: Step) -> float:
-        """The relative tolerance of a step: its own, else the lesson's."""
+    def tolerance_for(self, step: Step) -> Tolerance:
+        """The tolerance of a step: its own, else the lesson's (a number, its relative part, with ``.abs``)."""
         return step.tolerance if step.tolerance is not None else self.tolerance

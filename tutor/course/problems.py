@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tutor.course.lintcodes import BY_CODE
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One error or warning about a lesson file."""
+    """One error or warning about a lesson file; a warning has a stable code (:mod:`tutor.course.lintcodes`)."""
 
     file: str
     line: int
@@ -15,10 +17,21 @@ class Problem:
     message: str
     severity: str = "error"  # "error" or "warning"
     step: str | None = None
+    code: str = ""  # a warning's code, "W103"
+
+    @property
+    def label(self) -> str:
+        """The code and its name, ``W103 symmetric-operand`` (empty without a code)."""
+        known = BY_CODE.get(self.code)
+        return known.label if known else self.code
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.col}"
-        kind = "" if self.severity == "error" else "warning: "
+        label = self.label
+        if self.severity == "error":
+            kind = f"{label}: " if label else ""
+        else:
+            kind = f"warning {label}: " if label else "warning: "
         step = f"[{self.step}] " if self.step else ""
         return f"{where}: {kind}{step}{self.message}"
 

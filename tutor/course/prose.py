@@ -103,9 +103,8 @@ def check_prose(doc: Located, source: str, trace: Trace) -> ProseProblems:
                 found.errors.append(Problem(doc.file, *where(p.offset, "{{"), f"{f.label}: {p.message}", step=f.step))
         if _has_markup(f.text):
             for note in render_prose(f.text, f.markdown)[1]:
-                problem = Problem(
-                    doc.file, *where(note.offset, note.snippet), f"{f.label}: {note.message}", "warning", f.step
-                )
+                at = where(note.offset, note.snippet)
+                problem = Problem(doc.file, *at, f"{f.label}: {note.message}", "warning", f.step, note.code)
                 found.warnings.append(problem)
         if f.markdown:
             for m in _MERMAID.finditer(f.text):
@@ -117,6 +116,7 @@ def check_prose(doc: Located, source: str, trace: Trace) -> ProseProblems:
                         "in words or a table (the graph panel already draws the lesson's graph)",
                         "warning",
                         f.step,
+                        "W303",
                     )
                 )
             for m in _ADMONITION.finditer(f.text):
@@ -128,6 +128,7 @@ def check_prose(doc: Located, source: str, trace: Trace) -> ProseProblems:
                         "use a block quote ('> **Note:** ...') instead",
                         "warning",
                         f.step,
+                        "W304",
                     )
                 )
     return found

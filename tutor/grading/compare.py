@@ -1,11 +1,10 @@
-"""Compare a learner's array with the expected one: shapes, then values within a relative tolerance."""
+"""Compare a learner's array with the expected one: shapes, then values within ``|a − e| ≤ abs + rel·|e|``."""
 
 from __future__ import annotations
 
 import numpy as np
 
-ABS_FLOOR = 1e-9  # differences below this always pass (answers that are 0 up to rounding)
-SCALE_FLOOR = 1e-3  # an entry may be off by this fraction of the answer's largest entry
+from tutor.course.tolerance import Tolerance, tolerance_of
 
 
 def fit_shape(answer: np.ndarray, expected_shape: tuple[int, ...]) -> np.ndarray | None:
@@ -26,20 +25,21 @@ def fit_shape(answer: np.ndarray, expected_shape: tuple[int, ...]) -> np.ndarray
     return None
 
 
-def close(answer: np.ndarray, expected: np.ndarray, rtol: float) -> np.ndarray:
+def close(answer: np.ndarray, expected: np.ndarray, tolerance: float | Tolerance) -> np.ndarray:
     """Entry by entry, whether the answer is within tolerance of the expected value.
 
-    An entry passes when ``|a − e| ≤ rtol·|e| + 1e-3·max|E| + 1e-9``: answers rounded to three
-    significant digits pass with the default ``rtol = 0.01``, answers 5% off do not.
+    An entry passes when ``|a − e| ≤ abs + rel·|e|`` (:class:`~tutor.course.tolerance.Tolerance`; a plain number is
+    ``rel`` with the default ``abs``): with the default, rel 0.01 and abs 1e-6, answers rounded to three
+    significant digits pass, answers 5% off do not, and float noise around an exact 0 passes.
     """
+    tol = tolerance_of(tolerance)
     expected = np.asarray(expected, dtype=float)
     answer = np.asarray(answer, dtype=float)
-    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
     with np.errstate(invalid="ignore", over="ignore"):
-        ok = np.abs(answer - expected) <= rtol * np.abs(expected) + SCALE_FLOOR * scale + ABS_FLOOR
+        ok = np.abs(answer - expected) <= tol.abs + float(tol) * np.abs(expected)
     return ok & np.isfinite(answer)
 
 
-def all_close(answer: np.ndarray, expected: np.ndarray, rtol: float) -> bool:
+def all_close(answer: np.ndarray, expected: np.ndarray, tolerance: float | Tolerance) -> bool:
     """Whether every entry is within tolerance (shapes must already agree)."""
-    return bool(np.all(close(answer, expected, rtol)))
+    return bool(np.all(close(answer, expected, tolerance)))
