@@ -35,6 +35,7 @@ DIAGNOSES = {
     "shape": "an answer of the wrong shape",
     "entries": "some entries right, some wrong",
     "factor": "off by a constant factor",
+    "precision": "close, but with fewer digits than the step's tolerance asks",
     "factor-n": "off by the batch size N (mean against sum)",
     "power": "the power rule misapplied",
     "power-not-down": "the power rule: the exponent not brought down",

@@ -38,15 +38,29 @@ MAX_ENTRIES_LISTED = 6
 
 
 def show_array(x: np.ndarray | Fact, digits: int = 4) -> str:
-    """An answer the way a learner would type it: ``-2``, ``[0.1, 0.2]``, ``[[1, 2], [3, 4]]``, ``None``."""
+    """An answer the way a learner would type it: ``-2``, ``[0.1, 0.2]``, ``[[1, 2], [3, 4]]``, ``None``; float
+    noise (an entry below 1e-12, or below 1e-10 of the array's largest) is shown as the 0 it stands for."""
     if isinstance(x, Fact):
         return x.text
-    a = np.asarray(x, dtype=float)
+    a = for_people(np.asarray(x, dtype=float))
     if a.ndim == 0:
         return _num(float(a), digits)
     if a.ndim == 1:
         return "[" + ", ".join(_num(float(v), digits) for v in a) + "]"
     return "[" + ", ".join(show_array(row, digits) for row in a) + "]"
+
+
+NOISE_ABS = 1e-12  # an engine value this small is float noise around an exact 0 (−3.3e-16 for 0)
+NOISE_REL = 1e-10  # ... and so is an entry this small against its array's largest
+
+
+def for_people(a: np.ndarray) -> np.ndarray:
+    """The array with its float noise set to 0, so that a person reads 0 where the maths gives 0."""
+    finite = np.isfinite(a)
+    if not finite.any():
+        return a
+    scale = float(np.max(np.abs(a[finite])))
+    return np.where(finite & (np.abs(a) <= max(NOISE_ABS, NOISE_REL * scale)), 0.0, a)
 
 
 def _num(v: float, digits: int) -> str:
@@ -425,7 +439,19 @@ def _factor(
     simple = "." not in _ratio_text(k) and 0.1 <= abs(k) <= 10
     if not (informative or simple):
         return None
+    if _ratio_text(k) in ("1", "-1"):  # a factor of 1 at three digits is not a factor: the step wants more digits
+        return _precision(k, rtol) if k > 0 else None
     return Diagnosis("factor", f"Off by a constant factor: your answer is {_ratio_text(k)} times the right one.")
+
+
+def _precision(k: float, rtol: float) -> Diagnosis:
+    """An answer close to the right one, but outside a tight tolerance: ask for more digits."""
+    off = abs(k - 1)
+    return Diagnosis(
+        "precision",
+        f"Close, but not close enough: your answer is {off:.2g} off relatively ({off * 100:.2g}%), and this step "
+        f"accepts {float(rtol):.2g}; give more significant digits.",
+    )
 
 
 def _factor_n(lesson: Lesson, step: Step, n: int, times: bool, expected: np.ndarray) -> Diagnosis:
