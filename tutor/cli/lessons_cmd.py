@@ -153,10 +153,12 @@ def check_file(path: Path, lint: bool = True) -> Checked:
         lesson = load_lesson(path)
     except LessonError as e:
         return Checked(e.problems)
+    from tutor.authoring.check_mistakes import check_mistakes
     from tutor.authoring.lint import allow_warnings, lint_report
 
+    errors = check_mistakes(lesson, solve(lesson))
     report = lint_report(lesson) if lint else allow_warnings(lesson, list(lesson.warnings), report_unused=False)
-    return Checked(report.warnings, report.allowed)
+    return Checked([*errors, *report.warnings], report.allowed)
 
 
 def run_validate(args: argparse.Namespace) -> int:
