@@ -9,6 +9,7 @@ loader, the lesson-list index, the course order and answers files all read YAML 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,13 +79,80 @@ def _mark(event: yaml.Event) -> Mark:
     return Mark(sm.line + 1, sm.column + 1, quoted, single)
 
 
-def _yaml_problem(e: yaml.YAMLError, file: str) -> LessonError:
-    """A YAML syntax error as a located problem."""
+def _yaml_problem(e: yaml.YAMLError, file: str, text: str = "") -> LessonError:
+    """A YAML syntax error as a located problem, in a teacher's terms with the fix where it is a common trap."""
     if isinstance(e, yaml.MarkedYAMLError):
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return LessonError([Problem(file, line, col, f"invalid YAML: {e.problem or e.context or 'invalid YAML'}")])
+        said = e.problem or e.context or "invalid YAML"
+        known = _common_trap(said, text.splitlines(), line, col)
+        if known is not None:
+            return LessonError([Problem(file, *known)])
+        return LessonError([Problem(file, line, col, f"invalid YAML: {said}")])
     return LessonError([Problem(file, 1, 1, f"invalid YAML: {e}")])
+
+
+_KEY_ON_LINE = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w-]*):[ \t]+(?=\S)")
+_BLOCK_START = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w-]*):[ \t]*[|>][-+]?[ \t]*(?:#.*)?$")
+
+
+def _common_trap(said: str, lines: list[str], line: int, col: int) -> tuple[int, int, str] | None:
+    """(line, col, message) for the YAML mistakes teachers make (an unquoted ': ', a tab, a block scalar whose
+    first line is indented more than the rest), or None for any other error."""
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "mapping values are not allowed" in said:
+        m = _KEY_ON_LINE.match(here)
+        if m is not None:
+            key, start = m[2], m.end() + 1
+            return (
+                line,
+                start,
+                (
+                    f"invalid YAML: quote this {key}: it contains ': ' (a colon and a space), which YAML reads as a "
+                    f'new key; write {key}: "..." with the whole text in double quotes (or use '
+                    f"{key}: | and the text on the lines below)"
+                ),
+            )
+    if "'\\t'" in said or "\t" in said:
+        return (
+            line,
+            col,
+            (
+                "invalid YAML: a tab is used for indentation here; YAML indents with spaces only: replace the tab with "
+                "spaces (set your editor to insert spaces)"
+            ),
+        )
+    if "expected <block end>" in said or "could not find expected ':'" in said:
+        block = _block_above(lines, line)
+        if block is not None:
+            at, key, extra = block
+            return (
+                at,
+                1 + len(lines[at - 1]) - len(lines[at - 1].lstrip()),
+                (
+                    f"invalid YAML: the first line of {key}: | is indented {extra} spaces more than the lines after "
+                    f"it, so YAML ends the text there; write {key}: |2 (the indentation of the text, set "
+                    "explicitly), or indent the first line like the others and put code in a fenced block (```)"
+                ),
+            )
+    return None
+
+
+def _block_above(lines: list[str], line: int) -> tuple[int, str, int] | None:
+    """The block scalar (``intro: |``) just above ``line`` whose first text line is indented more than a later
+    one: (its line, its key, how many spaces more), or None."""
+    for i in range(line - 2, -1, -1):
+        m = _BLOCK_START.match(lines[i])
+        if m is None:
+            continue
+        body = [x for x in lines[i + 1 : line] if x.strip()]
+        if len(body) < 2:
+            return None
+        indents = [len(x) - len(x.lstrip(" ")) for x in body]
+        if indents[0] > min(indents[1:]) > len(m[1]):
+            return i + 1, m[2], indents[0] - min(indents[1:])
+        return None
+    return None
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -249,8 +317,8 @@ def load_located(text: str, file: str, what: str = "lesson file", max_bytes: int
         try:
             _read(text, file, what, yaml.SafeLoader)
         except yaml.YAMLError as e:
-            raise _yaml_problem(e, file) from None
-        raise _yaml_problem(fast_error, file) from None
+            raise _yaml_problem(e, file, text) from None
+        raise _yaml_problem(fast_error, file, text) from None
     if built.problems:
         raise LessonError(built.problems)
     if built.root is None:
