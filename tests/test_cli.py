@@ -125,7 +125,7 @@ def test_validate_checks_course_yaml_as_the_course_order(tmp_path, capsys):
     code, out, _ = run_cli(capsys, "validate", str(tmp_path))
     assert code == 1
     assert f"{tmp_path}/course.yaml:2:1: unknown key 'extra' in course.yaml; it holds only 'order:'" in out
-    assert "warning: the order lists 'chian-rule'" in out
+    assert "warning W403 order-unknown-id: the order lists 'chian-rule'" in out
 
 
 # ---------------------------------------------------------------- hostile text, odd terminals, crashes

@@ -18,7 +18,7 @@ TEMPLATE_DIR = HERE / "templates"
 TEMPLATES: dict[str, str] = {
     "chain": "a scalar chain y = w·x, L = (y − t)²: values, locals, deltas",
     "neuron": "one sigmoid neuron q = σ(w·x + b) with a squared error",
-    "matmul": "S = W @ X: the full Jacobian, then ∂L/∂X = Wᵀ S̄ and ∂L/∂W = S̄ Xᵀ",
+    "matmul": "S = W @ X: the full Jacobian, then dX = Wᵀ dS and dW = dS Xᵀ",
     "mlp": "a 2-layer network on a batch of 2 samples with binary cross-entropy (default step walk)",
 }
 

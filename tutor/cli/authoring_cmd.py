@@ -25,9 +25,19 @@ def add_new_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_new(args: argparse.Namespace) -> int:
-    """Write a commented starter lesson and say what to do next; never overwrite a file."""
+    """Write a commented starter lesson and say what to do next; never overwrite a file, nor reuse an id."""
+    folder = Path(args.dir)
+    clash = _clashing_lesson(args.id, folder)
+    if clash is not None:
+        print(
+            f"backprop-tutor: lesson id {args.id!r} is already used by {clash}; the tutor would skip one of the two: "
+            "choose another id",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    existed = _exists(folder)
     try:
-        path = new_lesson(args.id, Path(args.dir), args.template)
+        path = new_lesson(args.id, folder, args.template)
     except FileExistsError:
         target = Path(args.dir) / f"{args.id}.yaml"
         print(
@@ -42,6 +52,8 @@ def run_new(args: argparse.Namespace) -> int:
             f"backprop-tutor: cannot write {Path(args.dir) / (args.id + '.yaml')}: {e.strerror or e}", file=sys.stderr
         )
         return EXIT_FAIL
+    if not existed:
+        print(f"created the folder {folder}")
     print(f"wrote {path} (template: {args.template} - {TEMPLATES[args.template]})")
     print("next:")
     print(f"  $EDITOR {path}                      # the first line points your editor at the schema")
@@ -49,6 +61,29 @@ def run_new(args: argparse.Namespace) -> int:
     print(f"  backprop-tutor solve {path}         # the engine's answer to every step")
     print(f"  backprop-tutor --watch {path}       # try it in the app; it reloads when you save")
     return EXIT_OK
+
+
+def _exists(folder: Path) -> bool:
+    """Whether the folder is there already (a problem looking counts as there: new_lesson reports it)."""
+    try:
+        folder.stat()
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True
+    return True
+
+
+def _clashing_lesson(lesson_id: str, folder: Path) -> str | None:
+    """Where a lesson with this id already is (path and origin), on the search path or in ``folder``, or None."""
+    from tutor.course.index import folder_problem, index_course
+
+    extra = [folder] if folder_problem(folder, "--lessons") is None else []
+    target = folder / f"{lesson_id}.yaml"
+    for e in index_course(extra).all_entries:
+        if e.id == lesson_id and e.path != target:
+            return f"{e.path} ({e.origin})"
+    return None
 
 
 def add_schema_arguments(parser: argparse.ArgumentParser) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from tutor.course import LessonError, Problem, find_lesson, load_course, load_lesson, prompt, solve, to_plain
 from tutor.course.answers import read_answers
+from tutor.course.catalog import id_problems
+from tutor.course.index import CourseIndex, index_course
 from tutor.grading import grade, show_array
 from tutor.safetext import one_line
 
@@ -115,18 +117,19 @@ def _expand(paths: list[str]) -> tuple[list[Path], list[Problem]]:
     return out, problems
 
 
-def validate_order_file(path: Path) -> list[Problem]:
-    """The problems of a folder's ``course.yaml``: its own, and (as warnings) ids that name no lesson."""
+def validate_order_file(path: Path, index: CourseIndex | None = None) -> list[Problem]:
+    """The problems of a folder's ``course.yaml``: its own, and (as warnings, W403) ids that name no lesson of
+    its folder nor of the search path (a user folder's order may list shipped ids to place its lessons)."""
     from tutor.course.index import index_entry, lesson_files, read_order
 
     ids, missing, problems = read_order(path.parent)
-    known = set()
+    known = {e.id for e in (index or index_course()).all_entries}
     for f in lesson_files(path.parent):
         try:
             known.add(index_entry(f).id)
         except LessonError:
             continue  # reported when that file itself is validated
-    return problems + [replace(missing[x], severity="warning") for x in ids if x not in known]
+    return problems + [replace(missing[x], severity="warning", code="W403") for x in ids if x not in known]
 
 
 @dataclass
@@ -145,10 +148,13 @@ def validate_file(path: Path, lint: bool = True) -> list[Problem]:
     return check_file(path, lint).problems
 
 
-def check_file(path: Path, lint: bool = True) -> Checked:
-    """One file's problems, and the warnings its ``lint: allow`` lists kept back."""
+def check_file(path: Path, lint: bool = True, index: CourseIndex | None = None) -> Checked:
+    """One file's problems, and the warnings its ``lint: allow`` lists kept back; ``index`` is the search path's
+    lessons (read once per run), for ids that clash."""
+    if index is None:
+        index = index_course()
     if path.name == "course.yaml" and path.is_file():
-        return Checked(validate_order_file(path))
+        return Checked(validate_order_file(path, index))
     try:
         lesson = load_lesson(path)
     except LessonError as e:
@@ -156,8 +162,13 @@ def check_file(path: Path, lint: bool = True) -> Checked:
     from tutor.authoring.check_mistakes import check_mistakes
     from tutor.authoring.lint import allow_warnings, lint_report
 
-    errors = check_mistakes(lesson, solve(lesson))
-    report = lint_report(lesson) if lint else allow_warnings(lesson, list(lesson.warnings), report_unused=False)
+    course = id_problems(lesson, index)
+    errors = [p for p in course if p.severity == "error"] + check_mistakes(lesson, solve(lesson))
+    more = [p for p in course if p.severity != "error"]
+    if lint:
+        report = lint_report(lesson, more)
+    else:
+        report = allow_warnings(lesson, [*lesson.warnings, *more], report_unused=False)
     return Checked([*errors, *report.warnings], report.allowed)
 
 
@@ -167,8 +178,9 @@ def run_validate(args: argparse.Namespace) -> int:
     for p in folder_problems:
         say(p)
     bad = warned = allowed = 0
+    index = index_course()
     for f in files:
-        checked = check_file(f, lint=not args.no_lint)
+        checked = check_file(f, lint=not args.no_lint, index=index)
         problems = checked.problems
         allowed += len(checked.allowed)
         if args.strict:

@@ -14,10 +14,12 @@ from pathlib import Path
 from tutor.course.index import (
     ENV_VAR,
     ORDER_FILE,
+    CourseIndex,
     folder_problem,
     lesson_dirs,
     lesson_files,
     list_lessons,
+    place,
     read_order,
     shipped_lessons_dir,
 )
@@ -92,12 +94,12 @@ def load_course(extra_dirs: Iterable[str | Path] = (), include_shipped: bool = T
                 p = missing[x]
                 close = difflib.get_close_matches(x, sorted(ids), n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                course.problems.append(Problem(p.file, p.line, p.col, p.message + hint, "warning"))
-        rank = {x: i for i, x in enumerate(order)}
-        found.sort(key=lambda lesson: rank.get(lesson.id, len(rank)))  # stable: the rest stay by file name
+                course.problems.append(Problem(p.file, p.line, p.col, p.message + hint, "warning", code="W403"))
         for lesson in found:
             course.origins[lesson.id] = origin
-        course.lessons.extend(found)
+        by_id = {lesson.id: lesson for lesson in [*course.lessons, *found]}
+        ids = place([lesson.id for lesson in course.lessons], [lesson.id for lesson in found], order)
+        course.lessons = [by_id[x] for x in ids]
     return course
 
 
@@ -112,3 +114,53 @@ def find_lesson(ref: str, extra_dirs: Iterable[str | Path] = ()) -> Lesson:
         ids = ", ".join(lesson.id for lesson in course.lessons)
         raise LessonError([Problem(ref, 1, 1, f"no lesson with id {ref!r}; the lessons are: {ids}")])
     return lesson
+
+
+def id_problems(lesson: Lesson, index: CourseIndex) -> list[Problem]:
+    """What the course makes of a lesson's id: W401 when it differs from the file name, and the other lessons on the
+    search path with the same id (both paths): an error when the tutor skips this file for one found first, W402
+    when this file shadows another or is not on the search path (a lessons folder would skip one of them)."""
+    if lesson.path is None:
+        return []
+    file = str(lesson.path)
+    line, col = lesson.locations.get("id", (1, 1))
+    found: list[Problem] = []
+    if lesson.path.stem != lesson.id:
+        message = (
+            f"the id {lesson.id!r} differs from the file name {lesson.path.name}: rename the file to "
+            f"{lesson.id}.yaml or the id to {lesson.path.stem!r}, so that the id finds the file"
+        )
+        found.append(Problem(file, line, col, message, "warning", None, "W401"))
+    same = [e for e in index.all_entries if e.id == lesson.id]
+    mine = next((i for i, e in enumerate(same) if _same_file(e.path, lesson.path)), None)
+    for i, e in enumerate(same):
+        if i == mine:
+            continue
+        where = f"{e.path} ({e.origin})"
+        if mine is None:
+            message = (
+                f"lesson id {lesson.id!r} is also the id of {where} on the search path: in a lessons folder, one of "
+                "the two would be skipped; give this lesson another id"
+            )
+            found.append(Problem(file, line, col, message, "warning", None, "W402"))
+        elif i < mine:
+            message = (
+                f"lesson id {lesson.id!r} is already used by {where}, which comes first on the search path: the "
+                "tutor skips this file; give it another id"
+            )
+            found.append(Problem(file, line, col, message))
+        else:
+            message = (
+                f"lesson id {lesson.id!r} is also the id of {where}, which comes later on the search path: the tutor "
+                "skips that file; give one of them another id"
+            )
+            found.append(Problem(file, line, col, message, "warning", None, "W402"))
+    return found
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file (a problem looking counts as no)."""
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return False

@@ -7,7 +7,8 @@ whole course is checked in the background. Imports neither NumPy nor the engine.
 Directories are read in this order: the shipped course, each ``--lessons DIR``, the user lessons directory
 (:func:`tutor.paths.user_lessons_dir`, when it exists), then each directory of ``BACKPROP_TUTOR_LESSONS``
 (an ``os.pathsep``-separated list). A directory may hold ``course.yaml`` with ``order: [id, ...]``: the
-lessons it lists come first, in that order, the rest after them sorted by file name.
+lessons it lists come in that order, the rest after them sorted by file name; it may also list ids of the
+folders before it (the shipped lessons) to place its own lessons before or between them (:func:`place`).
 
 Everything here is bounded: at most :data:`MAX_LESSON_FILES` lesson files are read from a folder, each
 through :mod:`tutor.safefile` (regular files only, size checked before reading) and :mod:`tutor.course.yamlpos`
@@ -147,6 +148,29 @@ def read_order(directory: Path) -> tuple[list[str], dict[str, Problem], list[Pro
     return ids, missing, problems
 
 
+def place(course: list[str], own: list[str], order: list[str]) -> list[str]:
+    """The course's ids with a folder's own lessons placed by its order (ids of earlier folders included).
+
+    The course so far keeps its order. An own lesson the order lists goes right after the nearest id listed
+    before it that is already placed (``order: [chain-rule, my-softmax]`` puts my-softmax after chain-rule),
+    else right before the nearest course id listed after it (``order: [my-intro, chain-rule]`` puts my-intro
+    first), else at the end; own lessons the order does not list follow at the end, in the order given.
+    """
+    out = list(course)
+    mine = set(own)
+    for i, x in enumerate(order):
+        if x not in mine:
+            continue
+        before = next((y for y in reversed(order[:i]) if y in out), None)
+        if before is not None:
+            out.insert(out.index(before) + 1, x)
+            continue
+        after = next((y for y in order[i + 1 :] if y in out), None)
+        out.insert(out.index(after) if after is not None else len(out), x)
+    listed = set(order)
+    return out + [x for x in own if x not in listed]
+
+
 def list_lessons(directory: Path) -> tuple[list[Path], list[Problem]]:
     """At most :data:`MAX_LESSON_FILES` lesson files of a directory, sorted by file name, and a problem when
     there were more (the course order is applied by lesson id). Files are not opened here."""
@@ -211,6 +235,8 @@ class CourseIndex:
 
     entries: list[LessonEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: every lesson file read, in search-path order, the ones skipped for a clashing id too
+    all_entries: list[LessonEntry] = field(default_factory=list)
 
     def get(self, lesson_id: str) -> LessonEntry | None:
         """The entry with this id, or None."""
@@ -287,10 +313,11 @@ def index_course(extra_dirs: Iterable[str | Path] = (), include_shipped: bool = 
             except LessonError as e:
                 index.problems.extend(e.problems)
                 continue
+            index.all_entries.append(entry)
             if entry.id not in seen:
                 seen.add(entry.id)
                 found.append(entry)
-        rank = {x: i for i, x in enumerate(order)}
-        found.sort(key=lambda e: rank.get(e.id, len(rank)))
-        index.entries.extend(found)
+        by_id = {e.id: e for e in [*index.entries, *found]}
+        ids = place([e.id for e in index.entries], [e.id for e in found], order)
+        index.entries = [by_id[x] for x in ids]
     return index

@@ -309,13 +309,15 @@ CODES: tuple[LintCode, ...] = (
     LintCode(
         "W402",
         "id-shadows",
-        "Another lesson on the search path has the same id; this file comes first, so the tutor skips the other.",
+        "Another lesson on the search path has the same id, and this file comes first (the tutor skips the other) or "
+        "is not on the search path (a lessons folder would skip one). When this file is the one skipped, it is an "
+        "error.",
         "",
     ),
     LintCode(
         "W403",
         "order-unknown-id",
-        "A course.yaml lists an id that no lesson of its folder (or the course before it) has.",
+        "A course.yaml lists an id that no lesson of its folder, nor of the folders before it on the search path, has.",
         "",
     ),
     # ---------------------------------------------------------------- W5xx: the allow-lists

@@ -421,7 +421,7 @@ GRAD = StepKind(
     name="grad",
     title="delta (gradient of the output)",
     noun="delta",
-    doc="The delta: the derivative of the output with respect to a node or an input.",
+    doc="The delta dy = ∂L/∂y: the derivative of the loss (the output) with respect to a node or an input.",
     pair=False,
     problem=_grad_problem,
     expected=lambda lesson, trace, step: trace.grads[step.node],
