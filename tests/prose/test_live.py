@@ -141,5 +141,7 @@ def test_work_is_bounded_before_it_is_done():
     big = "[" + ", ".join("[" + ", ".join(["1"] * 64) + "]" for _ in range(64)) + "]"
     lesson = parse_lesson(f"format: 1\nid: b\ntitle: B\ninputs: {{A: {big}}}\ngraph: [L = sum(A @ A @ A @ A)]\n")
     tr = solve(lesson).trace
-    problems = check("{{ A @ A @ A @ A @ A @ A @ A @ A }} " * 40, tr)
+    text = "".join(f"{{{{ A @ A @ A @ A @ A @ A @ A @ A + {i} }}}} " for i in range(40))
+    problems = check(text, tr)
     assert problems and problems[0].message.endswith("take too much work together: use fewer or smaller ones")
+    assert check("{{ A @ A @ A @ A @ A @ A @ A @ A }} " * 40, tr) == []  # one expression, computed once

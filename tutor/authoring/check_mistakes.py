@@ -9,8 +9,11 @@ these is an error at the mistake's answer, as ``file:line:col``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from tutor.course import solve
 from tutor.course.model import Lesson, Mistake, Step
 from tutor.course.problems import Problem
 from tutor.course.solution import Solution
@@ -21,13 +24,14 @@ from tutor.grading.grader import diagnose, show_array
 from tutor.grading.points import Point, other_points, point_of
 
 
-def check_mistakes(lesson: Lesson, solution: Solution) -> list[Problem]:
-    """An error for every mistake of every step that the grader could never show."""
+def check_mistakes(lesson: Lesson, solution: Solution | None = None) -> list[Problem]:
+    """An error for every mistake of every step that the grader could never show (the lesson is solved, and its
+    random points computed, only when it has mistakes, and they only when a mistake is right at its values)."""
     steps = [s for s in lesson.steps if s.mistakes]
     if not steps:
         return []
-    point = point_of(solution)
-    elsewhere = other_points(lesson)
+    point = point_of(solution if solution is not None else solve(lesson))
+    elsewhere = _Lazy(lambda: other_points(lesson))
     found: list[Problem] = []
     for step in steps:
         for m in step.mistakes:
@@ -38,7 +42,20 @@ def check_mistakes(lesson: Lesson, solution: Solution) -> list[Problem]:
     return found
 
 
-def _why_it_never_fires(point: Point, elsewhere: list[Point], step: Step, m: Mistake) -> tuple[int, str] | None:
+class _Lazy:
+    """The random points, computed when first needed."""
+
+    def __init__(self, make: Callable[[], list[Point]]) -> None:
+        self.make = make
+        self.points: list[Point] | None = None
+
+    def __call__(self) -> list[Point]:
+        if self.points is None:
+            self.points = self.make()
+        return self.points
+
+
+def _why_it_never_fires(point: Point, elsewhere: _Lazy, step: Step, m: Mistake) -> tuple[int, str] | None:
     """(column offset in the answer, message) when the mistake can never fire, else None."""
     lead = f"mistake answer {m.answer!r}"
     try:
@@ -56,7 +73,7 @@ def _why_it_never_fires(point: Point, elsewhere: list[Point], step: Step, m: Mis
     fitted = fit_shape(value, expected.shape)  # a mistake of another shape (dZ for db, unsummed) is fine
     tolerance = point.solution.lesson.tolerance_for(step)
     if fitted is not None and all_close(fitted, expected, tolerance):
-        general = _right_everywhere(elsewhere, step, m)
+        general = _right_everywhere(elsewhere(), step, m)
         what = "is the right answer" if general else f"gives the right answer here ({show_array(expected)})"
         return 0, (
             f"{lead} {what}: the grader marks it correct and never shows this message; write the mistaken answer, "

@@ -163,7 +163,7 @@ def check_file(path: Path, lint: bool = True, index: CourseIndex | None = None) 
     from tutor.authoring.lint import allow_warnings, lint_report
 
     course = id_problems(lesson, index)
-    errors = [p for p in course if p.severity == "error"] + check_mistakes(lesson, solve(lesson))
+    errors = [p for p in course if p.severity == "error"] + check_mistakes(lesson)
     more = [p for p in course if p.severity != "error"]
     if lint:
         report = lint_report(lesson, more)

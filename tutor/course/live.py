@@ -58,6 +58,9 @@ class Numbers:
     count: int = 0
     _names: dict[str, np.ndarray] | None = field(default=None, repr=False)
     _env: dict[str, Node] | None = field(default=None, repr=False)
+    #: each distinct expression's value (or problem) at this run, computed once; may be shared by the Numbers of
+    #: the same run (a lesson's check and its display), as the value depends only on the text and the run
+    values: dict[str, np.ndarray | LiveProblem] = field(default_factory=dict, repr=False)
 
     def names(self) -> dict[str, np.ndarray]:
         """Every name a live number may use and its array: deltas ``d<name>``, real names winning (built once)."""
@@ -153,6 +156,15 @@ def split_format(inner: str) -> tuple[str, str | LiveProblem | None]:
 
 
 def evaluate(expr_text: str, numbers: Numbers) -> np.ndarray | LiveProblem:
+    """The value of one expression at the run, after checking its names, shapes and work; or why not (each
+    distinct expression is computed once per run: its work is spent once)."""
+    key = expr_text.strip()
+    if key not in numbers.values:
+        numbers.values[key] = _evaluate(key, numbers)
+    return numbers.values[key]
+
+
+def _evaluate(expr_text: str, numbers: Numbers) -> np.ndarray | LiveProblem:
     """The value of one expression at the run, after checking its names, shapes and work; or why not."""
     try:
         tree = parse(expr_text.strip())

@@ -105,7 +105,8 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
         raise LessonError(r.problems)
 
     steps, derived = _steps(r, outline, StepContext(program, trace.values, outline.settings, trace.grads), mistakes)
-    prose = check_prose(doc, text, trace)  # live numbers {{ }} that cannot be shown; maths that will not read
+    live: dict[str, Any] = {}  # the live numbers at the lesson's values, computed once for the check and the display
+    prose = check_prose(doc, text, trace, live)  # live numbers {{ }} that cannot be shown; maths that will not read
     r.problems += prose.errors
     if r.problems:
         raise LessonError(r.problems)
@@ -130,7 +131,7 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
         warnings=tuple(prose.warnings),
         lint_allow=outline.lint_allow,
     )
-    return show_lesson(lesson, trace)
+    return show_lesson(lesson, trace, live)
 
 
 def _refuse_reserved(r: Reader, outline: Outline) -> None:

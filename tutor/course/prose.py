@@ -49,9 +49,10 @@ class ProseProblems:
     warnings: list[Problem]
 
 
-def show_lesson(lesson: Lesson, trace: Trace) -> Lesson:
-    """The lesson as the learner reads it: each prose field with its live numbers at ``trace`` and maths as Unicode."""
-    numbers = Numbers(trace)
+def show_lesson(lesson: Lesson, trace: Trace, values: dict[str, Any] | None = None) -> Lesson:
+    """The lesson as the learner reads it: each prose field with its live numbers at ``trace`` and maths as Unicode
+    (``values``: the live numbers already computed at this trace, by :func:`check_prose`)."""
+    numbers = Numbers(trace, values={} if values is None else values)
 
     def markdown(text: str) -> str:
         return show_text(text, numbers, markdown=True)
@@ -92,10 +93,11 @@ def _has_markup(text: str) -> bool:
     return "{{" in text or "$" in text or "\\(" in text or "\\[" in text
 
 
-def check_prose(doc: Located, source: str, trace: Trace) -> ProseProblems:
-    """Every prose field's live numbers that cannot be shown, and its maths and Markdown that will not render."""
+def check_prose(doc: Located, source: str, trace: Trace, values: dict[str, Any] | None = None) -> ProseProblems:
+    """Every prose field's live numbers that cannot be shown, and its maths and Markdown that will not render
+    (``values`` keeps the live numbers computed, for :func:`show_lesson` at the same trace)."""
     found = ProseProblems([], [])
-    numbers = Numbers(trace)
+    numbers = Numbers(trace, values={} if values is None else values)
     for f in prose_fields(doc.data):
         where = _locator(doc, source, f)
         if "{{" in f.text:
