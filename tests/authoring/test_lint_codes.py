@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SHIPPED
 
-from tutor.authoring.lint import OP_SLIPS, lint, lint_report
+from tutor.authoring.lint import OP_MISVALUES, OP_SLIPS, lint, lint_report
 from tutor.authoring.schema import CODES_BEGIN, CODES_END, codes_section
 from tutor.cli import main
 from tutor.course import load_lesson, parse_lesson, solve
@@ -51,7 +51,7 @@ def test_every_candidate_mistake_has_its_own_code():
     lessons += [_lesson(HEADER + c.example) for c in CODES if c.example]
     ids = {c.id for lesson in lessons for step in lesson.steps for c in candidates_of(solve(lesson), step)}
     assert len(ids) >= 15
-    assert {i for i in ids if code_of_candidate(i, OP_SLIPS).code == OTHER_SLIP} == set()
+    assert {i for i in ids if code_of_candidate(i, OP_SLIPS, OP_MISVALUES).code == OTHER_SLIP} == set()
 
 
 @pytest.mark.parametrize("path", FALSE_POSITIVES, ids=lambda p: p.stem)

@@ -72,6 +72,8 @@ KINK = 1e-12  # an argument this close to an op's kink (relu or abs of 0 ...) co
 FD_TOLERANCE = 1e-5  # relative agreement required between the engine and central differences
 #: the grader's diagnoses that are slips of an op's derivative from the op table: they share one code (W109)
 OP_SLIPS = frozenset(slip.diagnosis for op in OPS.values() for slip in op.slips)
+#: ... and the slips of an op's forward value (the value before the power): they share W122
+OP_MISVALUES = frozenset(m.diagnosis for op in OPS.values() for m in op.misvalues)
 
 
 @dataclass
@@ -476,7 +478,7 @@ class _Linter:
             found = [c for c in found if not (c.key in elsewhere and _identical(elsewhere[c.key], again))]
         by_code: dict[LintCode, list[str]] = {}
         for c in found:
-            slips = by_code.setdefault(code_of_candidate(c.id, OP_SLIPS), [])
+            slips = by_code.setdefault(code_of_candidate(c.id, OP_SLIPS, OP_MISVALUES), [])
             if c.slip not in slips:
                 slips.append(c.slip)
         return by_code

@@ -98,8 +98,8 @@ def load_course(extra_dirs: Iterable[str | Path] = (), include_shipped: bool = T
         for lesson in found:
             course.origins[lesson.id] = origin
         by_id = {lesson.id: lesson for lesson in [*course.lessons, *found]}
-        ids = place([lesson.id for lesson in course.lessons], [lesson.id for lesson in found], order)
-        course.lessons = [by_id[x] for x in ids]
+        placed = place([lesson.id for lesson in course.lessons], [lesson.id for lesson in found], order)
+        course.lessons = [by_id[x] for x in placed]
     return course
 
 

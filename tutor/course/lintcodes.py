@@ -194,6 +194,32 @@ CODES: tuple[LintCode, ...] = (
         "The gradient equals the new weight here: the gradient is marked right for the new weight.",
         _lesson("learning_rate: 0.5", "inputs: {w: 1.5}", "graph: [L = (w - 0.5) ** 2 / 2]", "steps: [{update: w}]"),
     ),
+    LintCode(
+        "W119",
+        "wrong-input",
+        "A local derivative by another input of the node equals the one asked for here: differentiating by the "
+        "wrong input is marked right.",
+        _lesson("inputs: {x: 1.5, w: 1.5}", "graph: [y = w * x, L = y ** 2]", "steps: [{local: y/x}]"),
+    ),
+    LintCode(
+        "W120",
+        "input-for-slope",
+        "A local derivative equals the value of its input here: the input's value is marked right for the slope.",
+        _lesson("inputs: {x: 0.739}", "graph: [y = sin(x), L = y ** 2]", "steps: [{local: y/x}]"),
+    ),
+    LintCode(
+        "W121",
+        "fan-out-product",
+        "At a fan-out, the product of the paths' contributions equals their sum here: multiplying them is marked "
+        "right.",
+        _lesson("inputs: {x: 1.5, w: 2.0, v: 2.0}", "graph: [y = w * x, z = v * x, L = y + z]", "steps: [{grad: x}]"),
+    ),
+    LintCode(
+        "W122",
+        "value-slip",
+        "A slip in an op's forward value (the value before the power ...) gives the right value here.",
+        _lesson("inputs: {x: 1.0}", "graph: [y = x ** 3, L = y * 2]", "steps: [{value: y}]"),
+    ),
     # ---------------------------------------------------------------- W2xx: numbers that teach nothing
     LintCode(
         "W201",
@@ -350,19 +376,29 @@ CANDIDATE_CODES: dict[str, str] = {
     "update-change-only": "W116",
     "update-unchanged": "W117",
     "update-gradient": "W118",
+    "wrong-input": "W119",
+    "input-for-slope": "W120",
+    "fan-out-product": "W121",
 }
 #: the code shared by every slip of an op's derivative from the op table (``Op.slips``)
 DERIVATIVE_SLIP = "W109"
+#: the code shared by every slip of an op's forward value from the op table (``Op.misvalues``)
+VALUE_SLIP = "W122"
 #: the code of a candidate that has none of its own yet
 OTHER_SLIP = "W100"
 
 
-def code_of_candidate(diagnosis: str, op_slips: frozenset[str] = frozenset()) -> LintCode:
-    """The warning for a candidate mistake marked right, by its diagnosis id; ``op_slips`` are the op table's."""
+def code_of_candidate(
+    diagnosis: str, op_slips: frozenset[str] = frozenset(), op_misvalues: frozenset[str] = frozenset()
+) -> LintCode:
+    """The warning for a candidate mistake marked right, by its diagnosis id; ``op_slips`` and ``op_misvalues`` are
+    the op table's slips of a derivative and of a forward value."""
     if diagnosis in CANDIDATE_CODES:
         return BY_CODE[CANDIDATE_CODES[diagnosis]]
     if diagnosis in op_slips:
         return BY_CODE[DERIVATIVE_SLIP]
+    if diagnosis in op_misvalues:
+        return BY_CODE[VALUE_SLIP]
     return BY_CODE[OTHER_SLIP]
 
 
