@@ -77,3 +77,29 @@ def test_the_check_is_abs_plus_rel_times_the_right_answer():
     assert close(np.array([101.0, 1e-6, -99.0]), np.array([100.0, 0.0, -100.0]), tol).all()
     assert not close(np.array([101.1]), np.array([100.0]), tol).any()
     assert not close(np.array([2e-6]), np.array([0.0]), tol).any()
+
+
+def _template_lessons(tmp_path: Path) -> list[Path]:
+    from tutor.authoring.scaffold import TEMPLATES, new_lesson
+
+    return [new_lesson(f"my-{t}", tmp_path, t) for t in TEMPLATES]
+
+
+def test_every_mistake_validate_accepts_is_one_the_grader_shows(tmp_path):
+    """check_mistakes mirrors the grader: for each shipped and template mistake, typing its value gets its message."""
+    from tutor.authoring.check_mistakes import check_mistakes
+    from tutor.grading.formula import evaluate
+    from tutor.grading.points import point_of
+
+    seen = 0
+    for path in [*SHIPPED, *_template_lessons(tmp_path)]:
+        lesson = load_lesson(path)
+        sol = solve(lesson)
+        assert check_mistakes(lesson, sol) == [], path.name
+        for step in lesson.steps:
+            for m in step.mistakes:
+                value = evaluate(m.expr, point_of(sol).env)
+                v = grade_value(sol, step, value)
+                assert v.diagnosis == "author", (path.name, step.id, m.answer, v.message)
+                seen += 1
+    assert seen >= 20

@@ -20,7 +20,7 @@ from tutor.course.solution import Solution
 from tutor.engine import EvalError
 from tutor.grading.compare import all_close, fit_shape
 from tutor.grading.formula import FormulaError, check_tree, evaluate
-from tutor.grading.grader import Diagnosis, diagnose, show_array
+from tutor.grading.grader import show_array
 from tutor.grading.points import Point, other_points, point_of
 
 
@@ -79,21 +79,33 @@ def _why_it_never_fires(point: Point, elsewhere: _Lazy, step: Step, m: Mistake) 
             f"{lead} {what}: the grader marks it correct and never shows this message; write the mistaken answer, "
             + ("not the right one" if general else "or change the lesson's values")
         )
-    found = diagnose(point, step, value)
-    if found is None or found.id != "author" or _written(found) != m.message:
-        earlier = next((x for x in step.mistakes if found is not None and _written(found) == x.message), None)
-        if earlier is None or earlier is m:
+    first = next((x for x in step.mistakes if _same(value, _value_at(x, point), tolerance)), None)
+    if first is not m:  # the grader compares an answer with the step's mistakes in order: the first match wins
+        if first is None:
             return 0, f"{lead}: the grader does not recognise its value here; check the formula"
         return 0, (
-            f"{lead} gives the same value here as the mistake {earlier.answer!r} before it, whose message the grader "
+            f"{lead} gives the same value here as the mistake {first.answer!r} before it, whose message the grader "
             "shows instead: merge the two or remove this one"
         )
     return None
 
 
-def _written(found: Diagnosis) -> str:
-    """An author's message as written (the grader may show it in two parts)."""
-    return found.whole or found.message
+def _value_at(m: Mistake, point: Point) -> np.ndarray | None:
+    """A mistake's value at a point, as the grader computes it (None where it cannot be computed)."""
+    try:
+        with np.errstate(all="ignore"):
+            v = evaluate(m.expr, point.env)
+    except (EvalError, KeyError):
+        return None
+    return v if np.all(np.isfinite(v)) else None
+
+
+def _same(a: np.ndarray, b: np.ndarray | None, tolerance: float) -> bool:
+    """Whether the grader takes answer ``a`` for a mistake's value ``b`` (as :func:`diagnose` compares them)."""
+    if b is None:
+        return False
+    f = fit_shape(a, np.shape(b))
+    return f is not None and all_close(f, b, tolerance)
 
 
 def _right_everywhere(elsewhere: list[Point], step: Step, m: Mistake) -> bool:

@@ -18,6 +18,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from tutor.engine import EvalError, Trace, build, leaf
 from tutor.engine.node import Node
 from tutor.engine.shapes import MAX_RUN_WORK, expr_shape
 from tutor.lang import ParseError, names_in, parse
+from tutor.lang.syntax import Expr
 
 #: live numbers one lesson may hold, and the engine work all of them together may take
 MAX_LIVE_NUMBERS = 500
@@ -167,7 +169,7 @@ def evaluate(expr_text: str, numbers: Numbers) -> np.ndarray | LiveProblem:
 def _evaluate(expr_text: str, numbers: Numbers) -> np.ndarray | LiveProblem:
     """The value of one expression at the run, after checking its names, shapes and work; or why not."""
     try:
-        tree = parse(expr_text.strip())
+        tree = _parse(expr_text.strip())
     except ParseError as e:
         return LiveProblem(0, e.message)
     names = numbers.names()
@@ -188,6 +190,12 @@ def _evaluate(expr_text: str, numbers: Numbers) -> np.ndarray | LiveProblem:
     if not np.all(np.isfinite(value)):
         return LiveProblem(0, "is not finite at the lesson's values (NaN or infinite)")
     return value
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Expr:
+    """A live number's tree, parsed once per distinct text (trees are immutable; a ParseError is not kept)."""
+    return parse(text)
 
 
 def _short(inner: str) -> str:

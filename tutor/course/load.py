@@ -9,6 +9,7 @@ offending line), and each step is checked by its kind (:mod:`tutor.course.steps`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,18 @@ class Graph:
     assignments: list[Assignment] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
     offset: dict[str, int] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=4096)
+def _parse_line(text: str) -> tuple[str, Expr, int]:
+    """A graph line parsed once per distinct text: many lessons share lines (trees are immutable)."""
+    return parse_assignment(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Expr:
+    """A formula (a mistake's answer) parsed once per distinct text."""
+    return parse(text)
 
 
 def at_column(doc: Located, path: tuple[Any, ...], pos: int) -> tuple[int, int]:
@@ -153,7 +166,7 @@ def _read_graph(r: Reader, outline: Outline) -> Graph:
     for item in outline.graph:
         p = ("graph", item.index)
         try:
-            name, expr, offset = parse_assignment(item.text)
+            name, expr, offset = _parse_line(item.text)
         except ParseError as e:
             r.err_at(*at_column(r.doc, p, e.pos), f"graph: {e.message} in {item.text.strip()!r}")
             broken.add(item.name)
@@ -199,7 +212,7 @@ def _undefined(
 def _cycle_or_order(name: str, used: str, later_line: str) -> str:
     """The message for a name used before its line: a cycle when that line uses this node back."""
     try:
-        _, later_expr, _ = parse_assignment(later_line)
+        _, later_expr, _ = _parse_line(later_line)
         back = name in names_in(later_expr)
     except ParseError:
         back = False
@@ -241,7 +254,7 @@ def _read_mistakes(r: Reader, step: StepItem) -> tuple[Mistake, ...]:
     out = []
     for m in step.mistakes:
         try:
-            expr = parse(m.answer)
+            expr = _parse(m.answer)
         except ParseError as e:
             r.err_at(*at_column(r.doc, (*m.path, "answer"), e.pos), f"mistake answer: {e.message}", step=step.id)
             continue
