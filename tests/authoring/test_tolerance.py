@@ -47,6 +47,8 @@ def test_a_tight_step_tolerance_refuses_a_near_miss_without_saying_1_times():
     assert v.diagnosis == "precision"
     assert v.message.startswith("Close, but not close enough: your answer is 0.0012 off relatively (0.12%)")
     assert _graded(TIGHT, "0.000001", "1.3623056").correct
+    v = _graded(TIGHT, "1e-3", "1.3600")  # within the default 1%, outside this step's 0.1%
+    assert v.diagnosis == "precision" and "(0.17%), and this step accepts 0.001" in v.message
 
 
 def test_a_tolerance_written_1e_3_is_taken_and_any_positive_value_works():

@@ -19,6 +19,7 @@ import numpy as np
 
 from tutor.course.model import Lesson, Step
 from tutor.course.solution import Solution
+from tutor.course.tolerance import DEFAULT as DEFAULT_TOLERANCE
 from tutor.engine import EvalError, build, fmt_shape
 from tutor.engine.autograd import Fact
 from tutor.grading.compare import all_close, close, fit_shape
@@ -401,6 +402,8 @@ def _factor(
         return None
     with np.errstate(all="ignore"):  # a huge typed number may overflow the ratio: then it is no factor
         k = float(np.median(fitted[big] / expected[big]))
+    if float(rtol) < DEFAULT_TOLERANCE.rel and all_close(fitted, expected, DEFAULT_TOLERANCE):
+        return _precision(k, rtol)  # right to three digits, but this step asks for more
     if not np.isfinite(k) or abs(k) < 1e-6 or abs(k - 1) < 2 * rtol or abs(k + 1) < 2 * rtol:
         return None
     if not all_close(fitted, k * expected, rtol):
@@ -446,7 +449,7 @@ def _factor(
 
 def _precision(k: float, rtol: float) -> Diagnosis:
     """An answer close to the right one, but outside a tight tolerance: ask for more digits."""
-    off = abs(k - 1)
+    off = abs(k - 1) if np.isfinite(k) else 0.0
     return Diagnosis(
         "precision",
         f"Close, but not close enough: your answer is {off:.2g} off relatively ({off * 100:.2g}%), and this step "
