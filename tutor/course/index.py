@@ -152,23 +152,31 @@ def place(course: list[str], own: list[str], order: list[str]) -> list[str]:
     """The course's ids with a folder's own lessons placed by its order (ids of earlier folders included).
 
     The course so far keeps its order. An own lesson the order lists goes right after the nearest id listed
-    before it that is already placed (``order: [chain-rule, my-softmax]`` puts my-softmax after chain-rule),
-    else right before the nearest course id listed after it (``order: [my-intro, chain-rule]`` puts my-intro
-    first), else at the end; own lessons the order does not list follow at the end, in the order given.
+    before it that is placed (``order: [chain-rule, my-softmax]`` puts my-softmax after chain-rule), else right
+    before the nearest course id listed after it (``order: [my-intro, chain-rule]`` puts my-intro first), else at
+    the end; own lessons the order does not list follow at the end, in the order given. Linear in the order's
+    length (an order file may list thousands of ids), times the course's length for each own lesson placed.
     """
+    known, mine = set(course), set(own)
+    listed = [x for x in order if x in known or x in mine]  # ids that name no lesson take no part
+    after: list[str | None] = [None] * len(listed)  # the nearest course id listed after each entry
+    nearest: str | None = None
+    for k in range(len(listed) - 1, -1, -1):
+        after[k] = nearest
+        if listed[k] in known:
+            nearest = listed[k]
     out = list(course)
-    mine = set(own)
-    for i, x in enumerate(order):
-        if x not in mine:
-            continue
-        before = next((y for y in reversed(order[:i]) if y in out), None)
-        if before is not None:
-            out.insert(out.index(before) + 1, x)
-            continue
-        after = next((y for y in order[i + 1 :] if y in out), None)
-        out.insert(out.index(after) if after is not None else len(out), x)
-    listed = set(order)
-    return out + [x for x in own if x not in listed]
+    before: str | None = None  # the nearest entry listed before, placed already (own ones are placed in order)
+    for k, x in enumerate(listed):
+        if x in mine:
+            if before is not None:
+                out.insert(out.index(before) + 1, x)
+            else:
+                target = after[k]
+                out.insert(out.index(target) if target is not None else len(out), x)
+        before = x
+    placed = set(listed)
+    return out + [x for x in own if x not in placed]
 
 
 def list_lessons(directory: Path) -> tuple[list[Path], list[Problem]]:
