@@ -13,7 +13,7 @@ from tutor.ui.app import TutorApp
 from tutor.ui.screens.home import HomeScreen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ui"))
-from helpers import type_answer
+from helpers import type_answer, wait_for
 
 NOTE = "This lesson has the id of the shipped lesson chain-rule; its progress is kept separately."
 
@@ -41,8 +41,12 @@ async def test_opening_a_namesake_says_its_progress_is_kept_separately(tmp_path)
     variant = load_lesson(variant_of_chain_rule(tmp_path))
     app = TutorApp(index_course(), lesson=variant)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()  # the lesson asked for opens after the first draw
-        assert [n.message for n in app._notifications if n.title == "Progress"] == [NOTE]
+
+        def notes() -> list[str]:
+            return [n.message for n in app._notifications if n.title == "Progress"]
+
+        await wait_for(pilot, notes, tries=300)  # the lesson asked for opens after the first draw, off the UI thread
+        assert notes() == [NOTE]
         await pilot.press("enter")  # past the intro
         await type_answer(pilot, show_array(solve(variant).answer(variant.steps[0]), 6))
         await pilot.press("escape")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from textual import events
 from textual.pilot import Pilot
@@ -23,6 +24,16 @@ async def settle(pilot: Pilot) -> None:
         waited += 0.01
         await pilot.pause()
     await pilot.pause()
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], object], tries: int = 60) -> bool:
+    """Let the app run until ``condition()`` holds, up to ``tries`` tenths of a second (the watch polls every half
+    second; a lesson opens off the UI thread after the first draw)."""
+    for _ in range(tries):
+        if condition():
+            return True
+        await pilot.pause(0.1)
+    return bool(condition())
 
 
 async def type_answer(pilot: Pilot, text: str, submit: bool = True) -> None:

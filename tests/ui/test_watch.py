@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from conftest import ROOT
-from helpers import type_answer
+from helpers import type_answer, wait_for
 from textual.widgets import Static
 
 from tutor.course import load_course, solve
@@ -24,15 +24,6 @@ def save(path: Path, text: str, tick: list[int]) -> None:
     path.write_text(text, encoding="utf-8")
     tick[0] += 10
     os.utime(path, (tick[0], tick[0]))
-
-
-async def wait_for(pilot, condition, tries: int = 60) -> bool:
-    """Let the app run until ``condition()`` holds (the watch polls every half second)."""
-    for _ in range(tries):
-        if condition():
-            return True
-        await pilot.pause(0.1)
-    return condition()
 
 
 def problems_shown(app: TutorApp) -> str:
