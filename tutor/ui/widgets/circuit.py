@@ -1,0 +1,136 @@
+"""The computation graph drawn as a circuit: boxes left to right, values forward (→), deltas backward (←).
+
+The picture is laid out by :mod:`tutor.ui.layout` (pure, from the lesson and the engine's numbers) and shows
+what the session says the learner has earned (a :class:`~tutor.ui.session.GraphView`); this widget only
+maps the picture's roles to theme colours and scrolls it so the current step's box stays in view.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region, Size
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tutor.course import Lesson, Solution
+from tutor.ui.layout import Circuit, Row, TooLarge, circuit_rows, lesson_circuit
+from tutor.ui.session import GraphView
+
+#: the picture's roles, each styled by a component class of the same name (see DEFAULT_CSS)
+ROLES = (
+    "wire",
+    "wire-current",
+    "arrow",
+    "local",
+    "value",
+    "grad",
+    "asked",
+    "unknown",
+    "box",
+    "current",
+    "needed",
+    "title",
+    "title-current",
+)
+
+
+class CircuitPanel(ScrollView, can_focus=False):
+    """The lesson's graph as a circuit that fills in as the learner earns values, locals and deltas."""
+
+    COMPONENT_CLASSES = {f"circuit--{role}" for role in ROLES}
+    DEFAULT_CSS = """
+    CircuitPanel { height: auto; }
+    CircuitPanel > .circuit--wire { color: $foreground-muted; }
+    CircuitPanel > .circuit--arrow { color: $foreground-muted; }
+    CircuitPanel > .circuit--wire-current { color: $accent; text-style: bold; }
+    CircuitPanel > .circuit--local { color: $text-accent; text-style: bold; }
+    CircuitPanel > .circuit--value { color: $text-success; }
+    CircuitPanel > .circuit--grad { color: $text-warning; }
+    CircuitPanel > .circuit--asked { color: $text; text-style: bold reverse; }
+    CircuitPanel > .circuit--unknown { color: $foreground-muted; }
+    CircuitPanel > .circuit--box { color: $foreground-muted; }
+    CircuitPanel > .circuit--needed { color: $text-primary; }
+    CircuitPanel > .circuit--current { color: $accent; text-style: bold; }
+    CircuitPanel > .circuit--title { color: $text; text-style: bold; }
+    CircuitPanel > .circuit--title-current { color: $accent; text-style: bold reverse; }
+    """
+
+    #: what to show; every assignment redraws the picture
+    graph: var[GraphView | None] = var(None, always_update=True, init=False)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._source: tuple[Lesson, Solution] | None = None
+        self._circuit: Circuit | None = None
+        self._planned_for: tuple[int, int] | None = None  # (lesson identity, width) the circuit was laid out for
+        self._rows: list[Row] = []
+        self.too_large: str | None = None  # why the lesson cannot be drawn (the screen shows the table then)
+
+    def show(self, lesson: Lesson, solution: Solution, graph: GraphView) -> None:
+        """Draw this lesson's graph as the learner has earned it."""
+        self._source = (lesson, solution)
+        self.graph = graph
+
+    def watch_graph(self, graph: GraphView | None) -> None:
+        """Lay out (once per lesson and width), draw, and bring the current box into view."""
+        if graph is None or self._source is None:
+            self._rows = []
+            self.virtual_size = Size(0, 0)
+            self.refresh()
+            return
+        circuit = self._planned()
+        if circuit is None:
+            self._rows = []
+            self.virtual_size = Size(0, 0)
+            self.refresh()
+            return
+        self._rows = circuit_rows(circuit, graph)
+        self.virtual_size = Size(circuit.layout.width, circuit.layout.height)
+        self.styles.max_height = circuit.layout.height + self.styles.gutter.height + 1
+        self.refresh()
+        if graph.current is not None and graph.current in circuit.layout.boxes:
+            box = circuit.layout.boxes[graph.current]
+            self.call_after_refresh(
+                self.scroll_to_region, Region(box.x, box.y, box.width, box.height), animate=False, immediate=True
+            )
+
+    def _planned(self) -> Circuit | None:
+        """The circuit for the current lesson, laid out for the width the panel has (None if too large)."""
+        assert self._source is not None
+        lesson, solution = self._source
+        width = self.scrollable_content_region.width or self.app.size.width - 2
+        key = (id(lesson), width)
+        if key != self._planned_for:
+            self._planned_for = key
+            try:
+                self._circuit = lesson_circuit(lesson, solution, width)
+                self.too_large = None
+            except TooLarge as e:
+                self._circuit = None
+                self.too_large = str(e)
+        return self._circuit
+
+    def on_resize(self) -> None:
+        """Lay out again for the new width."""
+        if self.graph is not None:
+            self.graph = self.graph
+
+    def render_line(self, y: int) -> Strip:
+        """One row of the picture, scrolled and in theme colours."""
+        scroll_x, scroll_y = self.scroll_offset
+        row_index = y + scroll_y
+        width = self.scrollable_content_region.width
+        if row_index >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        base = self.rich_style
+        segments = [Segment(text, base + self._style(role)) for text, role in self._rows[row_index]]
+        strip = Strip(segments).crop(scroll_x, scroll_x + width)
+        return strip.extend_cell_length(width, base)
+
+    def _style(self, role: str) -> Style:
+        """The style of a role (plain text for none)."""
+        if not role:
+            return Style()
+        return self.get_component_rich_style(f"circuit--{role}", partial=True)
