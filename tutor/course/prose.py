@@ -18,6 +18,7 @@ from typing import Any
 from tutor.course.live import Numbers, substitute
 from tutor.course.maths import render_prose
 from tutor.course.model import Lesson
+from tutor.course.plots import check_plot, plot_blocks, render_plots
 from tutor.course.problems import Problem
 from tutor.course.steps import STEP_KINDS, step_id
 from tutor.course.yamlpos import Located
@@ -82,6 +83,8 @@ def show_lesson(lesson: Lesson, trace: Trace, values: dict[str, Any] | None = No
 
 def show_text(text: str, numbers: Numbers, markdown: bool) -> str:
     """One prose text with its live numbers filled in and its maths rendered (for Markdown or plain text)."""
+    if markdown and "plot" in text:
+        text = render_plots(text, numbers)
     if not _has_markup(text):
         return text
     filled, _ = substitute(text, numbers)
@@ -109,6 +112,12 @@ def check_prose(doc: Located, source: str, trace: Trace, values: dict[str, Any] 
                 problem = Problem(doc.file, *at, f"{f.label}: {note.message}", "warning", f.step, note.code)
                 found.warnings.append(problem)
         if f.markdown:
+            for block in plot_blocks(f.text):
+                bad = check_plot(block, numbers)
+                if bad is not None:
+                    found.errors.append(
+                        Problem(doc.file, *where(bad.offset, bad.snippet), f"{f.label}: {bad.message}", step=f.step)
+                    )
             for m in _MERMAID.finditer(f.text):
                 found.warnings.append(
                     Problem(

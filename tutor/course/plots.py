@@ -1,0 +1,324 @@
+"""Plots in lesson prose: a ```` ```plot ```` block draws ops of the op table over a range, in Braille characters.
+
+A plot block in a Markdown prose field (intro, outro, prompt, explanation) holds ``key: value`` lines::
+
+    ```plot
+    curves: sigmoid, sigmoid'
+    x: [-6, 6]
+    mark: z
+    ```
+
+``curves`` names one to :data:`MAX_CURVES` one-operand elementwise ops of the op table (``sigmoid``, ``tanh``,
+``relu``, ``exp`` ...), a trailing ``'`` for the op's derivative (from its VJP in the table); ``x`` is the
+range; ``mark`` (optional) is an expression of the answer language in the lesson's names, as in a live
+number, whose entries are marked on every curve and named under the plot; ``height`` and ``width``
+(optional) size it in characters. The block is data: it is parsed here, never evaluated as code, and every
+size is bounded before any work. :func:`plot_blocks` finds the blocks, :func:`check_plot` says what is wrong
+with one (where, and what to write instead), :func:`render_plot` draws it at a trace's numbers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from tutor.course.live import LiveProblem, Numbers, evaluate, show_number
+from tutor.engine.ops import OPS, Op
+from tutor.safetext import one_line
+
+MAX_CURVES = 4
+MAX_MARKS = 16
+MAX_BLOCK = 2000  # characters in one plot block
+MAX_PLOTS = 20  # plot blocks in one prose field
+MAX_RANGE = 1e6  # |x| at either end of the range
+WIDTH = (20, 72, 56)  # least, most, default columns of the drawing (the y labels and names come on top)
+HEIGHT = (3, 16, 8)  # least, most, default rows
+KEYS = ("curves", "x", "mark", "height", "width")
+
+_BLOCK = re.compile(r"^([ ]{0,3})(`{3,}|~{3,})[ \t]*plot[ \t]*\n(.*?)^\1?\2[ \t]*$", re.M | re.S)
+_RANGE = re.compile(r"\A\[\s*([^,\]]+?)\s*,\s*([^,\]]+?)\s*\]\Z")
+#: Braille dot bits by (column, row) within a cell of 2 × 4 dots
+_DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
+
+
+@dataclass(frozen=True)
+class PlotBlock:
+    """One plot block in a prose text: where it stands (offsets of the whole block and of its body) and its body."""
+
+    start: int
+    end: int
+    body_start: int
+    body: str
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One curve: an op, or its derivative."""
+
+    op: Op
+    derivative: bool
+
+    @property
+    def name(self) -> str:
+        """How the plot names it: ``σ``, ``σ′``, ``tanh′``."""
+        return (self.op.display or self.op.name).strip() + ("′" if self.derivative else "")
+
+    def at(self, x: np.ndarray) -> np.ndarray:
+        """Its values at ``x`` (NaN where the op is not defined)."""
+        with np.errstate(all="ignore"):
+            y = self.op.forward(x)
+            if self.derivative:
+                y = self.op.vjp(np.ones_like(x), y, x)[0]
+        return np.asarray(y, dtype=float)
+
+
+@dataclass(frozen=True)
+class PlotSpec:
+    """A plot block, read: the curves, the range, the mark's expression (or none), the size."""
+
+    curves: tuple[Curve, ...]
+    low: float
+    high: float
+    mark: str | None
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class PlotProblem:
+    """What is wrong with a plot block: ``offset`` in the prose text, the ``snippet`` there, the message."""
+
+    offset: int
+    snippet: str
+    message: str
+
+
+def plottable() -> list[str]:
+    """The ops a plot may draw: one operand, elementwise, with a derivative."""
+    return [
+        op.name
+        for op in OPS.values()
+        if op.elementwise and op.operands == 1 and op.syntax == "call" and op.differentiable and not op.stops
+    ]
+
+
+def plot_blocks(text: str) -> Iterator[PlotBlock]:
+    """The plot blocks of a Markdown text, in order."""
+    if "plot" not in text:
+        return
+    for m in _BLOCK.finditer(text):
+        yield PlotBlock(m.start(), m.end(), m.start(3), m.group(3))
+
+
+def read_plot(block: PlotBlock) -> PlotSpec | PlotProblem:
+    """A plot block's spec, or its first problem (located in the prose text)."""
+    if len(block.body) > MAX_BLOCK:
+        return PlotProblem(block.start, "```", f"a plot block of more than {MAX_BLOCK} characters: keep it short")
+    fields: dict[str, tuple[str, int]] = {}
+    offset = block.body_start
+    for line in block.body.split("\n"):
+        here, offset = offset, offset + len(line) + 1
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, colon, value = line.partition(":")
+        key = key.strip()
+        if not colon:
+            return PlotProblem(here, line.strip()[:20], f"plot: write 'key: value' lines ({', '.join(KEYS)})")
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f": the keys are {', '.join(KEYS)}"
+            return PlotProblem(here, key, f"plot: unknown key '{one_line(key)[:30]}'{hint}")
+        if key in fields:
+            return PlotProblem(here, key, f"plot: '{key}' is given twice")
+        fields[key] = (value.strip(), here + line.index(":") + 1 + (len(value) - len(value.lstrip())))
+    for key in ("curves", "x"):
+        if key not in fields:
+            example = "curves: sigmoid, sigmoid'" if key == "curves" else "x: [-6, 6]"
+            return PlotProblem(block.start, "```", f"plot: '{key}' is missing: add a line like '{example}'")
+    curves = _curves(*fields["curves"])
+    if isinstance(curves, PlotProblem):
+        return curves
+    bounds = _range(*fields["x"])
+    if isinstance(bounds, PlotProblem):
+        return bounds
+    sizes = []
+    for key, (least, most, default) in (("width", WIDTH), ("height", HEIGHT)):
+        size = _size(key, fields.get(key), least, most, default)
+        if isinstance(size, PlotProblem):
+            return size
+        sizes.append(size)
+    mark = fields["mark"][0] if "mark" in fields else None
+    return PlotSpec(curves, bounds[0], bounds[1], mark or None, sizes[0], sizes[1])
+
+
+def _curves(text: str, at: int) -> tuple[Curve, ...] | PlotProblem:
+    """The curves of ``curves: a, b'``."""
+    names = [n.strip() for n in text.split(",")]
+    if not text or not all(names):
+        return PlotProblem(at, text[:20] or ":", "plot: curves: name ops, separated by commas, e.g. sigmoid, sigmoid'")
+    if len(names) > MAX_CURVES:
+        return PlotProblem(at, text[:20], f"plot: at most {MAX_CURVES} curves in one plot")
+    out = []
+    ops = plottable()
+    for name in names:
+        base = name.removesuffix("'").removesuffix("′").strip()
+        op = OPS.get(base) or next((OPS[n] for n in ops if base in OPS[n].aliases), None)
+        if op is None or op.name not in ops:
+            close = difflib.get_close_matches(base, ops, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f": a plot draws {', '.join(ops)}"
+            return PlotProblem(at + text.find(name), name, f"plot: cannot draw '{one_line(base)[:30]}'{hint}")
+        out.append(Curve(op, base != name))
+    return tuple(out)
+
+
+def _range(text: str, at: int) -> tuple[float, float] | PlotProblem:
+    """The range of ``x: [a, b]``: finite numbers, a < b, both within ±MAX_RANGE."""
+    m = _RANGE.match(text)
+    problem = PlotProblem(at, text[:20] or ":", "plot: x: write the range as [from, to], e.g. x: [-6, 6]")
+    if m is None:
+        return problem
+    try:
+        low, high = (float(g.replace("−", "-")) for g in m.groups())
+    except ValueError:
+        return problem
+    if not (math.isfinite(low) and math.isfinite(high)) or max(abs(low), abs(high)) > MAX_RANGE:
+        return PlotProblem(at, text[:20], f"plot: x: the range must lie within ±{MAX_RANGE:g}")
+    if not low < high:
+        return PlotProblem(at, text[:20], "plot: x: the range must go from a smaller number to a larger one")
+    return low, high
+
+
+def _size(key: str, field: tuple[str, int] | None, least: int, most: int, default: int) -> int | PlotProblem:
+    """A width or height: a whole number within bounds, or the default."""
+    if field is None:
+        return default
+    text, at = field
+    if not text.isdigit() or not least <= int(text) <= most:
+        return PlotProblem(at, text[:20] or ":", f"plot: {key}: a whole number from {least} to {most}")
+    return int(text)
+
+
+def check_plot(block: PlotBlock, numbers: Numbers) -> PlotProblem | None:
+    """What is wrong with a plot block at a trace's numbers (None if it draws)."""
+    spec = read_plot(block)
+    if isinstance(spec, PlotProblem):
+        return spec
+    marks = _marks(spec, numbers)
+    if isinstance(marks, LiveProblem):
+        at = block.body_start + block.body.find("mark")
+        return PlotProblem(at, "mark", f"plot: mark: {marks.message}")
+    xs = np.linspace(spec.low, spec.high, 2 * spec.width)
+    for c in spec.curves:
+        if not np.any(np.isfinite(c.at(xs))):
+            at = block.body_start + block.body.find("curves")
+            return PlotProblem(at, "curves", f"plot: {c.name} is not defined anywhere on [{spec.low:g}, {spec.high:g}]")
+    return None
+
+
+def _marks(spec: PlotSpec, numbers: Numbers) -> np.ndarray | LiveProblem:
+    """The x of every marked point (none without a mark), within bounds."""
+    if spec.mark is None:
+        return np.zeros(0)
+    value = evaluate(spec.mark, numbers)
+    if isinstance(value, LiveProblem):
+        return value
+    flat = np.asarray(value, dtype=float).reshape(-1)
+    if flat.size > MAX_MARKS:
+        return LiveProblem(0, f"{flat.size} points to mark: at most {MAX_MARKS}")
+    return flat
+
+
+def render_plot(block: PlotBlock, numbers: Numbers) -> str:
+    """The plot drawn in text (Braille curves, ● marks, the y range on the left, the x range below, names
+    on the right, the marked points under it); a plot that cannot be drawn says why instead."""
+    problem = check_plot(block, numbers)
+    if problem is not None:
+        return f"(plot not drawn: {problem.message})"
+    spec = read_plot(block)
+    assert isinstance(spec, PlotSpec)
+    marks = _marks(spec, numbers)
+    assert not isinstance(marks, LiveProblem)
+    xs = np.linspace(spec.low, spec.high, 2 * spec.width)
+    ys = [c.at(xs) for c in spec.curves]
+    finite = np.concatenate([y[np.isfinite(y)] for y in ys])
+    top, bottom = float(finite.max()), float(finite.min())
+    if top - bottom < 1e-12:
+        top, bottom = top + 1, bottom - 1
+    dots = [[0] * spec.width for _ in range(spec.height)]
+    rows = 4 * spec.height
+
+    def dot_row(y: float) -> int:
+        return min(rows - 1, max(0, round((top - y) / (top - bottom) * (rows - 1))))
+
+    for y in ys:
+        previous: int | None = None
+        for i, v in enumerate(y):
+            if not math.isfinite(v):
+                previous = None
+                continue
+            r = dot_row(float(v))
+            span = range(min(r, previous), max(r, previous) + 1) if previous is not None else (r,)
+            for rr in span:  # a steep stretch is drawn as a line, not as scattered dots
+                dots[rr // 4][i // 2] |= _DOTS[i % 2][rr % 4]
+            previous = r
+    cells = [[chr(0x2800 + d) for d in row] for row in dots]
+    for x in marks:
+        if not spec.low <= x <= spec.high:
+            continue
+        col = min(spec.width - 1, int((x - spec.low) / (spec.high - spec.low) * spec.width))
+        for c in spec.curves:
+            v = float(c.at(np.array([x]))[0])
+            if math.isfinite(v):
+                cells[dot_row(v) // 4][col] = "●"
+    names: dict[int, list[str]] = {}
+    for c, y in zip(spec.curves, ys, strict=True):
+        last = next((float(v) for v in y[::-1] if math.isfinite(v)), None)
+        if last is not None:
+            names.setdefault(dot_row(last) // 4, []).append(c.name)
+    return "\n".join(_framed(spec, cells, names, (top, bottom)) + _marked(spec, marks))
+
+
+def _framed(spec: PlotSpec, cells: list[list[str]], names: dict[int, list[str]], ys: tuple[float, float]) -> list[str]:
+    """The drawing with the y range on the left, each curve's name right of its end, the x range below."""
+    labels = [show_number(ys[0], ".3g"), show_number(ys[1], ".3g")]
+    pad = max(len(s) for s in labels)
+    lines = []
+    for r, row in enumerate(cells):
+        label = labels[0] if r == 0 else labels[1] if r == len(cells) - 1 else ""
+        tail = ("  " + ", ".join(names[r])) if r in names else ""
+        lines.append(f"{label:>{pad}} ┤{''.join(row)}{tail}")
+    lines.append(" " * pad + " └" + "─" * spec.width)
+    low, high = show_number(spec.low, ".3g"), show_number(spec.high, ".3g")
+    lines.append(" " * (pad + 2) + low + " " * max(1, spec.width - len(low) - len(high)) + high)
+    return lines
+
+
+def _marked(spec: PlotSpec, marks: np.ndarray) -> list[str]:
+    """The line under the plot naming the marked points and each curve's value there (none without marks)."""
+    if spec.mark is None or not len(marks):
+        return []
+    one = len(marks) == 1
+    at = show_number(marks[0] if one else marks, ".3g")
+    values = "   ".join(f"{c.name} = {show_number(c.at(marks)[0] if one else c.at(marks), '.3g')}" for c in spec.curves)
+    return [f"● {one_line(spec.mark)[:30]} = {at}:   {values}"]
+
+
+def render_plots(text: str, numbers: Numbers) -> str:
+    """A Markdown text with each plot block replaced by its drawing, in a plain code block."""
+    out = []
+    i = 0
+    for n, block in enumerate(plot_blocks(text)):
+        if n >= MAX_PLOTS:
+            break
+        out.append(text[i : block.start])
+        drawing = render_plot(block, numbers)
+        fence = "~~~~" if "```" in drawing else "````"
+        out.append(f"{fence}text\n{drawing}\n{fence}")
+        i = block.end
+    out.append(text[i:])
+    return "".join(out)
