@@ -220,6 +220,19 @@ def check_plot(block: PlotBlock, numbers: Numbers) -> PlotProblem | None:
     return None
 
 
+def check_plots(text: str, numbers: Numbers) -> list[PlotProblem]:
+    """What is wrong with each plot block of a prose text, and too many blocks."""
+    found = []
+    for n, block in enumerate(plot_blocks(text)):
+        if n >= MAX_PLOTS:
+            found.append(PlotProblem(block.start, "```", f"plot: more than {MAX_PLOTS} plots in one text"))
+            break
+        problem = check_plot(block, numbers)
+        if problem is not None:
+            found.append(problem)
+    return found
+
+
 def _marks(spec: PlotSpec, numbers: Numbers) -> np.ndarray | LiveProblem:
     """The x of every marked point (none without a mark), within bounds."""
     if spec.mark is None:

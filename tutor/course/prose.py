@@ -18,7 +18,7 @@ from typing import Any
 from tutor.course.live import Numbers, substitute
 from tutor.course.maths import render_prose
 from tutor.course.model import Lesson
-from tutor.course.plots import check_plot, plot_blocks, render_plots
+from tutor.course.plots import check_plots, render_plots
 from tutor.course.problems import Problem
 from tutor.course.steps import STEP_KINDS, step_id
 from tutor.course.yamlpos import Located
@@ -112,12 +112,10 @@ def check_prose(doc: Located, source: str, trace: Trace, values: dict[str, Any] 
                 problem = Problem(doc.file, *at, f"{f.label}: {note.message}", "warning", f.step, note.code)
                 found.warnings.append(problem)
         if f.markdown:
-            for block in plot_blocks(f.text):
-                bad = check_plot(block, numbers)
-                if bad is not None:
-                    found.errors.append(
-                        Problem(doc.file, *where(bad.offset, bad.snippet), f"{f.label}: {bad.message}", step=f.step)
-                    )
+            for bad in check_plots(f.text, numbers):
+                found.errors.append(
+                    Problem(doc.file, *where(bad.offset, bad.snippet), f"{f.label}: {bad.message}", step=f.step)
+                )
             for m in _MERMAID.finditer(f.text):
                 found.warnings.append(
                     Problem(

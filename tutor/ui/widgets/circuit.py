@@ -7,6 +7,8 @@ maps the picture's roles to theme colours and scrolls it so the current step's b
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
@@ -39,7 +41,7 @@ ROLES = (
 class CircuitPanel(ScrollView, can_focus=False):
     """The lesson's graph as a circuit that fills in as the learner earns values, locals and deltas."""
 
-    COMPONENT_CLASSES = {f"circuit--{role}" for role in ROLES}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"circuit--{role}" for role in ROLES}
     DEFAULT_CSS = """
     CircuitPanel { height: auto; }
     CircuitPanel > .circuit--wire { color: $foreground-muted; }
