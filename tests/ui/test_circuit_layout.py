@@ -1,0 +1,86 @@
+"""The circuit's layout (pure, no Textual): boxes left to right without overlaps, wires that reach their boxes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tutor.course import load_course, solve
+from tutor.progress import ProgressStore
+from tutor.ui.layout import ARROW, MAX_PARTS, Part, TooLarge, circuit_rows, lay_out, lesson_circuit
+from tutor.ui.session import LessonSession
+
+LESSONS = [lesson.id for lesson in load_course().lessons]
+PANEL = 98  # the picture's width inside the graph panel's border at 100 columns
+
+
+def circuit_of(lesson_id: str, width: int | None = PANEL):
+    """A shipped lesson's circuit at the engine's numbers."""
+    lesson = load_course().get(lesson_id)
+    return lesson, lesson_circuit(lesson, solve(lesson), width)
+
+
+def text(rows) -> list[str]:
+    """The picture as plain lines."""
+    return ["".join(run for run, _ in row) for row in rows]
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+def test_every_lesson_is_laid_out_left_to_right_without_overlaps(lesson_id: str):
+    lesson, circuit = circuit_of(lesson_id)
+    boxes = circuit.layout.boxes
+    program = lesson.program
+    assert circuit.layout.width <= PANEL  # fits at 100 columns without scrolling sideways
+    for a in program.assignments:  # every input stands left of the node it feeds
+        assert all(boxes[i].right < boxes[a.name].x for i in a.inputs)
+    assert max(b.x for b in boxes.values()) == boxes[program.output].x  # the loss is on the right
+    cells = [(b.name, x, y) for b in boxes.values() for x in range(b.x, b.right) for y in range(b.y, b.y + b.height)]
+    assert len({(x, y) for _, x, y in cells}) == len(cells)
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+def test_every_wire_leaves_its_source_and_arrives_at_its_own_row_of_the_target(lesson_id: str):
+    lesson, circuit = circuit_of(lesson_id)
+    layout = circuit.layout
+    boxes = layout.boxes
+    lines = text(circuit_rows(circuit, _session(lesson).graph()))
+    for a in lesson.program.assignments:
+        target = boxes[a.name]
+        rows = sorted(target.entry_rows[i] for i in a.inputs)
+        assert len(set(rows)) == len(rows) and all(target.y < r < target.y + target.height - 1 for r in rows)
+        for i in a.inputs:
+            row = target.entry_rows[i]
+            assert lines[row][target.x - 1] == ARROW and lines[row][target.x] == "│"
+            source = boxes[i]
+            assert lines[source.exit_row][source.right] in "─┬┴┼╮╯"
+
+
+def test_the_picture_does_not_move_as_the_learner_earns_numbers(tmp_path: Path):
+    lesson, circuit = circuit_of("sigmoid-neuron")
+    session = _session(lesson, tmp_path)
+    first = text(circuit_rows(circuit, session.graph()))
+    for step in lesson.steps:
+        session.progress(step).status = "solved"
+    last = text(circuit_rows(circuit, session.graph()))
+    assert [len(r) for r in first] == [len(r) for r in last]
+    assert first != last and "0.319" in "\n".join(last) and "0.319" not in "\n".join(first)
+
+
+def test_a_node_shows_its_shape_and_a_preview_of_its_matrix():
+    _, circuit = circuit_of("two-layer-net")
+    lines = text(circuit_rows(circuit, _session(load_course().get("two-layer-net")).graph()))
+    picture = "\n".join(lines)
+    assert "W1 2×3" in picture and "→ 0.5 −1" in picture
+
+
+def test_a_graph_too_large_to_draw_is_refused_before_it_is_laid_out():
+    parts = [Part(f"x{i}", (), 3) for i in range(MAX_PARTS + 1)]
+    with pytest.raises(TooLarge, match="at most 200"):
+        lay_out(parts)
+
+
+def _session(lesson, home: Path | None = None) -> LessonSession:
+    """A fresh learner's session on a lesson."""
+    home = home or Path("/nonexistent-pictures-home")
+    return LessonSession(lesson, ProgressStore(home / "progress.json"), solve(lesson))
