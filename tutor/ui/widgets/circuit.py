@@ -38,26 +38,66 @@ ROLES = (
 )
 
 
-class CircuitPanel(ScrollView, can_focus=False):
-    """The lesson's graph as a circuit that fills in as the learner earns values, locals and deltas."""
+class PicturePanel(ScrollView, can_focus=False):
+    """A picture drawn as rows of (text, role) runs, scrolled both ways, each role in its theme colour."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"circuit--{role}" for role in ROLES}
     DEFAULT_CSS = """
-    CircuitPanel { height: auto; }
-    CircuitPanel > .circuit--wire { color: $foreground-muted; }
-    CircuitPanel > .circuit--arrow { color: $foreground-muted; }
-    CircuitPanel > .circuit--wire-current { color: $accent; text-style: bold; }
-    CircuitPanel > .circuit--local { color: $text-accent; text-style: bold; }
-    CircuitPanel > .circuit--value { color: $text-success; }
-    CircuitPanel > .circuit--grad { color: $text-warning; }
-    CircuitPanel > .circuit--asked { color: $text; text-style: bold reverse; }
-    CircuitPanel > .circuit--unknown { color: $foreground-muted; }
-    CircuitPanel > .circuit--box { color: $foreground-muted; }
-    CircuitPanel > .circuit--needed { color: $text-primary; }
-    CircuitPanel > .circuit--current { color: $accent; text-style: bold; }
-    CircuitPanel > .circuit--title { color: $text; text-style: bold; }
-    CircuitPanel > .circuit--title-current { color: $accent; text-style: bold reverse; }
+    PicturePanel { height: auto; }
+    PicturePanel > .circuit--wire { color: $foreground-muted; }
+    PicturePanel > .circuit--arrow { color: $foreground-muted; }
+    PicturePanel > .circuit--wire-current { color: $accent; text-style: bold; }
+    PicturePanel > .circuit--local { color: $text-accent; text-style: bold; }
+    PicturePanel > .circuit--value { color: $text-success; }
+    PicturePanel > .circuit--grad { color: $text-warning; }
+    PicturePanel > .circuit--asked { color: $text; text-style: bold reverse; }
+    PicturePanel > .circuit--unknown { color: $foreground-muted; }
+    PicturePanel > .circuit--box { color: $foreground-muted; }
+    PicturePanel > .circuit--needed { color: $text-primary; }
+    PicturePanel > .circuit--current { color: $accent; text-style: bold; }
+    PicturePanel > .circuit--title { color: $text; text-style: bold; }
+    PicturePanel > .circuit--title-current { color: $accent; text-style: bold reverse; }
     """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: list[Row] = []
+
+    def draw_rows(self, rows: list[Row], width: int, focus: Region | None = None) -> None:
+        """Show these rows (a picture ``width`` columns wide), and scroll ``focus`` into view."""
+        self._rows = rows
+        self.virtual_size = Size(width, len(rows))
+        self.styles.max_height = len(rows) + self.styles.gutter.height + 1
+        self.refresh()
+        if focus is not None:
+            self.call_after_refresh(self.scroll_to_region, focus, animate=False, immediate=True)
+
+    @property
+    def text(self) -> str:
+        """The whole picture as plain text (for tests and the SVG pictures' checks)."""
+        return "\n".join("".join(run for run, _ in row).rstrip() for row in self._rows)
+
+    def render_line(self, y: int) -> Strip:
+        """One row of the picture, scrolled and in theme colours."""
+        scroll_x, scroll_y = self.scroll_offset
+        row_index = y + scroll_y
+        width = self.scrollable_content_region.width
+        if row_index >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        base = self.rich_style
+        segments = [Segment(text, base + self._style(role)) for text, role in self._rows[row_index]]
+        strip = Strip(segments).crop(scroll_x, scroll_x + width)
+        return strip.extend_cell_length(width, base)
+
+    def _style(self, role: str) -> Style:
+        """The style of a role (plain text for none)."""
+        if not role:
+            return Style()
+        return self.get_component_rich_style(f"circuit--{role}", partial=True)
+
+
+class CircuitPanel(PicturePanel):
+    """The lesson's graph as a circuit that fills in as the learner earns values, locals and deltas."""
 
     #: what to show; every assignment redraws the picture
     graph: var[GraphView | None] = var(None, always_update=True, init=False)
@@ -67,7 +107,6 @@ class CircuitPanel(ScrollView, can_focus=False):
         self._source: tuple[Lesson, Solution] | None = None
         self._circuit: Circuit | None = None
         self._planned_for: tuple[int, int] | None = None  # (lesson identity, width) the circuit was laid out for
-        self._rows: list[Row] = []
         self.too_large: str | None = None  # why the lesson cannot be drawn (the screen shows the table then)
 
     def show(self, lesson: Lesson, solution: Solution, graph: GraphView) -> None:
@@ -77,26 +116,15 @@ class CircuitPanel(ScrollView, can_focus=False):
 
     def watch_graph(self, graph: GraphView | None) -> None:
         """Lay out (once per lesson and width), draw, and bring the current box into view."""
-        if graph is None or self._source is None:
-            self._rows = []
-            self.virtual_size = Size(0, 0)
-            self.refresh()
+        circuit = self._planned() if graph is not None and self._source is not None else None
+        if graph is None or circuit is None:
+            self.draw_rows([], 0)
             return
-        circuit = self._planned()
-        if circuit is None:
-            self._rows = []
-            self.virtual_size = Size(0, 0)
-            self.refresh()
-            return
-        self._rows = circuit_rows(circuit, graph)
-        self.virtual_size = Size(circuit.layout.width, circuit.layout.height)
-        self.styles.max_height = circuit.layout.height + self.styles.gutter.height + 1
-        self.refresh()
+        focus = None
         if graph.current is not None and graph.current in circuit.layout.boxes:
             box = circuit.layout.boxes[graph.current]
-            self.call_after_refresh(
-                self.scroll_to_region, Region(box.x, box.y, box.width, box.height), animate=False, immediate=True
-            )
+            focus = Region(box.x, box.y, box.width, box.height)
+        self.draw_rows(circuit_rows(circuit, graph), circuit.layout.width, focus)
 
     def _planned(self) -> Circuit | None:
         """The circuit for the current lesson, laid out for the width the panel has (None if too large)."""
@@ -118,21 +146,3 @@ class CircuitPanel(ScrollView, can_focus=False):
         """Lay out again for the new width."""
         if self.graph is not None:
             self.graph = self.graph
-
-    def render_line(self, y: int) -> Strip:
-        """One row of the picture, scrolled and in theme colours."""
-        scroll_x, scroll_y = self.scroll_offset
-        row_index = y + scroll_y
-        width = self.scrollable_content_region.width
-        if row_index >= len(self._rows):
-            return Strip.blank(width, self.rich_style)
-        base = self.rich_style
-        segments = [Segment(text, base + self._style(role)) for text, role in self._rows[row_index]]
-        strip = Strip(segments).crop(scroll_x, scroll_x + width)
-        return strip.extend_cell_length(width, base)
-
-    def _style(self, role: str) -> Style:
-        """The style of a role (plain text for none)."""
-        if not role:
-            return Style()
-        return self.get_component_rich_style(f"circuit--{role}", partial=True)

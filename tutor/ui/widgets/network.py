@@ -1,0 +1,38 @@
+"""A layer lesson's network: units as circles, the connections between them, each layer's weights under them.
+
+Laid out by :mod:`tutor.ui.netlayout` (pure); the layer the current step is about is lit.
+"""
+
+from __future__ import annotations
+
+from tutor.course import Lesson, Solution
+from tutor.ui.netlayout import Layer, activation_of, draw_network, network_layers
+from tutor.ui.session import GraphView
+from tutor.ui.widgets.circuit import PicturePanel
+
+
+class NetworkPanel(PicturePanel):
+    """The network picture of a lesson with layers (nothing for a lesson without)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.layers: list[Layer] = []
+
+    def show(self, lesson: Lesson, solution: Solution, graph: GraphView) -> None:
+        """Draw the lesson's network, lighting the layer of the current step."""
+        values = solution.trace.values
+        self.layers = network_layers(lesson.program, values)
+        if not self.layers:
+            self.draw_rows([], 0)
+            return
+        current = {r.name for r in graph.rows if r.current}
+        lit = next(
+            (
+                layer.weights
+                for layer in self.layers
+                if current & {layer.weights, layer.node, activation_of(lesson.program, layer.node)}
+            ),
+            None,
+        )
+        rows = draw_network(self.layers, lesson.program, values, lit)
+        self.draw_rows(rows, max((sum(len(run) for run, _ in row) for row in rows), default=0))
