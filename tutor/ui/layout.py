@@ -532,3 +532,19 @@ def _number(x: object | None, asked: bool, role: str, cut: int) -> tuple[str, st
     if x is None:
         return UNKNOWN, "unknown"
     return preview(x, cut), role
+
+
+def path_cells(points: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Every cell a wire's path passes through, in order."""
+    cells = [points[0]] if points else []
+    for (x0, y0), (x1, y1) in pairwise(points):
+        n = max(abs(x1 - x0), abs(y1 - y0))
+        for s in range(1, n + 1):
+            cells.append((x0 + (x1 - x0) * s // n, y0 + (y1 - y0) * s // n))
+    return cells
+
+
+def flow_back(layout: Layout, node: str) -> list[list[tuple[int, int]]]:
+    """The cells the gradient passes on its way back into ``node``: each wire out of it, from its arrow back to
+    the node (a wire through pass-through slots included)."""
+    return [path_cells(w.points)[::-1] for w in layout.wires if w.source == node]

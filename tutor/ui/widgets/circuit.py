@@ -7,6 +7,7 @@ maps the picture's roles to theme colours and scrolls it so the current step's b
 
 from __future__ import annotations
 
+import os
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -17,8 +18,20 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tutor.course import Lesson, Solution
-from tutor.ui.layout import Circuit, Row, TooLarge, circuit_rows, lesson_circuit
+from tutor.ui.layout import Circuit, Row, TooLarge, circuit_rows, flow_back, lesson_circuit
 from tutor.ui.session import GraphView
+
+#: the gradient's animation: the character that travels, how long it takes, in how many frames
+PULSE = "◀"
+FLOW_SECONDS = 0.6
+FLOW_FRAMES = 15
+
+
+def motion_wanted(animation_level: str) -> bool:
+    """Whether animations are wanted: not under reduced motion (Textual's ``none``) nor with
+    ``BACKPROP_TUTOR_MOTION=off``."""
+    return animation_level != "none" and os.environ.get("BACKPROP_TUTOR_MOTION", "").lower() not in ("off", "0", "no")
+
 
 #: the picture's roles, each styled by a component class of the same name (see DEFAULT_CSS)
 ROLES = (
@@ -62,6 +75,7 @@ class PicturePanel(ScrollView, can_focus=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._rows: list[Row] = []
+        self._marks: dict[tuple[int, int], tuple[str, str]] = {}  # cells drawn over the picture (an animation)
 
     def draw_rows(self, rows: list[Row], width: int, focus: Region | None = None) -> None:
         """Show these rows (a picture ``width`` columns wide), and scroll ``focus`` into view."""
@@ -85,7 +99,10 @@ class PicturePanel(ScrollView, can_focus=False):
         if row_index >= len(self._rows):
             return Strip.blank(width, self.rich_style)
         base = self.rich_style
-        segments = [Segment(text, base + self._style(role)) for text, role in self._rows[row_index]]
+        runs = self._rows[row_index]
+        if self._marks:
+            runs = _overlay(runs, {x: mark for (x, y), mark in self._marks.items() if y == row_index})
+        segments = [Segment(text, base + self._style(role)) for text, role in runs]
         strip = Strip(segments).crop(scroll_x, scroll_x + width)
         return strip.extend_cell_length(width, base)
 
@@ -94,6 +111,19 @@ class PicturePanel(ScrollView, can_focus=False):
         if not role:
             return Style()
         return self.get_component_rich_style(f"circuit--{role}", partial=True)
+
+
+def _overlay(runs: list[tuple[str, str]], marks: dict[int, tuple[str, str]]) -> list[tuple[str, str]]:
+    """A row with some cells replaced."""
+    if not marks:
+        return runs
+    out: list[tuple[str, str]] = []
+    x = 0
+    for text, role in runs:
+        for ch in text:
+            out.append(marks.get(x, (ch, role)))
+            x += 1
+    return out
 
 
 class CircuitPanel(PicturePanel):
@@ -141,6 +171,27 @@ class CircuitPanel(PicturePanel):
                 self._circuit = None
                 self.too_large = str(e)
         return self._circuit
+
+    def flow_back(self, node: str) -> None:
+        """A short animation: the delta just earned travels back along each wire out of ``node`` (nothing under
+        reduced motion, TEXTUAL_ANIMATIONS=none, or with BACKPROP_TUTOR_MOTION=off)."""
+        if self._circuit is None or not motion_wanted(self.app.animation_level):
+            return
+        paths = flow_back(self._circuit.layout, node)
+        if not paths:
+            return
+        steps = max(len(p) for p in paths)
+        tick = {"n": 0}
+
+        def advance() -> None:
+            n = tick["n"]
+            self._marks = {p[min(n, len(p) - 1)]: (PULSE, "grad") for p in paths} if n < steps else {}
+            self.refresh()
+            tick["n"] = n + max(1, steps // FLOW_FRAMES)
+            if n >= steps:
+                timer.stop()
+
+        timer = self.set_interval(FLOW_SECONDS / FLOW_FRAMES, advance)
 
     def on_resize(self) -> None:
         """Lay out again for the new width."""

@@ -16,23 +16,23 @@ class NetworkPanel(PicturePanel):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.layers: list[Layer] = []
+        self.drawn_layers: list[Layer] = []
 
     def show(self, lesson: Lesson, solution: Solution, graph: GraphView) -> None:
         """Draw the lesson's network, lighting the layer of the current step."""
         values = solution.trace.values
-        self.layers = network_layers(lesson.program, values)
-        if not self.layers:
+        self.drawn_layers = network_layers(lesson.program, values)
+        if not self.drawn_layers:
             self.draw_rows([], 0)
             return
         current = {r.name for r in graph.rows if r.current}
         lit = next(
             (
                 layer.weights
-                for layer in self.layers
+                for layer in self.drawn_layers
                 if current & {layer.weights, layer.node, activation_of(lesson.program, layer.node)}
             ),
             None,
         )
-        rows = draw_network(self.layers, lesson.program, values, lit)
+        rows = draw_network(self.drawn_layers, lesson.program, values, lit)
         self.draw_rows(rows, max((sum(len(run) for run, _ in row) for row in rows), default=0))
