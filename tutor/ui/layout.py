@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from tutor.course.live import show_number
+from tutor.safetext import one_line
+
 if TYPE_CHECKING:
     from tutor.course import Lesson, Solution
     from tutor.ui.session import GraphRow, GraphView
@@ -401,12 +406,8 @@ UNKNOWN = "·"
 ASKED = "?"
 
 
-def preview(x: object, width: int = PREVIEW) -> str:
+def preview(x: np.ndarray | float, width: int = PREVIEW) -> str:
     """A number as it fits in a box: short, ``−`` for minus; a vector or matrix cut with ``…``."""
-    import numpy as np
-
-    from tutor.course.live import show_number
-
     a = np.asarray(x, dtype=float)
     if a.size == 1:
         text = show_number(a.reshape(()), ".3g")
@@ -417,8 +418,6 @@ def preview(x: object, width: int = PREVIEW) -> str:
 
 def title_of(name: str, shape: tuple[int, ...]) -> str:
     """A box's title: the name, and the shape of a vector or matrix (``W1 2×3``)."""
-    from tutor.safetext import one_line
-
     name = one_line(name)
     return name if len(shape) == 0 or shape == (1, 1) or shape == (1,) else f"{name} {'×'.join(map(str, shape))}"
 
@@ -436,8 +435,8 @@ class Circuit:
 
 def plan_circuit(
     names: Sequence[tuple[str, tuple[str, ...]]],
-    values: Mapping[str, object],
-    grads: Mapping[str, object],
+    values: Mapping[str, np.ndarray],
+    grads: Mapping[str, np.ndarray],
     local_labels: Mapping[tuple[str, str], Callable[[int], str]],
     width: int | None = None,
 ) -> Circuit:
@@ -454,14 +453,12 @@ def plan_circuit(
 
 def _plan(
     names: Sequence[tuple[str, tuple[str, ...]]],
-    values: Mapping[str, object],
-    grads: Mapping[str, object],
+    values: Mapping[str, np.ndarray],
+    grads: Mapping[str, np.ndarray],
     local_labels: Mapping[tuple[str, str], Callable[[int], str]],
     cut: int,
 ) -> Circuit:
     """The circuit with numbers cut to ``cut`` characters."""
-    import numpy as np
-
     titles = {n: title_of(n, np.shape(values[n])) for n, _ in names}
     local_text = {e: label(cut) for e, label in local_labels.items()}
     parts = []
@@ -474,11 +471,9 @@ def _plan(
     return Circuit(lay_out(parts, widths), titles, local_text, cut)
 
 
-def local_label(value: object, jacobian: bool) -> Callable[[int], str]:
+def local_label(value: np.ndarray, jacobian: bool) -> Callable[[int], str]:
     """The label of a wire's local derivative: ``×2`` (the delta going back is multiplied by it), or for a
     Jacobian its shape, ``J 8×6``."""
-    import numpy as np
-
     if jacobian:
         shape = "×".join(map(str, np.shape(value)))
         return lambda cut: f"J {shape}"[:cut]
@@ -488,7 +483,7 @@ def local_label(value: object, jacobian: bool) -> Callable[[int], str]:
 def lesson_circuit(lesson: Lesson, solution: Solution, width: int | None = None) -> Circuit:
     """A lesson's circuit at the engine's numbers, fitted to ``width`` columns where it can be."""
     program = lesson.program
-    names = [(n, ()) for n in (*program.inputs, *program.constants)]
+    names: list[tuple[str, tuple[str, ...]]] = [(n, ()) for n in (*program.inputs, *program.constants)]
     names += [(a.name, tuple(a.inputs)) for a in program.assignments]
     labels = {
         (s.wrt, s.node): local_label(solution.answer(s), s.kind.name == "jacobian")
@@ -525,7 +520,7 @@ def _box_text(circuit: Circuit, row: GraphRow) -> BoxText:
     return BoxText(circuit.titles[row.name], tuple(tuple(line) for line in lines), role)
 
 
-def _number(x: object | None, asked: bool, role: str, cut: int) -> tuple[str, str]:
+def _number(x: np.ndarray | None, asked: bool, role: str, cut: int) -> tuple[str, str]:
     """A number earned, the question mark, or the dot of a number not earned yet."""
     if asked:
         return ASKED, "asked"
