@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 MAX_CELLS = 200_000
 MAX_PARTS = 200
 #: rows between two boxes of a layer, columns between a wire's channels and a label
-ROW_GAP = 1
+ROW_GAP = 0
 #: the narrowest box, and how much a box adds around its text (borders and one space each side)
 MIN_BOX_WIDTH = 7
 BOX_PADDING = 4
@@ -400,6 +400,7 @@ def _draw_box(canvas: Canvas, box: Box, text: BoxText) -> None:
 #: the longest text shown for a number inside a box or on a wire (a matrix shows a preview: F8 shows it all)
 PREVIEW = 12
 MIN_PREVIEW = 5
+SCROLLED_PREVIEW = 9  # the numbers of a picture that scrolls sideways anyway
 VALUE_MARK = "→ "  # forward: the value, in the value colour
 GRAD_MARK = "← "  # backward: the delta, in the gradient colour
 UNKNOWN = "·"
@@ -448,6 +449,8 @@ def plan_circuit(
     while width is not None and circuit.layout.width > width and cut > MIN_PREVIEW:
         cut -= 1
         circuit = _plan(names, values, grads, local_labels, cut)
+    if width is not None and circuit.layout.width > width:  # it scrolls anyway: numbers as long as they read well
+        circuit = _plan(names, values, grads, local_labels, SCROLLED_PREVIEW)
     return circuit
 
 

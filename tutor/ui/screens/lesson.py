@@ -30,6 +30,7 @@ from tutor.ui.plain import LessonMarkdown, PlainStatic, markdown_literal, one_li
 from tutor.ui.session import GIVEN, INTRO, STAGES, SUMMARY, LessonSession
 from tutor.ui.widgets.answer import MAX_LENGTH, AnswerBox
 from tutor.ui.widgets.graph import GraphPanel
+from tutor.ui.widgets.pictures import PictureSwitch
 from tutor.ui.widgets.titlebar import TitleBar
 
 PLACEHOLDERS = {
@@ -70,6 +71,7 @@ class LessonScreen(Screen[None]):
         Binding("f4", "torch", "PyTorch"),
         Binding("f5", "previous", "Prev"),
         Binding("f6", "next", "Next"),
+        Binding("ctrl+g", "picture", "Picture"),
         Binding("escape", "home", "Lessons"),
     ]
 
@@ -122,8 +124,10 @@ class LessonScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        """Show where the learner is."""
+        """Show where the learner is; the pictures of the graph come after the first paint."""
+        self.pictures = PictureSwitch(self.query_one("#lesson-body"), self.query_one(GraphPanel))
         self.position = self.session.position
+        self.call_after_refresh(self.pictures.mount)
 
     # --- showing: one watcher per part ----------------------------------------------------
 
@@ -176,6 +180,7 @@ class LessonScreen(Screen[None]):
         pane.add_class(f"-{stage}")
         self.query_one("#step-title", PlainStatic).update(self._title())
         self.query_one(GraphPanel).graph = s.graph()
+        self.pictures.draw(s)
         answer = self.query_one("#answer", AnswerBox)
         step = s.step
         words = stage == "open" and step is not None and step.kind.words  # PyTorch prints a word here
@@ -317,6 +322,8 @@ class LessonScreen(Screen[None]):
             self.last_value[step.id] = verdict.value
         if session.step != step:
             return  # the learner moved on meanwhile; the attempt is recorded
+        if verdict.correct and step.kind.marks == "grad":
+            self.pictures.flow_back(step.node)
         if not verdict.correct:
             self.feedback = verdict_feedback(verdict, session.progress(step).wrong_attempts)
         elif step.explain:  # the explanation waits for Enter
@@ -402,6 +409,12 @@ class LessonScreen(Screen[None]):
         attempts = self.session.progress(step).attempts
         typed = attempts[-1].text if attempts else ""  # a backward step's formula becomes a custom Function there
         self.app.push_screen(TorchPanel(self.lesson, step, self.last_value.get(step.id), typed))
+
+    def action_picture(self) -> None:
+        """Switch the graph between the circuit, the network (layer lessons) and the table."""
+        view = self.pictures.cycle()
+        why = f" (the circuit is not drawn: {self.pictures.too_large()})" if self.pictures.too_large() else ""
+        self.notify(f"The graph as {'a ' + view if view != 'table' else 'the table'}{why}.", timeout=2)
 
     def action_previous(self) -> None:
         """Go to the previous step (or the intro)."""

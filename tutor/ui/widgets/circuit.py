@@ -81,7 +81,6 @@ class PicturePanel(ScrollView, can_focus=False):
         """Show these rows (a picture ``width`` columns wide), and scroll ``focus`` into view."""
         self._rows = rows
         self.virtual_size = Size(width, len(rows))
-        self.styles.max_height = len(rows) + self.styles.gutter.height + 1
         self.refresh()
         if focus is not None:
             self.call_after_refresh(self.scroll_to_region, focus, animate=False, immediate=True)
