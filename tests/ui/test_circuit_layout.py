@@ -76,7 +76,14 @@ def test_a_node_shows_its_shape_and_a_preview_of_its_matrix():
 
 def test_a_graph_too_large_to_draw_is_refused_before_it_is_laid_out():
     parts = [Part(f"x{i}", (), 3) for i in range(MAX_PARTS + 1)]
-    with pytest.raises(TooLarge, match="at most 200"):
+    with pytest.raises(TooLarge, match=f"at most {MAX_PARTS}"):
+        lay_out(parts)
+
+
+def test_a_chain_that_reuses_its_input_everywhere_is_refused_before_its_wires_are_routed():
+    # 200 lines, each using x: x's wires would pass 0 + 1 + ... + 199 boxes
+    parts = [Part("x", (), 3), Part("n0", ("x",), 3)] + [Part(f"n{i}", (f"n{i - 1}", "x"), 3) for i in range(1, 200)]
+    with pytest.raises(TooLarge, match="wires passing 19900 boxes"):
         lay_out(parts)
 
 

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 #: the largest picture drawn (columns × rows); a larger graph is shown as the table
 MAX_CELLS = 200_000
-MAX_PARTS = 200
+MAX_PARTS = 600  # a lesson's graph lines (200 at most), inputs and constants
+MAX_PASSING = 2000  # pass-through slots: a wire crossing a layer takes one in it
 #: rows between two boxes of a layer, columns between a wire's channels and a label
 ROW_GAP = 0
 #: the narrowest box, and how much a box adds around its text (borders and one space each side)
@@ -121,6 +122,9 @@ def lay_out(parts: Sequence[Part], label_widths: Mapping[tuple[str, str], int] |
     layer = layers(parts)
     depth = max(layer.values(), default=0) + 1
     edges = [(i, p.name) for p in parts for i in p.inputs]
+    passing = sum(layer[t] - layer[s] - 1 for s, t in edges)
+    if passing > MAX_PASSING:
+        raise TooLarge(f"wires passing {passing} boxes (at most {MAX_PASSING} are drawn)")
     # each layer's slots in order: a part, or a wire passing through (source, target)
     slots: list[list[str | tuple[str, str]]] = [[] for _ in range(depth)]
     for p in parts:
