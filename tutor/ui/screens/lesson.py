@@ -71,7 +71,7 @@ class LessonScreen(Screen[None]):
         Binding("f4", "torch", "PyTorch"),
         Binding("f5", "previous", "Prev"),
         Binding("f6", "next", "Next"),
-        Binding("ctrl+g", "picture", "Picture"),
+        Binding("ctrl+g", "picture", "Picture", show=False),  # the picture's border names it
         Binding("escape", "home", "Lessons"),
     ]
 
