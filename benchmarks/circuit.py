@@ -26,7 +26,7 @@ from textual.widgets import Static  # noqa: E402
 
 from tutor.course import load_course, solve  # noqa: E402
 from tutor.progress import ProgressStore  # noqa: E402
-from tutor.ui.layout import circuit_rows, lesson_circuit  # noqa: E402
+from tutor.ui.layout import circuit_rows, earned_locals, lesson_circuit  # noqa: E402
 from tutor.ui.session import LessonSession  # noqa: E402
 from tutor.ui.widgets.circuit import CircuitPanel  # noqa: E402
 
@@ -73,7 +73,7 @@ def drawing(session: LessonSession, width: int) -> list[float]:
         for position in range(-1, len(session.steps) + 1):
             t0 = time.perf_counter()
             session.go(position)
-            circuit_rows(circuit, session.graph())
+            circuit_rows(circuit, session.graph(), earned_locals(session))
             out.append(time.perf_counter() - t0)
     return out
 
@@ -89,13 +89,13 @@ async def moves(session: LessonSession, size: tuple[int, int]) -> list[float]:
     out: list[float] = []
     async with app.run_test(size=size) as pilot:
         panel = app.query_one(CircuitPanel)
-        panel.show(session.lesson, session.solution, session.graph())
+        panel.show(session.lesson, session.solution, session.graph(), earned_locals(session))
         await pilot.pause()
         for _ in range(PASSES):
             for position in range(-1, len(session.steps) + 1):
                 t0 = time.perf_counter()
                 session.go(position)
-                panel.show(session.lesson, session.solution, session.graph())
+                panel.show(session.lesson, session.solution, session.graph(), earned_locals(session))
                 await pilot.pause()
                 out.append(time.perf_counter() - t0)
     return out

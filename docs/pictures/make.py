@@ -21,6 +21,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 from tutor.course import load_course, solve  # noqa: E402
 from tutor.course.prose import show_lesson  # noqa: E402
 from tutor.progress import SOLVED, ProgressStore  # noqa: E402
+from tutor.ui.layout import earned_locals  # noqa: E402
 from tutor.ui.plain import LessonMarkdown  # noqa: E402
 from tutor.ui.session import LessonSession  # noqa: E402
 from tutor.ui.widgets.circuit import CircuitPanel  # noqa: E402
@@ -58,10 +59,10 @@ class Picture(App[None]):
     def on_mount(self) -> None:
         """Draw the session's graph."""
         s = self.session
-        if self.kind != "plot":
-            self.query_one(CircuitPanel if self.kind == "circuit" else NetworkPanel).show(
-                s.lesson, s.solution, s.graph()
-            )
+        if self.kind == "circuit":
+            self.query_one(CircuitPanel).show(s.lesson, s.solution, s.graph(), earned_locals(s))
+        elif self.kind == "network":
+            self.query_one(NetworkPanel).show(s.lesson, s.solution, s.graph())
 
 
 async def draw(name: str, lesson_id: str, solved: int, kind: str, size: tuple[int, int], home: Path) -> None:

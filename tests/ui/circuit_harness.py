@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 
 from tutor.course import load_course, solve
 from tutor.progress import SOLVED, ProgressStore
+from tutor.ui.layout import earned_locals
 from tutor.ui.session import LessonSession
 from tutor.ui.widgets.circuit import CircuitPanel
 
@@ -36,4 +37,4 @@ class CircuitApp(App[None]):
     def on_mount(self) -> None:
         """Draw the session's graph."""
         s = self.session
-        self.query_one(CircuitPanel).show(s.lesson, s.solution, s.graph())
+        self.query_one(CircuitPanel).show(s.lesson, s.solution, s.graph(), earned_locals(s))

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tutor.course.live import show_number
+from tutor.course.steps import JACOBIAN, LOCAL
 from tutor.safetext import one_line
 
 if TYPE_CHECKING:
     from tutor.course import Lesson, Solution
-    from tutor.ui.session import GraphRow, GraphView
+    from tutor.ui.session import GraphRow, GraphView, LessonSession
 
 #: the largest picture drawn (columns × rows); a larger graph is shown as the table
 MAX_CELLS = 200_000
@@ -493,26 +494,31 @@ def lesson_circuit(lesson: Lesson, solution: Solution, width: int | None = None)
     names: list[tuple[str, tuple[str, ...]]] = [(n, ()) for n in (*program.inputs, *program.constants)]
     names += [(a.name, tuple(a.inputs)) for a in program.assignments]
     labels = {
-        (s.wrt, s.node): local_label(solution.answer(s), s.kind.name == "jacobian")
+        (s.wrt, s.node): local_label(solution.answer(s), s.kind is JACOBIAN)
         for s in lesson.steps
-        if s.wrt is not None and s.kind.name in ("local", "jacobian")
+        if s.wrt is not None and s.kind in (LOCAL, JACOBIAN)
     }
     trace = solution.trace
     grads = {n: g for n, g in trace.grads.items() if n not in program.constants}
     return plan_circuit(names, trace.values, grads, labels, width)
 
 
-def circuit_rows(circuit: Circuit, graph: GraphView) -> list[Row]:
+def earned_locals(session: LessonSession) -> set[tuple[str, str]]:
+    """The wires (input, node) whose local derivative or Jacobian step the learner has done."""
+    return {
+        (s.wrt, s.node)
+        for s in session.steps
+        if s.wrt is not None and s.kind in (LOCAL, JACOBIAN) and session.progress(s).done
+    }
+
+
+def circuit_rows(circuit: Circuit, graph: GraphView, earned: set[tuple[str, str]] | None = None) -> list[Row]:
     """The picture of what the learner has earned: values and deltas in the boxes (``?`` where the step asks),
-    each earned local derivative on its wire, the current step's boxes and wire lit."""
+    each earned local derivative on its wire (``earned``, see :func:`earned_locals`), the current step's boxes
+    and wire lit."""
     rows = {r.name: r for r in graph.rows}
     texts = {name: _box_text(circuit, r) for name, r in rows.items() if name in circuit.layout.boxes}
-    labels: dict[tuple[str, str], tuple[str, str]] = {}
-    for r in graph.rows:
-        for loc in getattr(r, "locals", ()):
-            for inp in r.inputs:
-                if loc.label in (f"∂{r.name}/∂{inp}", f"J ∂{r.name}/∂{inp}") and (inp, r.name) in circuit.locals:
-                    labels[(inp, r.name)] = (circuit.locals[(inp, r.name)], "local")
+    labels = {e: (circuit.locals[e], "local") for e in earned or () if e in circuit.locals}
     current = [r.name for r in graph.rows if r.current]
     lit = {(a, b) for a in current for b in current if a in rows[b].inputs}
     return draw(circuit.layout, texts, labels, lit)

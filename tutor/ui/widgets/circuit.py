@@ -137,10 +137,13 @@ class CircuitPanel(PicturePanel):
         self._circuit: Circuit | None = None
         self._planned_for: tuple[int, int] | None = None  # (lesson identity, width) the circuit was laid out for
         self.too_large: str | None = None  # why the lesson cannot be drawn (the screen shows the table then)
+        self._earned: set[tuple[str, str]] = set()
 
-    def show(self, lesson: Lesson, solution: Solution, graph: GraphView) -> None:
-        """Draw this lesson's graph as the learner has earned it."""
+    def show(self, lesson: Lesson, solution: Solution, graph: GraphView, earned: set[tuple[str, str]]) -> None:
+        """Draw this lesson's graph as the learner has earned it (``earned``: the wires whose local derivative
+        the learner has found)."""
         self._source = (lesson, solution)
+        self._earned = earned
         self.graph = graph
 
     def watch_graph(self, graph: GraphView | None) -> None:
@@ -153,7 +156,7 @@ class CircuitPanel(PicturePanel):
         if graph.current is not None and graph.current in circuit.layout.boxes:
             box = circuit.layout.boxes[graph.current]
             focus = Region(box.x, box.y, box.width, box.height)
-        self.draw_rows(circuit_rows(circuit, graph), circuit.layout.width, focus)
+        self.draw_rows(circuit_rows(circuit, graph, self._earned), circuit.layout.width, focus)
 
     def _planned(self) -> Circuit | None:
         """The circuit for the current lesson, laid out for the width the panel has (None if too large)."""

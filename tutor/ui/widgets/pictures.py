@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from textual.widget import Widget
 
+from tutor.ui.layout import earned_locals
+
 if TYPE_CHECKING:
     from tutor.ui.session import LessonSession
     from tutor.ui.widgets.circuit import CircuitPanel
@@ -55,7 +57,7 @@ class PictureSwitch:
         if self.circuit is None or self.network is None:
             return
         graph = session.graph()
-        self.circuit.show(session.lesson, session.solution, graph)
+        self.circuit.show(session.lesson, session.solution, graph, earned_locals(session))
         self.network.show(session.lesson, session.solution, graph)
         self.apply(PictureSwitch.chosen)
 
