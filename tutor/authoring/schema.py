@@ -17,6 +17,7 @@ from typing import Any
 
 from tutor.authoring.scaffold import SCHEMA_PATH
 from tutor.course import format as fmt
+from tutor.course import vary
 from tutor.course.lintcodes import CODES
 from tutor.course.steps import KINDS, SETTINGS, StepKind
 
@@ -50,6 +51,13 @@ def lesson_schema() -> dict[str, Any]:
         },
         "tolerance": {"$ref": "#/definitions/tolerance"},
         "lint": {"$ref": "#/definitions/lint"},
+        "vary": {
+            "description": fmt.LESSON_DOCS["vary"],
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"$ref": "#/definitions/name"},
+            "additionalProperties": {"$ref": "#/definitions/vary_rule"},
+        },
         **{
             s.name: {"description": s.doc, "type": "number", "exclusiveMinimum": s.above, "exclusiveMaximum": s.below}
             for s in SETTINGS.values()
@@ -126,6 +134,27 @@ def _definitions() -> dict[str, Any]:
         },
         "lint": _lint(),
         "step": _step(),
+        "vary_rule": _vary_rule(number),
+    }
+
+
+def _vary_rule(number: dict[str, Any]) -> dict[str, Any]:
+    """A ``vary:`` rule: its keys and their types (what they may hold together is the loader's to check)."""
+    numbers = {"type": "array", "minItems": 1, "maxItems": vary.MAX_CHOICES, "items": {"$ref": "#/definitions/number"}}
+    types: dict[str, Any] = {
+        "range": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"$ref": "#/definitions/number"}},
+        "step": {"$ref": "#/definitions/number"},
+        "one_of": numbers,
+        "avoid": numbers,
+        "entries": {"type": "array", "minItems": 1},
+        **{k: {"type": "boolean"} for k in vary.FLAGS},
+    }
+    return {
+        "description": "How one input or constant varies: one of range (with step), one_of, entries, labels, "
+        "one_hot; with avoid, distinct, not_symmetric.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {k: {"description": vary.RULE_DOCS[k], **types[k]} for k in vary.RULE_KEYS},
     }
 
 

@@ -21,6 +21,7 @@ from tutor.course.problems import LessonError, Problem
 from tutor.course.steps import NAME_PATTERN, SETTINGS, STEP_KINDS, StepKind, did_you_mean, step_id
 from tutor.course.tolerance import DEFAULT, Tolerance, from_parts
 from tutor.course.tolerance import KEYS as TOLERANCE_KEYS
+from tutor.course.vary import LeafRule, read_vary
 from tutor.course.yamlpos import Located
 
 FORMAT = 1
@@ -71,6 +72,8 @@ LESSON_DOCS: dict[str, str] = {
     "delta backwards, then the inputs' gradients.",
     "tolerance": TOLERANCE_DOC,
     "lint": LINT_DOC,
+    "vary": "How inputs and constants vary in the lesson's variants (practice with new numbers): name -> a rule "
+    "such as {range: [-2, 2], step: 0.5}, {one_of: [0, 1]}, {labels: true}. Variant 0 is the lesson as written.",
     **{s.name: s.doc for s in SETTINGS.values()},
 }
 LESSON_KEYS = tuple(LESSON_DOCS)
@@ -174,6 +177,7 @@ class Outline:
     graph: list[GraphItem] = field(default_factory=list)
     steps: list[StepItem] | None = None
     broken: set[str] = field(default_factory=set)
+    vary: dict[str, LeafRule] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- reading
@@ -594,6 +598,7 @@ def read_outline(doc: Located) -> tuple[Outline, list[Problem]]:
     out = Outline()
     read_header(r, data, out)
     read_leaves(r, data, out)
+    read_vary(r, data, out)
     read_graph(r, data, out)
     read_steps(r, data, out)
     return out, r.problems

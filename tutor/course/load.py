@@ -38,6 +38,7 @@ from tutor.course.model import Lesson, Mistake, Step
 from tutor.course.problems import LessonError
 from tutor.course.prose import check_prose, show_lesson
 from tutor.course.steps import StepContext, default_walk, did_you_mean
+from tutor.course.vary import read_vary
 from tutor.course.yamlpos import Located, load_located
 from tutor.engine import Assignment, Program
 from tutor.engine.program import MAX_JACOBIAN_WORK
@@ -101,6 +102,7 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
     read_header(r, data, outline)
     read_leaves(r, data, outline)
     _refuse_reserved(r, outline)
+    read_vary(r, data, outline)
     read_graph(r, data, outline)
     graph = _read_graph(r, outline)
     read_steps(r, data, outline)
@@ -143,6 +145,7 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
         settings=dict(outline.settings),
         warnings=tuple(prose.warnings),
         lint_allow=outline.lint_allow,
+        vary=tuple(outline.vary.values()),
     )
     return show_lesson(lesson, trace, live)
 

@@ -11,6 +11,7 @@ from tutor.course.format import AllowItem
 from tutor.course.problems import Problem
 from tutor.course.steps import StepKind, step_id
 from tutor.course.tolerance import DEFAULT, Tolerance
+from tutor.course.vary import LeafRule
 from tutor.engine import Program
 from tutor.lang.syntax import Expr
 
@@ -86,6 +87,12 @@ class Lesson:
     torch_note: str = ""
     #: the warning codes the whole lesson means to keep (``lint: {allow: [W103]}``)
     lint_allow: tuple[AllowItem, ...] = ()
+    #: how the inputs and constants vary in the lesson's variants (the ``vary:`` section), in file order
+    vary: tuple[LeafRule, ...] = ()
+    #: which variant this is: 0 is the lesson as written, K ≥ 1 drawn from the rules (its content_hash says so too)
+    variant: int = 0
+    #: the lesson before its prose was filled in (live numbers, maths): prose is filled from it and a trace
+    as_written: Lesson | None = field(default=None, repr=False, compare=False)
 
     @property
     def output(self) -> str:

@@ -52,7 +52,11 @@ class ProseProblems:
 
 def show_lesson(lesson: Lesson, trace: Trace, values: dict[str, Any] | None = None) -> Lesson:
     """The lesson as the learner reads it: each prose field with its live numbers at ``trace`` and maths as Unicode
-    (``values``: the live numbers already computed at this trace, by :func:`check_prose`)."""
+    (``values``: the live numbers already computed at this trace, by :func:`check_prose`).
+
+    ``lesson`` holds its prose as written (a variant: as written, at its own numbers); the result keeps it in
+    ``as_written``, so that a variant is filled again from the text, never from text already filled.
+    """
     numbers = Numbers(trace, values={} if values is None else values)
 
     def markdown(text: str) -> str:
@@ -78,6 +82,7 @@ def show_lesson(lesson: Lesson, trace: Trace, values: dict[str, Any] | None = No
         outro=markdown(lesson.outro),
         torch_note=markdown(lesson.torch_note),
         steps=steps,
+        as_written=lesson,
     )
 
 
