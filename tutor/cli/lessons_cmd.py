@@ -166,7 +166,10 @@ def check_file(path: Path, lint: bool = True, index: CourseIndex | None = None) 
     errors = [p for p in course if p.severity == "error"] + check_mistakes(lesson)
     more = [p for p in course if p.severity != "error"]
     if lint:
+        from tutor.authoring.variants import check_variants
+
         report = lint_report(lesson, more)
+        errors += check_variants(lesson)
     else:
         report = allow_warnings(lesson, [*lesson.warnings, *more], report_unused=False)
     return Checked([*errors, *report.warnings], report.allowed)
@@ -207,12 +210,42 @@ def run_validate(args: argparse.Namespace) -> int:
 def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``solve``."""
     parser.add_argument("lesson", metavar="LESSON", help="a lesson id or a path to a .yaml file")
+    _add_variant_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _load(ref: str, dirs: list[str]):  # noqa: ANN202 - Lesson | None
+def _add_variant_argument(parser: argparse.ArgumentParser) -> None:
+    """``--variant K``: the lesson with new numbers drawn from its ``vary:`` rules (0: as written)."""
+    parser.add_argument(
+        "--variant",
+        type=_variant_number,
+        default=0,
+        metavar="K",
+        help="variant K of the lesson: new numbers drawn from its vary: rules, the same for the same K "
+        "(0, the default: the lesson as written)",
+    )
+
+
+def _variant_number(text: str) -> int:
+    """A variant number from the command line: a whole number from 0 to MAX_VARIANT."""
+    from tutor.course.variant import MAX_VARIANT
+
+    if not text.strip().isdigit() or int(text) > MAX_VARIANT:
+        raise argparse.ArgumentTypeError(
+            f"{one_line(text)[:40]!r} is not a variant: give a whole number from 0 to {MAX_VARIANT}"
+        )
+    return int(text)
+
+
+def _load(ref: str, dirs: list[str], k: int = 0):  # noqa: ANN202 - Lesson | None
+    """The lesson (its variant ``k``), or None after printing its problems."""
     try:
-        return find_lesson(ref, dirs)
+        lesson = find_lesson(ref, dirs)
+        if k == 0:
+            return lesson
+        from tutor.authoring.variants import variant
+
+        return variant(lesson, k)
     except LessonError as e:
         for p in e.problems:
             say(p, err=True)
@@ -221,14 +254,18 @@ def _load(ref: str, dirs: list[str]):  # noqa: ANN202 - Lesson | None
 
 def run_solve(args: argparse.Namespace) -> int:
     """Print the engine's answers."""
-    lesson = _load(args.lesson, args.lessons)
+    lesson = _load(args.lesson, args.lessons, args.variant)
     if lesson is None:
         return EXIT_USAGE
     sol = solve(lesson)
     tr = sol.trace
     if args.json:
+        from tutor.course.variant import leaf_values
+
         out = {
             "id": lesson.id,
+            "variant": lesson.variant,
+            **leaf_values(lesson),
             "output": lesson.output,
             "values": {n: to_plain(v) for n, v in tr.values.items()},
             "grads": {n: to_plain(g) for n, g in tr.grads.items()},
@@ -236,7 +273,10 @@ def run_solve(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out, indent=2))
         return EXIT_OK
-    say(f"{lesson.title}  ({lesson.id})")
+    say(f"{lesson.title}  ({lesson.id}{f', variant {lesson.variant}' if lesson.variant else ''})")
+    if lesson.variant:
+        for name, v in lesson.leaf_values().items():
+            say(f"  {name} = {show_array(v, 6)}")
     for a in lesson.program.assignments:
         say(f"  {a.text}")
     say("")
@@ -256,12 +296,13 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``check``."""
     parser.add_argument("lesson", metavar="LESSON", help="a lesson id or a path to a .yaml file")
     parser.add_argument("--answers", required=True, metavar="FILE", help="YAML: step id -> answer as typed")
+    _add_variant_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run_check(args: argparse.Namespace) -> int:
     """Grade answers; exit 0 if all are correct, 1 if any is not, 2 on a usage or input error."""
-    lesson = _load(args.lesson, args.lessons)
+    lesson = _load(args.lesson, args.lessons, args.variant)
     if lesson is None:
         return EXIT_USAGE
     try:
@@ -282,7 +323,7 @@ def run_check(args: argparse.Namespace) -> int:
             {"id": i, "correct": v.correct, "status": v.status, "feedback": v.message, "read_as": v.read_as}
             for i, v in verdicts
         ]
-        print(json.dumps({"results": results}, indent=2, ensure_ascii=False))
+        print(json.dumps({"variant": lesson.variant, "results": results}, indent=2, ensure_ascii=False))
     else:
         for i, v in verdicts:
             mark = "✓" if v.correct else ("?" if v.status == "unreadable" else "✗")
