@@ -36,6 +36,12 @@ The format (``"format": 2``)::
                                      "attempts": [{"text": "3", "correct": true,
                                                    "diagnosis": null, "at": "<ISO time>"}]}}}}}}}
 
+A variant of a lesson (the same lesson with new numbers, ``tutor.course.variant``) is one more version of its
+record, keyed ``"<content hash>/variant-<K>"``: its progress never touches the original's, and a version of the
+tutor that knows nothing of variants reads, keeps and writes it back as the version of an edited lesson. The
+newest :data:`MAX_VERSIONS` versions of the lesson itself are kept, and beside them the newest
+:data:`MAX_VARIANTS` variants, so that practising variants never pushes the lesson's own progress out.
+
 Format 1 (the first release) kept one version per lesson id, ``{"lessons": {"<id>": {"hash", "current",
 "updated", "steps"}}}``, with no idea where a lesson came from. Its records migrate under the lesson id with
 ``"from_format": 1``; a lesson from another path whose content hash matches such a record starts from a copy
@@ -54,6 +60,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tutor.course.vary import base_hash, variant_of
 from tutor.paths import DataDirError, dir_problem, ensure_dir, progress_file
 from tutor.safefile import FileRefused, read_bytes
 from tutor.safetext import one_line
@@ -63,6 +70,7 @@ SOLVED = "solved"
 SHOWN = "shown"
 MAX_BYTES = 32 * 1024 * 1024  # a progress file over this is refused before reading
 MAX_VERSIONS = 20  # kept per lesson; the least recently used is dropped first
+MAX_VARIANTS = 50  # variants kept per lesson besides those versions; the least recently used is dropped first
 MAX_ATTEMPTS = 100  # kept per step: the first KEEP_FIRST_ATTEMPTS and the latest
 KEEP_FIRST_ATTEMPTS = 10
 MAX_ANSWER_CHARS = 1000  # a longer typed answer is kept shortened, ending in "…"
@@ -267,6 +275,11 @@ class LessonProgress:
     def key(self) -> str:
         """The key of this lesson's record in the progress file."""
         return record_key(self.lesson_id, self.source)
+
+    @property
+    def variant(self) -> int:
+        """Which variant of the lesson this record is of: 0 for the lesson as written."""
+        return variant_of(self.content_hash)
 
     def absorb(self, other: LessonProgress) -> None:
         """Merge another record of this version in, step by step; the newer one says where the learner is."""
@@ -633,10 +646,23 @@ class ProgressStore:
 
     @staticmethod
     def _kept_versions(versions: Versions) -> list[LessonProgress]:
-        """The started versions of a lesson, at most MAX_VERSIONS, the most recently updated ones."""
+        """The started versions of a lesson, the most recently updated first: at most MAX_VERSIONS of the lesson
+        as written and MAX_VARIANTS variants."""
         started = [r for r in versions.values() if r.started]
         started.sort(key=lambda r: when(r.updated), reverse=True)
-        return started[:MAX_VERSIONS]
+        own = [r for r in started if r.variant == 0][:MAX_VERSIONS]
+        variants = [r for r in started if r.variant != 0][:MAX_VARIANTS]
+        return sorted(own + variants, key=lambda r: when(r.updated), reverse=True)
+
+    def variants_done(self, lesson_id: str, content_hash: str, source: str | None = None) -> list[int]:
+        """The variants of this version of a lesson the learner has started, in increasing order."""
+        base = base_hash(content_hash)
+        found = {
+            r.variant
+            for r in self._lessons.get(record_key(lesson_id, source), {}).values()
+            if r.variant and base_hash(r.content_hash) == base and r.started
+        }
+        return sorted(found)
 
     def save(self, touched: LessonProgress | None = None) -> None:
         """Lock, re-read and merge the file, write it atomically, unlock. Raises OSError saying what is wrong."""

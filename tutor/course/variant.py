@@ -19,28 +19,9 @@ from tutor.course.checks import run_checked
 from tutor.course.live import Numbers, substitute
 from tutor.course.model import Lesson
 from tutor.course.prose import show_lesson
-from tutor.course.vary import Choices, LeafRule
+from tutor.course.vary import MAX_VARIANT, Choices, LeafRule, base_hash, variant_hash
 
-#: the largest variant number (a 31-bit K keeps the CLI's and the progress file's numbers plain)
-MAX_VARIANT = 2**31 - 1
-#: the mark between a lesson's content hash and a variant's number: ``3fa2…/variant-4``
-VARIANT_MARK = "/variant-"
-
-
-def variant_hash(content_hash: str, k: int) -> str:
-    """The content hash of variant ``k`` (``k`` = 0: the lesson's own): progress keys each variant by it."""
-    return content_hash if k == 0 else f"{base_hash(content_hash)}{VARIANT_MARK}{k}"
-
-
-def base_hash(content_hash: str) -> str:
-    """The content hash of the lesson as written, from a variant's hash (or the lesson's own)."""
-    return content_hash.split(VARIANT_MARK, 1)[0]
-
-
-def variant_of(content_hash: str) -> int:
-    """The variant number a content hash names (0 for the lesson as written, or a malformed suffix)."""
-    _, _, k = content_hash.partition(VARIANT_MARK)
-    return int(k) if k.isdigit() and len(k) <= 10 and int(k) <= MAX_VARIANT else 0
+__all__ = ["MAX_VARIANT", "draws", "leaf_values", "rng_for", "variant_lesson"]
 
 
 def rng_for(lesson: Lesson, k: int) -> np.random.Generator:
@@ -67,6 +48,10 @@ def draw_leaf(rule: LeafRule, rng: np.random.Generator) -> np.ndarray:
         return out.reshape(shape)
     if rule.choices is not None:
         values = np.asarray(rule.choices.values)
+        if rule.distinct:  # drawn without replacement: distinct by construction (the rule offers enough values)
+            return np.asarray(values[rng.choice(len(values), size=rule.size, replace=False)], dtype=float).reshape(
+                shape
+            )
         return np.asarray(values[rng.integers(0, len(values), size=shape)], dtype=float)
     flat = [_entry(e, rng) for e in rule.entries]
     return np.asarray(flat, dtype=float).reshape(shape)

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tutor.course.steps import did_you_mean
-
 if TYPE_CHECKING:
     from tutor.course.format import Outline, Reader
 
@@ -52,6 +50,10 @@ SOURCES = ("range", "one_of", "entries", "labels", "one_hot")
 ENTRY_KEYS = ("range", "step", "one_of", "avoid")
 FLAGS = ("labels", "one_hot", "distinct", "not_symmetric")
 EXAMPLE = "x: {range: [-2, 2], step: 0.5}"
+#: the largest variant number (a 31-bit K keeps the CLI's and the progress file's numbers plain)
+MAX_VARIANT = 2**31 - 1
+#: the mark between a lesson's content hash and a variant's number: ``3fa2…/variant-4``
+VARIANT_MARK = "/variant-"
 
 Path_ = tuple[Any, ...]
 
@@ -83,6 +85,22 @@ class LeafRule:
         return math.prod(self.shape)
 
 
+def variant_hash(content_hash: str, k: int) -> str:
+    """The content hash of variant ``k`` (``k`` = 0: the lesson's own): progress keys each variant by it."""
+    return content_hash if k == 0 else f"{base_hash(content_hash)}{VARIANT_MARK}{k}"
+
+
+def base_hash(content_hash: str) -> str:
+    """The content hash of the lesson as written, from a variant's hash (or the lesson's own)."""
+    return content_hash.split(VARIANT_MARK, 1)[0]
+
+
+def variant_of(content_hash: str) -> int:
+    """The variant number a content hash names (0 for the lesson as written, or a malformed suffix)."""
+    _, _, k = content_hash.partition(VARIANT_MARK)
+    return int(k) if k.isdigit() and len(k) <= 10 and int(k) <= MAX_VARIANT else 0
+
+
 def shape_of(value: Any) -> tuple[int, ...]:
     """The shape of a leaf as the outline holds it: a number, a list or a list of rows."""
     if not isinstance(value, list):
@@ -100,6 +118,8 @@ def read_vary(r: Reader, data: dict[Any, Any], out: Outline) -> None:
     if not isinstance(block, dict) or not block:
         r.err(("vary",), f"'vary' maps inputs and constants to how they vary, e.g. {EXAMPLE}")
         return
+    from tutor.course.steps import did_you_mean  # the rules' data alone (progress reads hashes) needs no steps
+
     budget = [MAX_LESSON_CHOICES]
     leaves = {**out.inputs, **out.constants}
     for name, raw in block.items():
