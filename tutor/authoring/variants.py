@@ -27,8 +27,8 @@ from tutor.grading.points import point_of
 
 #: draws tried for one variant before the ranges are said to be unable to give a clean one
 MAX_TRIES = 40
-#: variants drawn by ``validate`` to check that the ranges can give clean ones
-CHECKED_VARIANTS = 3
+#: variants drawn by ``validate`` to check that the ranges can give clean ones (each costs about a lint)
+CHECKED_VARIANTS = 1
 _BASELINES: OrderedDict[str, Baseline] = OrderedDict()
 _MAX_BASELINES = 64
 
@@ -74,10 +74,17 @@ def variant(lesson: Lesson, k: int) -> Lesson:
     )
 
 
-def check_variants(lesson: Lesson, count: int = CHECKED_VARIANTS) -> list[Problem]:
-    """Whether the ``vary:`` rules give clean variants 1..count: the problems, at the ``vary:`` section."""
+def check_variants(
+    lesson: Lesson, warnings: list[Problem] | None = None, count: int = CHECKED_VARIANTS
+) -> list[Problem]:
+    """Whether the ``vary:`` rules give clean variants 1..count: the problems, at the ``vary:`` section.
+
+    ``warnings`` are the linter's warnings about the lesson as written, when the caller has them already.
+    """
     if not lesson.vary:
         return []
+    if warnings is not None:
+        _baseline(lesson, warnings)
     for k in range(1, count + 1):
         try:
             variant(lesson, k)
@@ -125,12 +132,16 @@ def passing_mistakes(solution: Solution) -> list[tuple[str, int]]:
     return found
 
 
-def _baseline(lesson: Lesson) -> Baseline:
-    """What the lesson as written already has (a variant may have that, and nothing more); cached per lesson."""
+def _baseline(lesson: Lesson, warnings: list[Problem] | None = None) -> Baseline:
+    """What the lesson as written already has (a variant may have that, and nothing more); cached per lesson.
+
+    ``warnings``: the linter's warnings about the lesson, when the caller has them (else the linter runs).
+    """
     key = lesson.content_hash or str(id(lesson))
     if key not in _BASELINES:
-        warnings = frozenset((w.line, w.col, w.step) for w in lint(lesson))
-        _BASELINES[key] = Baseline(warnings, frozenset(passing_mistakes(solve(lesson))))
+        found = lint(lesson) if warnings is None else warnings
+        places = frozenset((w.line, w.col, w.step) for w in found)
+        _BASELINES[key] = Baseline(places, frozenset(passing_mistakes(solve(lesson))))
         while len(_BASELINES) > _MAX_BASELINES:
             _BASELINES.popitem(last=False)
     _BASELINES.move_to_end(key)
