@@ -314,6 +314,9 @@ def _read_entries(
 
 def _read_entry(r: Reader, item: Any, path: Path_, name: str, budget: list[int]) -> Choices | float | None:
     """One entry's rule ({range, step} or {one_of}, with avoid), or a number kept fixed."""
+    if isinstance(item, list):
+        r.err(path, f"vary: {name}: entries: each entry is a number or a rule such as {{one_of: [1, 2]}}, not a list")
+        return None
     if not isinstance(item, dict):
         return r.number(item, path, f"vary: {name}: entries")
     r.check_keys(item, path, ENTRY_KEYS, "an entry's rule")
