@@ -225,6 +225,25 @@ def test_prose_prompts_and_hints_follow_the_variant():
     assert q.question  # the question itself is generated from the variant's values
 
 
+def test_the_pytorch_script_of_a_variant_has_the_variants_numbers():
+    from tutor.reveal.codegen import lesson_script, py_number
+
+    lesson = load_lesson(ROOT / "lessons" / "chain-rule.yaml")
+    v = variant(lesson, 9)
+    script = lesson_script(v)
+    assert f"x = torch.tensor({py_number(float(v.inputs['x']))}" in script.replace("\n", "")
+    assert py_number(float(v.constants["t"])) in script and py_number(1.5) not in lesson_script(v)
+
+
+def test_a_variant_drawn_from_a_variant_has_the_same_numbers():
+    lesson = load_lesson(ROOT / "lessons" / "sigmoid-neuron.yaml")
+    from_lesson = variant(lesson, 8)
+    from_variant = variant(variant(lesson, 3), 8)
+    for name, value in from_lesson.leaf_values().items():
+        assert np.array_equal(value, from_variant.leaf_values()[name])
+    assert from_variant.content_hash == from_lesson.content_hash
+
+
 def test_solve_json_gives_the_variants_inputs_and_constants(capsys):
     code, out, _ = run_cli(capsys, "solve", "chain-rule", "--variant", "4", "--json")
     assert code == 0

@@ -20,6 +20,7 @@ from tutor.course.model import Lesson
 from tutor.course.problems import LessonError, Problem
 from tutor.course.solution import Solution, solve
 from tutor.course.variant import MAX_VARIANT, draws, rng_for, variant_lesson
+from tutor.course.vary import base_hash
 from tutor.engine import EvalError
 from tutor.grading.compare import all_close
 from tutor.grading.formula import evaluate
@@ -137,7 +138,7 @@ def _baseline(lesson: Lesson, warnings: list[Problem] | None = None) -> Baseline
 
     ``warnings``: the linter's warnings about the lesson, when the caller has them (else the linter runs).
     """
-    key = lesson.content_hash or str(id(lesson))
+    key = base_hash(lesson.content_hash) or str(id(lesson))  # a variant drawing another finds its lesson's
     if key not in _BASELINES:
         found = lint(lesson) if warnings is None else warnings
         places = frozenset((w.line, w.col, w.step) for w in found)
