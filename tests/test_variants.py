@@ -303,3 +303,16 @@ def test_practising_many_variants_never_drops_the_lessons_own_progress(tmp_path)
     versions = parse((tmp_path / "progress.json").read_bytes()).lessons["chain-rule"]
     assert lesson.content_hash in versions
     assert len(versions) == 1 + MAX_VARIANTS
+
+
+def test_a_teachers_report_shows_the_lesson_itself_not_a_later_variant(tmp_path):
+    from tutor.authoring.report import build_report
+
+    own = {"current": "grad:x", "updated": "2026-03-02T10:00:00+00:00", "steps": {"grad:x": {"status": "solved"}}}
+    later = {"current": "value:y", "updated": "2026-03-03T10:00:00+00:00", "steps": {"value:y": {"status": "shown"}}}
+    versions = {"h1": own, "h1/variant-2": later}
+    data = {"format": 2, "lessons": {"chain-rule": {"id": "chain-rule", "source": None, "versions": versions}}}
+    (tmp_path / "ann.json").write_text(json.dumps(data), encoding="utf-8")
+    (row,) = build_report([("ann", tmp_path / "ann.json")]).rows
+    assert row.version == "h1"
+    assert [s.status for s in row.steps if s.id == "grad:x"] == ["solved"]

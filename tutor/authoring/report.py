@@ -149,11 +149,19 @@ def build_report(files: list[tuple[str, Path]], index: CourseIndex | None = None
             if not record.started:
                 continue
             seen = newest.get(record.lesson_id)
-            if seen is None or when(record.updated) > when(seen.updated):
+            if seen is None or _reported_before(record, seen):
                 newest[record.lesson_id] = record
         for _, record in sorted(newest.items()):
             report.rows.append(_row(learner, ", ".join(origin[learner]), record, index))
     return report
+
+
+def _reported_before(record: LessonProgress, other: LessonProgress) -> bool:
+    """Whether a lesson's record is the one to report rather than ``other``: the lesson itself before a variant of
+    it (practice with new numbers), then the newer."""
+    if (record.variant == 0) != (other.variant == 0):
+        return record.variant == 0
+    return when(record.updated) > when(other.updated)
 
 
 def _row(learner: str, file: str, record: LessonProgress, index: CourseIndex | None) -> LessonRow:
