@@ -316,3 +316,14 @@ def test_a_teachers_report_shows_the_lesson_itself_not_a_later_variant(tmp_path)
     (row,) = build_report([("ann", tmp_path / "ann.json")]).rows
     assert row.version == "h1"
     assert [s.status for s in row.steps if s.id == "grad:x"] == ["solved"]
+
+
+def test_a_constraint_no_draw_can_meet_is_a_located_error():
+    text = (ROOT / "lessons" / "sigmoid-layer.yaml").read_text(encoding="utf-8")
+    block = "vary:\n  x: {entries: [[1.5], [1.5]], distinct: true}"
+    lesson = parse_lesson(with_vary(block, text), "s.yaml", Path("s.yaml"))
+    with pytest.raises(LessonError) as e:
+        variant(lesson, 1)
+    (p,) = e.value.problems
+    assert (p.line, p.col) == (lesson.vary[0].line, lesson.vary[0].col) != (0, 0)
+    assert "(the last one: x has equal entries (distinct: true))" in p.message
