@@ -320,10 +320,10 @@ def test_a_teachers_report_shows_the_lesson_itself_not_a_later_variant(tmp_path)
 
 def test_a_constraint_no_draw_can_meet_is_a_located_error():
     text = (ROOT / "lessons" / "sigmoid-layer.yaml").read_text(encoding="utf-8")
-    block = "vary:\n  x: {entries: [[1.5], [1.5]], distinct: true}"
+    block = "vary:\n  b: {range: [-1, 1], step: 0.5}\n  x: {entries: [[1.5], [1.5]], distinct: true}"
     lesson = parse_lesson(with_vary(block, text), "s.yaml", Path("s.yaml"))
     with pytest.raises(LessonError) as e:
         variant(lesson, 1)
     (p,) = e.value.problems
-    assert (p.line, p.col) == (lesson.vary[0].line, lesson.vary[0].col) != (0, 0)
+    assert (p.line, p.col) == (lesson.vary[1].line, lesson.vary[1].col) != (0, 0)  # at the rule of x
     assert "(the last one: x has equal entries (distinct: true))" in p.message

@@ -19,8 +19,8 @@ from tutor.authoring.lint import lint
 from tutor.course.model import Lesson
 from tutor.course.problems import LessonError, Problem
 from tutor.course.solution import Solution, solve
-from tutor.course.variant import MAX_VARIANT, draws, rng_for, variant_lesson
-from tutor.course.vary import base_hash
+from tutor.course.variant import MAX_VARIANT, Rejected, draws, rng_for, variant_lesson
+from tutor.course.vary import LeafRule, base_hash
 from tutor.engine import EvalError
 from tutor.grading.compare import all_close
 from tutor.grading.formula import evaluate
@@ -53,26 +53,22 @@ def variant(lesson: Lesson, k: int) -> Lesson:
             ]
         )
     baseline = _baseline(lesson)
-    last = ""
+    last = Rejected("")
     tries = draws(lesson, rng_for(lesson, k))
     for _ in range(MAX_TRIES):
         drawn = variant_lesson(lesson, k, next(tries))
-        if isinstance(drawn, str):
+        if isinstance(drawn, Rejected):
             last = drawn
             continue
         problem = dirty(drawn, baseline)
         if problem is None:
             return drawn
-        last = problem
-    raise LessonError(
-        [
-            _at_vary(
-                lesson,
-                f"vary: no clean variant {k} in {MAX_TRIES} draws (the last one: {last}); widen the ranges, or avoid "
-                "the values that cause it",
-            )
-        ]
+        last = Rejected(problem)
+    message = (
+        f"vary: no clean variant {k} in {MAX_TRIES} draws (the last one: {last.reason}); widen the ranges, or avoid "
+        "the values that cause it"
     )
+    raise LessonError([_at_vary(lesson, message, last.rule)])
 
 
 def check_variants(
@@ -149,11 +145,11 @@ def _baseline(lesson: Lesson, warnings: list[Problem] | None = None) -> Baseline
     return _BASELINES[key]
 
 
-def _at_vary(lesson: Lesson, message: str) -> Problem:
-    """A problem at the lesson's ``vary:`` section (its first rule), or at its id when it has none."""
+def _at_vary(lesson: Lesson, message: str, rule: LeafRule | None = None) -> Problem:
+    """A problem at a rule of the lesson's ``vary:`` section (its first by default), or at its id without one."""
     file = str(lesson.path) if lesson.path else "<lesson>"
-    if lesson.vary:
-        first = lesson.vary[0]
-        return Problem(file, max(first.line, 1), max(first.col, 1), message)
+    at = rule if rule is not None else lesson.vary[0] if lesson.vary else None
+    if at is not None:
+        return Problem(file, max(at.line, 1), max(at.col, 1), message)
     line, col = lesson.locations.get("id", (1, 1))
     return Problem(file, line, col, message)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from tutor.course.model import Lesson
 from tutor.course.prose import show_lesson
 from tutor.course.vary import MAX_VARIANT, Choices, LeafRule, base_hash, variant_hash
 
-__all__ = ["MAX_VARIANT", "draws", "leaf_values", "rng_for", "variant_lesson"]
+__all__ = ["MAX_VARIANT", "Rejected", "draws", "leaf_values", "rng_for", "variant_lesson"]
 
 
 def rng_for(lesson: Lesson, k: int) -> np.random.Generator:
@@ -76,12 +76,20 @@ def constraint_problem(rule: LeafRule, value: np.ndarray) -> str | None:
     return None
 
 
-def variant_lesson(lesson: Lesson, k: int, drawn: dict[str, np.ndarray]) -> Lesson | str:
+@dataclass(frozen=True)
+class Rejected:
+    """Why a draw cannot be a variant, and the rule whose constraint it broke (None: the numbers as a whole)."""
+
+    reason: str
+    rule: LeafRule | None = None
+
+
+def variant_lesson(lesson: Lesson, k: int, drawn: dict[str, np.ndarray]) -> Lesson | Rejected:
     """Variant ``k`` at the drawn values, its prose filled at them; or why this draw cannot be one."""
     for rule in lesson.vary:
         problem = constraint_problem(rule, drawn[rule.name])
         if problem:
-            return problem
+            return Rejected(problem, rule)
     written = lesson.as_written or lesson
     inputs = {n: drawn.get(n, v) for n, v in written.inputs.items()}
     constants = {n: drawn.get(n, v) for n, v in written.constants.items()}
@@ -93,7 +101,7 @@ def variant_lesson(lesson: Lesson, k: int, drawn: dict[str, np.ndarray]) -> Less
     with np.errstate(all="ignore"):
         trace = run_checked(lesson.program, {**inputs, **constants}, report)
     if trace is None:
-        return found[0] if found else "the graph cannot be computed there"
+        return Rejected(found[0] if found else "the graph cannot be computed there")
     raw = replace(
         written,
         inputs=inputs,
@@ -104,7 +112,7 @@ def variant_lesson(lesson: Lesson, k: int, drawn: dict[str, np.ndarray]) -> Less
     )
     problem = prose_problem(raw, Numbers(trace))
     if problem:
-        return problem
+        return Rejected(problem)
     return show_lesson(raw, trace)
 
 
