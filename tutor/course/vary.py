@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -269,6 +268,8 @@ def _grid(r: Reader, raw: dict[Any, Any], path: Path_, name: str) -> list[float]
 
 def _decimals(x: float) -> int:
     """The digits after the point a number is written with (``0.25``: 2), at most MAX_DECIMALS."""
+    from decimal import Decimal  # only when rules are read: the progress store imports this module at start
+
     exponent = Decimal(repr(x)).as_tuple().exponent
     return min(MAX_DECIMALS, max(0, -exponent)) if isinstance(exponent, int) else 0
 
