@@ -16,6 +16,7 @@ from textual.reactive import var
 
 from tutor.course.index import CourseIndex, LessonEntry, index_course
 from tutor.course.problems import LessonError, Problem
+from tutor.course.vary import base_hash
 from tutor.progress import ProgressStore, lesson_source
 from tutor.safetext import one_line
 from tutor.ui.screens.home import HomeScreen
@@ -226,6 +227,36 @@ class TutorApp(App[int]):
         """A lesson was chosen on the lesson list or in the command palette: open it."""
         self.open_lesson(message.lesson_id)
 
+    def can_practise_again(self) -> bool:
+        """Whether a lesson with new numbers to practise (a ``vary:`` section) is open."""
+        screen = self._lesson_screen()
+        return screen is not None and bool(screen.lesson.vary)
+
+    def practise_again(self) -> None:
+        """Practice again with new numbers: the next variant of the open lesson (drawn off the UI thread)."""
+        screen = self._lesson_screen()
+        if screen is None:
+            return
+        lesson = self.loaded.get(screen.lesson.id, screen.lesson)
+        if lesson.content_hash != base_hash(screen.lesson.content_hash):
+            lesson = screen.lesson  # not the lesson the one on screen was drawn from (reloaded since): draw from it
+        if not lesson.vary:
+            self.notify("This lesson has no new numbers to practise with (it has no vary: section).", markup=False)
+            return
+        done = self.store.variants_done(lesson.id, lesson.content_hash, lesson_source(lesson.path))
+        k = max(done, default=0) + 1
+        self.in_background(
+            f"drawing new numbers for {lesson.title}",
+            partial(_variant_and_solve, lesson, k),
+            lambda result: self._present(*result),
+            lambda error: self.notify(
+                f"No new numbers: {_problems_of(str(lesson.path), error)[0].message}",
+                severity="error",
+                timeout=8,
+                markup=False,
+            ),
+        )
+
     def open_lesson(self, lesson_id: str) -> None:
         """Open a lesson of the course by id (from the home screen or the command palette).
 
@@ -367,6 +398,14 @@ def _solved(lesson: Lesson) -> Solution:
     solution = solve(lesson)
     solution.answers()
     return solution
+
+
+def _variant_and_solve(lesson: Lesson, k: int) -> tuple[Lesson, Solution]:
+    """Variant ``k`` of a lesson, solved (off the UI thread); LessonError when its ranges give no clean one."""
+    from tutor.authoring.variants import variant
+
+    drawn = variant(lesson, k)
+    return drawn, _solved(drawn)
 
 
 def _load_and_solve(path: Path) -> tuple[Lesson, Solution]:

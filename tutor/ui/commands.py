@@ -7,6 +7,7 @@ the command and, dimmed, the lesson's id and summary; ``help`` is not used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
@@ -20,14 +21,23 @@ from tutor.ui.screens.home import HomeScreen
 class LessonCommands(Provider):
     """``Open lesson: The chain rule`` for every lesson of the course."""
 
-    def _entries(self) -> list[tuple[str, str, str]]:
-        """(command text, help, lesson id) for each lesson, on one line each with control characters escaped."""
+    def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """(command text, help, what it does) for each command, on one line each with control characters escaped:
+        every lesson, and practising the open one again with new numbers."""
         app = self.app
         assert isinstance(app, TutorApp)  # this provider is the tutor's own
-        return [
-            (one_line(f"Open lesson {i}: {lesson.title}"), one_line(f"{lesson.id} · {lesson.summary}"), lesson.id)
+        out: list[tuple[str, str, Callable[[], object]]] = [
+            (
+                one_line(f"Open lesson {i}: {lesson.title}"),
+                one_line(f"{lesson.id} · {lesson.summary}"),
+                self._choose(lesson.id),
+            )
             for i, lesson in enumerate(app.course.entries, 1)
         ]
+        if app.can_practise_again():
+            why = "the lesson open, with new numbers drawn from its vary: section (your progress on it is kept)"
+            out.append(("Practice again with new numbers", why, partial(app.practise_again)))
+        return out
 
     def _choose(self, lesson_id: str) -> partial[bool]:
         """What a hit does: tell the app that this lesson was chosen (as the lesson list does)."""
@@ -35,17 +45,17 @@ class LessonCommands(Provider):
 
     async def discover(self) -> Hits:
         """Every lesson, when nothing is typed yet."""
-        for text, help_text, lesson_id in self._entries():
-            yield DiscoveryHit(with_help(Content(text), help_text), self._choose(lesson_id), text=text)
+        for text, help_text, action in self._entries():
+            yield DiscoveryHit(with_help(Content(text), help_text), action, text=text)
 
     async def search(self, query: str) -> Hits:
         """Lessons whose title or id matches what is typed."""
         matcher = self.matcher(query)
-        for text, help_text, lesson_id in self._entries():
-            score = max(matcher.match(text), matcher.match(lesson_id))
+        for text, help_text, action in self._entries():
+            score = max(matcher.match(text), matcher.match(help_text.split(" · ")[0]))
             if score > 0:
                 shown = with_help(highlighted(matcher, text), help_text)
-                yield Hit(score, shown, self._choose(lesson_id), text=text)
+                yield Hit(score, shown, action, text=text)
 
 
 def highlighted(matcher: Matcher, text: str) -> Content:

@@ -72,6 +72,7 @@ class LessonScreen(Screen[None]):
         Binding("f5", "previous", "Prev"),
         Binding("f6", "next", "Next"),
         Binding("ctrl+g", "picture", "Picture", show=False),  # the picture's border names it
+        Binding("ctrl+n", "new_numbers", "New numbers", show=False),
         Binding("escape", "home", "Lessons"),
     ]
 
@@ -222,7 +223,9 @@ class LessonScreen(Screen[None]):
         s = self.session
         step = s.step
         if step is None:
-            return Text(f"{one_line(self.lesson.title)} · {'introduction' if s.on_intro else 'done'}", style="bold")
+            numbers = f" · new numbers ({self.lesson.variant})" if self.lesson.variant else ""
+            place = "introduction" if s.on_intro else "done"
+            return Text(f"{one_line(self.lesson.title)}{numbers} · {place}", style="bold")
         mark = {SOLVED: "  ✓ solved", SHOWN: "  (answer shown)", GIVEN: "  (worked for you)"}.get(s.stage, "")
         return Text.assemble(
             (f"Step {s.position + 1} of {len(s.steps)}", "bold"), f" · {step.kind.title}", (mark, "bold")
@@ -279,6 +282,8 @@ class LessonScreen(Screen[None]):
             parts.append("Some steps are still open: press **F5** to go back, or **Escape** for the lessons.")
         else:
             parts.append("Press **Enter** to go back to the lessons.")
+        if lesson.vary:
+            parts.append("To practise it again with new numbers, press **ctrl+n**.")
         return "\n\n".join(parts)
 
     # --- answering ------------------------------------------------------------------------
@@ -429,6 +434,10 @@ class LessonScreen(Screen[None]):
             self.notify("This is the end of the lesson. Escape: the lessons.", timeout=2)
             return
         self._move(lambda: self.session.go(self.session.position + 1))
+
+    def action_new_numbers(self) -> None:
+        """Practice again with new numbers: the lesson's next variant, in a fresh session."""
+        self.tutor.practise_again()
 
     def action_home(self) -> None:
         """Back to the list of lessons."""
