@@ -57,8 +57,10 @@ async def test_practice_again_with_new_numbers_from_the_summary():
         await settle(pilot)
         assert shown(pilot, "#context") == f"y = 2·x, at x = {x:g}"  # the question at the variant's numbers
         lines = [strip.text for strip in pilot.app.screen._compositor.render_strips()]
-        graph = "\n".join(lines[next(i for i, line in enumerate(lines) if line.startswith("╭")) :][:8])
-        assert f"x     input     {x:g}" in graph and f"t     constant  {t:g}" in graph and "4.25" not in graph
+        top = next(i for i, line in enumerate(lines) if line.startswith("╭"))
+        bottom = next(i for i in range(top + 1, len(lines)) if lines[i].startswith("╰"))
+        graph = "\n".join(lines[top : bottom + 1])  # the graph panel (a circuit or the table)
+        assert f"{x:g}" in graph and f"{t:g}" in graph and "4.25" not in graph
         await type_answer(pilot, f"{2 * x:g}")
         assert shown(pilot, "#previous").startswith("✓ y = ")  # right at the variant's numbers, and carried over
 
