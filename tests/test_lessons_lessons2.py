@@ -60,3 +60,30 @@ def test_linear_rows_lets_shapes_decide():
     assert len({n, d, k}) == 3
     assert np.allclose(t.grads["W"], t.values["X"].T @ t.grads["Z"])
     assert np.allclose(t.grads["b"], t.grads["Z"].sum(axis=0, keepdims=True))
+
+
+def test_softmax_ce_jacobian_is_block_diagonal_and_not_diagonal():
+    """Each sample's block is diag(p) - p pᵀ, full, with rows adding to 0; the samples do not mix."""
+    from tutor.engine import jacobian
+
+    lesson = load_lesson(shipped_lessons_dir() / "softmax-ce.yaml")
+    t = solve(lesson).trace
+    J = jacobian(lesson.program, t.values, "P", "Z")
+    for n, p in enumerate(t.values["P"]):
+        block = J[3 * n : 3 * n + 3, 3 * n : 3 * n + 3]
+        assert np.allclose(block, np.diag(p) - np.outer(p, p))
+        assert np.all(block != 0) and np.allclose(block.sum(axis=1), 0)
+    assert np.all(J[:3, 3:] == 0) and np.all(J[3:, :3] == 0)
+
+
+def test_softmax_ce_logit_delta_is_p_minus_y_over_n_as_pytorch_cross_entropy():
+    """dZ = (P - Y)/N, every entry non-zero, and F.cross_entropy on logits and class indices gives it too."""
+    torch = _torch()
+    t = _trace("softmax-ce")
+    P, Y = t.values["P"], t.values["Y"]
+    dZ = t.grads["Z"]
+    assert np.allclose(dZ, (P - Y) / len(Y)) and np.all(dZ != 0)
+    assert np.count_nonzero(t.grads["P"]) == len(Y), "dP has one non-zero entry per row"
+    Z = torch.tensor(t.values["Z"], requires_grad=True)
+    torch.nn.functional.cross_entropy(Z, torch.tensor(Y.argmax(axis=1))).backward()
+    assert np.allclose(Z.grad.numpy(), dZ, atol=1e-12)
