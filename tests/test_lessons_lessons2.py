@@ -87,3 +87,15 @@ def test_softmax_ce_logit_delta_is_p_minus_y_over_n_as_pytorch_cross_entropy():
     Z = torch.tensor(t.values["Z"], requires_grad=True)
     torch.nn.functional.cross_entropy(Z, torch.tensor(Y.argmax(axis=1))).backward()
     assert np.allclose(Z.grad.numpy(), dZ, atol=1e-12)
+
+
+def test_deep_vanishing_first_layer_learns_two_orders_of_magnitude_slower():
+    """Each layer multiplies the delta by w·σ′ (at most 0.25·|w|, here below 1); |dw| shrinks layer by layer."""
+    t = _trace("deep-vanishing")
+    v, g = t.values, t.grads
+    factors = [v[f"w{k}"] * v[f"a{k}"] * (1 - v[f"a{k}"]) for k in range(2, 6)]
+    assert all(abs(f) <= 0.25 * abs(v[f"w{k}"]) < 1 for k, f in zip(range(2, 6), factors, strict=True))
+    assert np.isclose(g["a1"], g["a5"] * np.prod(factors))
+    sizes = [abs(float(g[f"w{k}"])) for k in range(5, 0, -1)]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[0] / sizes[-1] > 100
