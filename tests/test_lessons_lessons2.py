@@ -99,3 +99,29 @@ def test_deep_vanishing_first_layer_learns_two_orders_of_magnitude_slower():
     sizes = [abs(float(g[f"w{k}"])) for k in range(5, 0, -1)]
     assert sizes == sorted(sizes, reverse=True)
     assert sizes[0] / sizes[-1] > 100
+
+
+def test_chained_functions_reproduces_the_finnish_page():
+    """The page prints f = 1.362325, x.grad = [0.4165, -0.4137, -1.9011], z.grad = -1.362325; y.grad is 0."""
+    t = _trace("chained-functions")
+    assert round(float(t.values["f"]), 6) == 1.362325
+    assert np.round(t.grads["x"], 4).tolist() == [0.4165, -0.4137, -1.9011]
+    assert round(float(t.grads["z"]), 6) == -1.362325
+    assert np.all(np.abs(t.grads["y"]) < 1e-15) and np.all(np.abs(t.grads["b"]) < 1e-15)
+    contributions = t.grads["c"] * t.values["a"], t.grads["r"] * -t.values["c"] / t.values["b"] ** 2
+    assert np.all(np.abs(contributions[0]) > 0.2) and np.allclose(contributions[0], -contributions[1])
+
+
+def test_chained_functions_float32_prints_the_pages_y_grad():
+    """Float32 PyTorch gives y.grad = [0, 0, 1.7881e-07] = [0, 0, 3·2⁻²⁴], as the page printed and the lesson says."""
+    torch = _torch()
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = torch.tensor([0.5, 1.0, 1.5], requires_grad=True)
+    z = torch.tensor(0.5, requires_grad=True)
+    b = y**2
+    f = torch.sqrt(torch.abs(torch.sin(x**3 * b / b)) / z).mean()
+    f.backward()
+    assert y.grad.dtype == torch.float32
+    assert y.grad.tolist() == [0.0, 0.0, 3 * 2**-24]
+    assert f"{y.grad[2].item():.4e}" == "1.7881e-07"
+    assert [round(g, 4) for g in x.grad.tolist()] == [0.4165, -0.4137, -1.9011]
