@@ -125,3 +125,74 @@ def test_chained_functions_float32_prints_the_pages_y_grad():
     assert y.grad.tolist() == [0.0, 0.0, 3 * 2**-24]
     assert f"{y.grad[2].item():.4e}" == "1.7881e-07"
     assert [round(g, 4) for g in x.grad.tolist()] == [0.4165, -0.4137, -1.9011]
+
+
+def _neuron_loss(t, w):
+    """gradient-check's neuron: L = (σ(w·x + b) − t)² at the lesson's x, b, t, for any w."""
+    v = t.values
+    z = w @ v["x"] + float(v["b"])
+    return (1 / (1 + np.exp(-z)) - float(v["t"])) ** 2
+
+
+def _relative_error(a, g):
+    """The lesson's relative error ‖a − g‖ / (‖a‖ + ‖g‖)."""
+    return np.linalg.norm(a - g) / (np.linalg.norm(a) + np.linalg.norm(g))
+
+
+def _differences(t, h):
+    """The central and the one-sided difference of the neuron's loss for every weight, with step h."""
+    w, eye = t.values["w"], np.eye(t.values["w"].size)
+    up = np.array([_neuron_loss(t, w + h * e) for e in eye])
+    down = np.array([_neuron_loss(t, w - h * e) for e in eye])
+    return (up - down) / (2 * h), (up - _neuron_loss(t, w)) / h
+
+
+def test_gradient_check_checks_backprop_against_the_loss_itself():
+    """g is PyTorch's w.grad for the neuron; fd is the central difference of the loss; err is small, a bug's is not."""
+    torch = _torch()
+    t = _trace("gradient-check")
+    v = t.values
+    w = torch.tensor(v["w"], requires_grad=True)
+    z = w @ torch.tensor(v["x"]) + float(v["b"])
+    ((torch.sigmoid(z) - float(v["t"])) ** 2).backward()
+    assert np.allclose(v["g"], w.grad.numpy(), atol=1e-14)
+    central, _ = _differences(t, float(v["h"]))
+    assert np.allclose(v["fd"], central, atol=1e-14)
+    assert np.isclose(float(v["err"]), _relative_error(central, v["g"]), rtol=1e-12)
+    assert 1e-6 < float(v["err"]) < 1e-4, "the explain says the lesson's h gives a small error, not a tiny one"
+    assert _relative_error(central, v["g"] / 2) > 0.3, "the explain says a forgotten factor 2 gives an error near 1"
+
+
+def test_gradient_check_the_choice_of_h_table():
+    """Central error ∝ h² down to h = 1e-5, its best; one-sided ∝ h and never within 10× of that best."""
+    t = _trace("gradient-check")
+    g = t.values["g"]
+    hs = [10.0**-k for k in range(1, 13)]
+    central = [_relative_error(_differences(t, h)[0], g) for h in hs]
+    one_sided = [_relative_error(_differences(t, h)[1], g) for h in hs]
+    assert hs[int(np.argmin(central))] == 1e-5
+    assert 0.5e4 < central[hs.index(1e-3)] / central[hs.index(1e-5)] < 2e4, "100× smaller h, 10⁴× smaller error"
+    assert 5 < one_sided[hs.index(1e-2)] / one_sided[hs.index(1e-3)] < 20, "one-sided: 10× smaller h, 10× smaller"
+    assert min(one_sided) > 10 * min(central)
+    assert central[-1] > 1e3 * min(central), "at h = 1e-12 rounding dominates"
+
+
+def test_gradient_check_outro_gradcheck_and_the_relu_kink():
+    """gradcheck passes in float64 and fails in float32 on this correct gradient; at relu's kink the check misleads."""
+    torch = _torch()
+    t = _trace("gradient-check")
+    v = t.values
+
+    def loss(w):
+        z = w @ torch.tensor(v["x"], dtype=w.dtype) + float(v["b"])
+        return (torch.sigmoid(z) - float(v["t"])) ** 2
+
+    w64 = torch.tensor(v["w"], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(loss, (w64,))
+    w32 = torch.tensor(v["w"], dtype=torch.float32, requires_grad=True)
+    with pytest.warns(UserWarning, match="not a double precision"):
+        assert not torch.autograd.gradcheck(loss, (w32,), raise_exception=False)
+    s = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    torch.relu(s).backward()
+    h = 1e-5
+    assert s.grad.item() == 0.0 and (max(h, 0) - max(-h, 0)) / (2 * h) == 0.5
