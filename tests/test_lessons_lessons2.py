@@ -1,4 +1,4 @@
-"""The claims of the lessons torch-vjp, linear-rows, softmax-ce, deep-vanishing, chained-functions and
+"""The claims of the lessons torch-leaves, torch-vjp, linear-rows, softmax-ce, deep-vanishing, chained-functions and
 gradient-check, checked against the engine, the seeds' published numbers and real PyTorch."""
 
 from __future__ import annotations
@@ -196,3 +196,50 @@ def test_gradient_check_outro_gradcheck_and_the_relu_kink():
     torch.relu(s).backward()
     h = 1e-5
     assert s.grad.item() == 0.0 and (max(h, 0) - max(-h, 0)) / (2 * h) == 0.5
+
+
+def test_torch_leaves_reproduces_the_notes_and_every_pytorch_claim():
+    """Seed 004: y = 28, x.grad = 4x, y.grad None (warned) unless retained, ones after zero_(), 4x + 1 without."""
+    torch = _torch()
+    t = _trace("torch-leaves")
+    x = torch.arange(4.0, requires_grad=True)
+    assert x.grad is None and x.is_leaf and x.grad_fn is None
+    y = 2 * torch.dot(x, x)
+    assert y.item() == 28 == float(t.values["y"]) and not y.is_leaf
+    assert type(y.grad_fn).__name__ == "MulBackward0" and "grad_fn=<MulBackward0>" in repr(y)
+    y.backward()
+    assert x.grad.tolist() == [0, 4, 8, 12] == (4 * t.values["x"]).tolist()
+    with pytest.warns(UserWarning, match="not a leaf"):
+        assert y.grad is None
+    x.grad.zero_()
+    s = x.sum()
+    assert s.item() == 6 == float(t.values["s"])
+    s.backward()
+    assert x.grad.tolist() == [1, 1, 1, 1]
+    s.backward()  # the notes call it twice: it adds
+    assert x.grad.tolist() == [2, 2, 2, 2]
+
+    x.grad = None
+    y = 2 * torch.dot(x, x)
+    y.backward()
+    x.sum().backward()
+    assert x.grad.tolist() == [1, 5, 9, 13] == t.grads["x"].tolist()
+
+    x.grad = None
+    y = 2 * torch.dot(x, x)
+    y.retain_grad()
+    (y + x.sum()).backward()
+    assert y.grad.item() == 1 == float(t.grads["y"]) and x.grad.tolist() == [1, 5, 9, 13]
+
+
+def test_torch_leaves_outro_without_requires_grad_and_zero_grad():
+    """No requires_grad: backward raises; optimizer.zero_grad() sets .grad back to None (PyTorch 2.0 and later)."""
+    torch = _torch()
+    x = torch.arange(4.0)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (2 * torch.dot(x, x)).backward()
+    w = torch.arange(4.0, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.1)
+    w.sum().backward()
+    opt.zero_grad()
+    assert w.grad is None
