@@ -207,6 +207,7 @@ def test_torch_leaves_reproduces_the_notes_and_every_pytorch_claim():
     y = 2 * torch.dot(x, x)
     assert y.item() == 28 == float(t.values["y"]) and not y.is_leaf
     assert type(y.grad_fn).__name__ == "MulBackward0" and "grad_fn=<MulBackward0>" in repr(y)
+    assert type(y.grad_fn.next_functions[0][0]).__name__ == "DotBackward0", "the draft says dot's node is next"
     y.backward()
     assert x.grad.tolist() == [0, 4, 8, 12] == (4 * t.values["x"]).tolist()
     with pytest.warns(UserWarning, match="not a leaf"):
