@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "torch": ("tutor.cli.torch_cmd", "print the lesson as a PyTorch script; --run runs it and compares"),
     "new": ("tutor.cli.authoring_cmd", "write a commented starter lesson to edit"),
     "schema": ("tutor.cli.authoring_cmd", "print the lesson file's JSON Schema (for editors)"),
+    "train": ("tutor.cli.train_cmd", "train a network with your own delta formulas, beside the engine and PyTorch"),
     "report": ("tutor.cli.report_cmd", "learners' progress for a teacher, from progress files (--json, --csv)"),
 }
 

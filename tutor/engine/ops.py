@@ -224,6 +224,7 @@ class Torch:
     #: writes them: each operand's number of dimensions, or None for a plain Python number, and the axis
     grad_fn: str = ""
     grad_fn_of: Callable[[tuple[int | None, ...], int | None], str] | None = None
+    module: str = ""  # the torch.nn layer or loss that computes it alone, for an nn.Sequential (nn.Sigmoid())
 
     def backward_name(self, operands: tuple[int | None, ...], axis: int | None = None) -> str:
         """The name of PyTorch's backward node for these operands (``MulBackward0``), "" for none."""
@@ -894,7 +895,7 @@ OPS: dict[str, Op] = {
             shape=same_shape,
             local=("1 − tanh²({0})",),
             local_out="1 − {out}²",
-            torch=Torch(form="function", code="torch.tanh({0})", grad_fn="TanhBackward0"),
+            torch=Torch(form="function", code="torch.tanh({0})", grad_fn="TanhBackward0", module="nn.Tanh()"),
             elementwise=True,
             saturation=Saturation(size=lambda x: 1 - np.tanh(x) ** 2, advice=_WITHIN_5),
             underflows=True,
@@ -910,7 +911,7 @@ OPS: dict[str, Op] = {
             shape=same_shape,
             local=("σ({0})(1 − σ({0}))",),
             local_out="{out}(1 − {out})",
-            torch=Torch(form="function", code="torch.sigmoid({0})", grad_fn="SigmoidBackward0"),
+            torch=Torch(form="function", code="torch.sigmoid({0})", grad_fn="SigmoidBackward0", module="nn.Sigmoid()"),
             elementwise=True,
             slips=(
                 Slip(
@@ -934,7 +935,7 @@ OPS: dict[str, Op] = {
             vjp=lambda g, ans, a: (g * _relu_grad(a),),
             shape=same_shape,
             local=("1 if {0} > 0 else 0",),
-            torch=Torch(form="function", code="torch.relu({0})", grad_fn="ReluBackward0"),
+            torch=Torch(form="function", code="torch.relu({0})", grad_fn="ReluBackward0", module="nn.ReLU()"),
             elementwise=True,
             kink=Kink(at=_at_zero, what="its argument is 0", convention=_AT_ZERO, fix=_AWAY),
         ),
@@ -1145,6 +1146,7 @@ OPS: dict[str, Op] = {
             torch=Torch(
                 form="function",
                 code="F.binary_cross_entropy({0}, {1})",
+                module="nn.BCELoss()",
                 broadcast="F.binary_cross_entropy(*torch.broadcast_tensors({0}, {1}))",
                 grad_fn="BinaryCrossEntropyBackward0",
             ),
@@ -1207,6 +1209,7 @@ OPS: dict[str, Op] = {
             torch=Torch(
                 form="function",
                 code="F.mse_loss({0}, {1})",
+                module="nn.MSELoss()",
                 broadcast="F.mse_loss(*torch.broadcast_tensors({0}, {1}))",
                 grad_fn="MseLossBackward0",
             ),
@@ -1266,7 +1269,12 @@ OPS: dict[str, Op] = {
             vjp=_cross_entropy_vjp,
             shape=cross_entropy_shape,
             local=("(softmax({0}) − {1})/N", "−log_softmax({0})/N"),
-            torch=Torch(form="function", code="F.cross_entropy({0}, {1})", grad_fn="DivBackward1"),
+            torch=Torch(
+                form="function",
+                code="F.cross_entropy({0}, {1})",
+                grad_fn="DivBackward1",
+                module="nn.CrossEntropyLoss()",
+            ),
             elementwise=False,
             underflows=True,
         ),
