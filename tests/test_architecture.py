@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"tutor.course"},
     {"tutor.grading", "tutor.progress"},
     {"tutor.authoring", "tutor.reveal"},
+    {"tutor.train"},  # training with the learner's formulas: the grader's names, progress, PyTorch's child
     {"tutor.ui", "tutor.cli"},
     {"tutor.__main__"},
 ]
@@ -46,6 +47,7 @@ RUN_TIME_CORE = [
     "tutor.grading",
     "tutor.authoring",
     "tutor.reveal",
+    "tutor.train",
     "tutor.progress",
     "tutor.paths",
     "tutor.safefile",
