@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import BATCH, SOFTMAX, batch_lesson, softmax_lesson, trained
+from train_helpers import BATCH, SOFTMAX, batch_lesson, softmax_lesson, trained
 
 from tutor.course import find_lesson
 from tutor.train import data

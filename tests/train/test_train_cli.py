@@ -6,7 +6,7 @@ import json
 
 import pytest
 import yaml
-from helpers import BATCH
+from train_helpers import BATCH
 
 from tutor.cli import main
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-from helpers import BATCH, SOFTMAX, batch_lesson, softmax_lesson, trained
+from train_helpers import BATCH, SOFTMAX, batch_lesson, softmax_lesson, trained
 
 from tutor.train.report import torch_agrees, verdict
 from tutor.train.torch_side import script, sequential, train_in_torch
