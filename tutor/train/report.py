@@ -85,12 +85,22 @@ def verdict(t: Training, torch: TorchTraining | None = None) -> Verdict:
         lines.append(
             f"PyTorch (nn.Sequential + SGD, float64, the same data and initial weights) ends at "
             f"{_loss(torch.losses[-1])}: "
-            + (f"the same curve as yours (largest difference {gap:.1e})." if agrees else f"{gap:.2g} away from yours.")
+            + (f"the same curve as yours (largest difference {gap:.1e})." if agrees else _torch_apart(t, torch))
         )
     elif torch is not None:
         lines.append(f"PyTorch: {torch.message}")
     same = t.parted_at is None and t.gradients_differ_at is None and agrees is not False
     return Verdict(same, tuple(lines))
+
+
+def _torch_apart(t: Training, torch: TorchTraining) -> str:
+    """How PyTorch's curve stands when it is not the learner's: the engine's curve, or apart from both."""
+    c = t.curves
+    scale = max(1.0, max((abs(v) for v in c.engine if np.isfinite(v)), default=1.0))
+    if largest_gap(c.engine, torch.losses) <= TORCH_TOLERANCE * scale:
+        return "the engine's curve, not yours."
+    gap = largest_gap(c.learner, torch.losses)
+    return f"{gap:.2g} away from yours." if np.isfinite(gap) else "yours stopped being a number."
 
 
 def _loss(x: float) -> str:
