@@ -37,12 +37,19 @@ def _lesson_commands() -> type:
     return LessonCommands
 
 
+def _train_commands() -> type:
+    """The command palette's training command, imported when the palette first opens (not at start)."""
+    from tutor.ui.train_command import TrainCommands
+
+    return TrainCommands
+
+
 class TutorApp(App[int]):
     """Home screen of lessons; a lesson screen per lesson opened; live reload of a watched file."""
 
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tutor"
-    COMMANDS: ClassVar = App.COMMANDS | {_lesson_commands}
+    COMMANDS: ClassVar = App.COMMANDS | {_lesson_commands, _train_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]

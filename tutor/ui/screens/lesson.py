@@ -28,6 +28,7 @@ from tutor.progress import SHOWN, SOLVED, ProgressStore
 from tutor.ui.app import TutorApp
 from tutor.ui.plain import LessonMarkdown, PlainStatic, markdown_literal, one_line
 from tutor.ui.session import GIVEN, INTRO, STAGES, SUMMARY, LessonSession
+from tutor.ui.train_command import open_training, trainable
 from tutor.ui.widgets.answer import MAX_LENGTH, AnswerBox
 from tutor.ui.widgets.graph import GraphPanel
 from tutor.ui.widgets.pictures import PictureSwitch
@@ -74,6 +75,7 @@ class LessonScreen(Screen[None]):
         Binding("ctrl+g", "picture", "Picture", show=False),  # the picture's border names it
         Binding("ctrl+n", "new_numbers", "New numbers", show=False),
         Binding("escape", "home", "Lessons"),
+        Binding("ctrl+t", "train", "Train", show=False),
     ]
 
     #: where the learner is (−1 the intro, a step's index, len(steps) the summary); set it to show that place
@@ -263,6 +265,8 @@ class LessonScreen(Screen[None]):
 
         title = markdown_literal(one_line(lesson.title))
         parts = [f"# {title}: done" if not summary.open else f"# {title}: summary"]
+        if trainable(lesson):
+            parts.append("Press **ctrl+t** to train this network on a data set with your own formulas.")
         parts.append(
             "\n".join(
                 [
@@ -442,6 +446,10 @@ class LessonScreen(Screen[None]):
     def action_home(self) -> None:
         """Back to the list of lessons."""
         self.dismiss()
+
+    def action_train(self) -> None:
+        """Train the lesson's network with the learner's formulas (tutor/ui/screens/train.py)."""
+        open_training(self.app)
 
     def action_help(self) -> None:
         """How to answer, and the keys."""
