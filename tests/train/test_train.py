@@ -3,11 +3,13 @@ where a formula only looked right, formulas that cannot be right refused before 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
-from train_helpers import BATCH, SOFTMAX, batch_lesson, softmax_lesson, trained
+from train_helpers import BATCH, HERE, SOFTMAX, batch_lesson, softmax_lesson, trained
 
-from tutor.course import find_lesson
+from tutor.course import find_lesson, load_lesson
 from tutor.train import data
 from tutor.train.loop import MAX_EPOCHS, Settings, Training, check_settings
 from tutor.train.network import TrainError
@@ -118,6 +120,18 @@ def test_formulas_that_cannot_train_are_refused_naming_the_step(change, step, sa
 def test_every_amount_of_work_is_bounded_before_the_run(settings, said):
     with pytest.raises(TrainError, match=said):
         check_settings(settings)
+
+
+def test_a_deep_graph_gets_fewer_epochs_its_total_work_is_bounded_before_any_epoch():
+    """Each epoch of tests/train/lessons/deep-net.yaml (three 64-wide layers) is 23 times the two-layer net's work:
+    the epochs × points × hidden check lets 7,000 epochs through, the total-work check does not."""
+    deep = load_lesson(HERE / "lessons" / "deep-net.yaml")
+    settings = Settings(dataset="xor", epochs=7000, hidden=64)
+    check_settings(settings)
+    with pytest.raises(TrainError, match=r"use at most 529 epochs"):
+        Training(deep, {}, settings)
+    with pytest.raises(TrainError, match="asks for no delta dW1"):  # within the bound: on to the formulas
+        Training(deep, {}, replace(settings, epochs=500))
 
 
 def test_a_lesson_that_is_not_a_network_is_told_so():

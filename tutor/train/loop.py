@@ -28,6 +28,9 @@ from tutor.train.network import DATA, MAX_HIDDEN, Setup, TrainError, initial_wei
 MAX_EPOCHS = 20_000
 #: epochs × points × hidden width: about a minute of the learner's and the engine's runs together
 MAX_WORK = 100_000_000
+#: epochs × the work units of one run of the graph (tutor.engine.shapes): no 2-layer run within MAX_WORK goes
+#: above it; a deeper graph, each of whose runs is up to 200 times more work, gets fewer epochs
+MAX_TOTAL_WORK = 1_500_000_000
 MAX_LEARNING_RATE = 100.0
 #: gradients agree when every entry is within this much of the engine's, relative to the largest (at least 1)
 GRADIENT_TOLERANCE = 1e-7
@@ -64,6 +67,18 @@ def check_settings(s: Settings) -> None:
         raise TrainError(
             f"{s.epochs} epochs × {s.points} points × {s.hidden or MAX_HIDDEN // 8} hidden units is {work}, more "
             f"than the {MAX_WORK} a run may take: use fewer epochs, points or units"
+        )
+
+
+def check_total_work(setup: Setup, epochs: int) -> None:
+    """TrainError when the graph's work per epoch times the epochs is above MAX_TOTAL_WORK, before any epoch."""
+    per_epoch = setup.graph.work
+    if epochs * per_epoch > MAX_TOTAL_WORK:
+        most = max(MAX_TOTAL_WORK // max(per_epoch, 1), 1)
+        raise TrainError(
+            f"one epoch of lesson {setup.network.lesson.id} on {setup.data.points} points is {per_epoch} work units; "
+            f"{epochs} epochs are more than the {MAX_TOTAL_WORK} a run may take: use at most {most} epochs, or "
+            "fewer points or hidden units"
         )
 
 
@@ -120,6 +135,7 @@ class Training:
         self.settings = settings
         self.data: DataSet = make(name, settings.points, settings.seed)
         self.setup: Setup = set_up(network, self.data, settings.hidden)
+        check_total_work(self.setup, settings.epochs)
         self.backward: Backward = compile_backward(self.setup, texts)
         self.forward = CompiledGraph(self.setup)
         self.initial = initial_weights(self.setup)
