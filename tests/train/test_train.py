@@ -124,14 +124,27 @@ def test_every_amount_of_work_is_bounded_before_the_run(settings, said):
 
 def test_a_deep_graph_gets_fewer_epochs_its_total_work_is_bounded_before_any_epoch():
     """Each epoch of tests/train/lessons/deep-net.yaml (three 64-wide layers) is 23 times the two-layer net's work:
-    the epochs × points × hidden check lets 7,000 epochs through, the total-work check does not."""
+    the epochs × points × hidden check lets 7,000 epochs through, the total-work check 1,588."""
     deep = load_lesson(HERE / "lessons" / "deep-net.yaml")
     settings = Settings(dataset="xor", epochs=7000, hidden=64)
     check_settings(settings)
-    with pytest.raises(TrainError, match=r"use at most 529 epochs"):
+    with pytest.raises(TrainError, match=r"more than the 4500000000 a run may take: use at most 1588 epochs"):
         Training(deep, {}, settings)
     with pytest.raises(TrainError, match="asks for no delta dW1"):  # within the bound: on to the formulas
-        Training(deep, {}, replace(settings, epochs=500))
+        Training(deep, {}, replace(settings, epochs=1588))
+
+
+def test_formulas_with_far_more_operations_than_a_delta_needs_get_fewer_epochs():
+    """An answers file is not graded: dW2 with ten extra 200×200 products is 3.4 million work units an epoch."""
+    heavy = "A1.T @ (dZ2 + 0 * (" + " @ ".join(["A1 @ A1.T"] * 5) + " @ dZ2))"
+    settings = Settings("xor", epochs=1400, hidden=8)
+    with pytest.raises(TrainError, match="with your formulas on 200 points is 3451096 work units"):
+        Training(batch_lesson(), {**BATCH, "grad:W2": heavy}, settings)
+    assert Training(batch_lesson(), BATCH, settings).backward.work < 100_000
+    too_heavy = "A1.T @ (dZ2 + 0 * (" + " @ ".join(["A1 @ A1.T"] * 10) + " @ dZ2))"
+    with pytest.raises(TrainError, match=r"grad:W2: .* is too much work on 200 samples") as e:
+        Training(batch_lesson(), {**BATCH, "grad:W2": too_heavy}, settings)
+    assert e.value.step == "grad:W2"
 
 
 def test_a_lesson_that_is_not_a_network_is_told_so():

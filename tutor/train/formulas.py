@@ -53,6 +53,7 @@ class Backward:
     compiled: tuple[tuple[str, Compiled], ...]  # (delta name, function of the values)
     of_parameter: dict[str, str]  # W1 -> dW1
     batch: float  # N
+    work: int = 0  # work units of one run of every formula (tutor.engine.shapes)
 
     def run(self, env: dict[str, np.ndarray]) -> None:
         """Every delta of the formulas, written into ``env`` (which holds the forward values)."""
@@ -171,12 +172,14 @@ def compile_backward(setup: Setup, texts: dict[str, str]) -> Backward:
         if m.kind == "value" and name not in fixed:
             shapes[name] = setup.graph.shapes[m.of]
     compiled = []
+    total = 0
     for f in formulas:
         want = setup.graph.shapes[f.node]
         try:
-            got, _work = expr_shape(f.tree, shapes)
+            got, work = expr_shape(f.tree, shapes)
         except EvalError as e:
             raise TrainError(_cannot(setup, f, e), f.step) from None
+        total += work
         fn = compile_expr(f.tree, fixed)
         if got != want:
             if int(np.prod(got)) == 1 and int(np.prod(want)) == 1:
@@ -186,7 +189,7 @@ def compile_backward(setup: Setup, texts: dict[str, str]) -> Backward:
         shapes[f.delta] = want
         compiled.append((f.delta, fn))
     by_node = {f.node: f.delta for f in formulas}
-    return Backward(tuple(formulas), tuple(compiled), {p: by_node[p] for p in setup.network.parameters}, n)
+    return Backward(tuple(formulas), tuple(compiled), {p: by_node[p] for p in setup.network.parameters}, n, total)
 
 
 def _sizes(setup: Setup) -> str:
@@ -196,7 +199,9 @@ def _sizes(setup: Setup) -> str:
 
 
 def _cannot(setup: Setup, f: Formula, e: EvalError) -> str:
-    """A formula whose shapes do not fit on the data set."""
+    """A formula whose shapes do not fit on the data set (or that is too much work on it)."""
+    if "work units" in e.message:
+        return f"{f.step}: {f.line} is too much work on {_sizes(setup)}: {e.message}; fix this step before training"
     return (
         f"{f.step}: {f.line} cannot be computed on {_sizes(setup)}: {e.message}. Check the order of the factors "
         "and which one carries the .T (the other factor, transposed, on the side that makes the shapes fit); "

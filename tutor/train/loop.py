@@ -28,9 +28,10 @@ from tutor.train.network import DATA, MAX_HIDDEN, Setup, TrainError, initial_wei
 MAX_EPOCHS = 20_000
 #: epochs × points × hidden width: about a minute of the learner's and the engine's runs together
 MAX_WORK = 100_000_000
-#: epochs × the work units of one run of the graph (tutor.engine.shapes): no 2-layer run within MAX_WORK goes
-#: above it; a deeper graph, each of whose runs is up to 200 times more work, gets fewer epochs
-MAX_TOTAL_WORK = 1_500_000_000
+#: epochs × the work units of an epoch (tutor.engine.shapes: one run of the graph and of the learner's formulas):
+#: no two-layer run within MAX_WORK with the right formulas goes above it (4.1e9 at most); a deeper graph, or
+#: formulas with more operations than a delta needs, get fewer epochs
+MAX_TOTAL_WORK = 4_500_000_000
 MAX_LEARNING_RATE = 100.0
 #: gradients agree when every entry is within this much of the engine's, relative to the largest (at least 1)
 GRADIENT_TOLERANCE = 1e-7
@@ -70,15 +71,17 @@ def check_settings(s: Settings) -> None:
         )
 
 
-def check_total_work(setup: Setup, epochs: int) -> None:
-    """TrainError when the graph's work per epoch times the epochs is above MAX_TOTAL_WORK, before any epoch."""
-    per_epoch = setup.graph.work
+def check_total_work(setup: Setup, epochs: int, backward: Backward | None = None) -> None:
+    """TrainError when the work of an epoch (the graph's, and the learner's formulas' once compiled) times the
+    epochs is above MAX_TOTAL_WORK, before any epoch."""
+    per_epoch = setup.graph.work + (backward.work if backward is not None else 0)
     if epochs * per_epoch > MAX_TOTAL_WORK:
         most = max(MAX_TOTAL_WORK // max(per_epoch, 1), 1)
+        whose = " with your formulas" if backward is not None else ""
         raise TrainError(
-            f"one epoch of lesson {setup.network.lesson.id} on {setup.data.points} points is {per_epoch} work units; "
-            f"{epochs} epochs are more than the {MAX_TOTAL_WORK} a run may take: use at most {most} epochs, or "
-            "fewer points or hidden units"
+            f"one epoch of lesson {setup.network.lesson.id}{whose} on {setup.data.points} points is {per_epoch} "
+            f"work units; {epochs} epochs are more than the {MAX_TOTAL_WORK} a run may take: use at most {most} "
+            "epochs, or fewer points or hidden units"
         )
 
 
@@ -137,6 +140,7 @@ class Training:
         self.setup: Setup = set_up(network, self.data, settings.hidden)
         check_total_work(self.setup, settings.epochs)
         self.backward: Backward = compile_backward(self.setup, texts)
+        check_total_work(self.setup, settings.epochs, self.backward)
         self.forward = CompiledGraph(self.setup)
         self.initial = initial_weights(self.setup)
         self.learner_weights = {k: v.copy() for k, v in self.initial.items()}
