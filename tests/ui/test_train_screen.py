@@ -12,14 +12,15 @@ from pathlib import Path
 
 from helpers import screen_text, settle, shown
 
-from tutor.course import load_course
+from tutor.course import load_course, load_lesson
 from tutor.progress import SOLVED, Attempt, ProgressStore, lesson_source
 from tutor.train.loop import MAX_LEARNING_RATE, Settings
 from tutor.train.plot import BRAILLE, POINT, REGION
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.lesson import LessonScreen
-from tutor.ui.screens.train import TrainScreen
+from tutor.ui.screens.train import BLOWN_UP, TrainScreen
 
+ROOT = Path(__file__).resolve().parents[2]
 #: the two-layer-batch lesson's backward pass, right on any number of samples (as in tests/train/train_helpers.py)
 BATCH = {
     "grad:Z2": "(A2 - Y) / N",
@@ -87,6 +88,29 @@ async def test_a_formula_missing_the_1_over_N_is_named_on_the_screen():
         assert "Your curve leaves the engine's at epoch 1" in verdict
         assert "The step to fix: grad:Z2: dZ2 = A2 - Y" in verdict and "divide by N" in verdict
         assert screen.training is not None and screen.training.done
+
+
+async def test_a_run_that_blows_up_says_so_and_draws_no_boundary():
+    wrong = {**BATCH, "grad:Z2": "A2 - Y"}  # 200 times too big: at lr 2 the loss is no number after two steps
+    async with batch_app().run_test(size=(100, 30)) as pilot:
+        screen = await train(pilot, wrong, Settings(dataset="xor", epochs=20, lr=2.0, hidden=8))
+        assert screen.training is not None and screen.training.stopped.get("learner") == 2
+        assert "the loss stopped being a number at epoch 2" in shown(pilot, "#train-verdict")
+        assert str(screen.query_one("#train-boundary").render()) == BLOWN_UP
+
+
+async def test_the_softmax_network_draws_three_classes_on_the_spiral():
+    lesson = load_lesson(ROOT / "tests" / "train" / "lessons" / "softmax-net.yaml")
+    softmax = {**BATCH, "grad:Z2": "(softmax(Z2, 1) - Y) / N", "grad:Z1": "dA1 * (1 - A1**2)"}
+    async with batch_app().run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = TrainScreen(lesson, pilot.app.store, softmax, Settings(epochs=300, lr=2.0, hidden=16))
+        pilot.app.push_screen(screen)
+        await settle(pilot)
+        assert "spiral · 200 points · 16 hidden" in shown(pilot, "#train-settings")
+        assert "exactly as the engine's gradients do" in shown(pilot, "#train-verdict")
+        boundary = str(screen.query_one("#train-boundary").render())
+        assert set(REGION) <= set(boundary) and set(POINT) <= set(boundary), "three classes, regions and points"
 
 
 async def test_a_wrong_transpose_is_refused_before_any_epoch_with_the_step():

@@ -38,6 +38,8 @@ from tutor.ui.widgets.trainplots import BoundaryPlot, LossPlot
 CHUNK_SECONDS = 0.1  # the longest a chunk of epochs runs before the screen is redrawn
 EPOCH_CHOICES = (200, 500, 1000, 2000, 5000)
 DEFAULTS = Settings(epochs=1000, lr=2.0, hidden=8)
+BLOWN_UP = "(no decision boundary: with your formulas the network's outputs stopped being numbers)"
+NO_BOUNDARY = "(no decision boundary to draw: the data is not 2-D, or the last line is no loss of the output and Y)"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Snapshot:
     boundary: Picture | None
     epoch: int
     done: bool
+    note: str = ""  # why there is no boundary
 
 
 class TrainScreen(Screen[None]):
@@ -165,7 +168,9 @@ class TrainScreen(Screen[None]):
             return
         self._chunk_running = False
         self.query_one("#train-loss", LossPlot).show(self._curves(snapshot), self.settings.epochs)
-        self.query_one("#train-boundary", BoundaryPlot).picture = snapshot.boundary
+        boundary = self.query_one("#train-boundary", BoundaryPlot)
+        boundary.note = snapshot.note or boundary.note
+        boundary.picture = snapshot.boundary
         self._show_settings()
         t = self.training
         assert t is not None
@@ -324,6 +329,8 @@ def _chunk(t: Training, stop: threading.Event, size: tuple[int, int], epochs: in
         deadline = time.perf_counter() + CHUNK_SECONDS
         while not t.done and not stop.is_set() and time.perf_counter() < deadline:
             t.run_epochs(5, stop)
-    grid = t.grid(size)
+    blown_up = "learner" in t.stopped
+    grid = None if blown_up else t.grid(size)
     picture = None if grid is None else boundary_picture(grid, t.data.X, t.data.labels(), extent(t))
-    return Snapshot(tuple(t.curves.learner), tuple(t.curves.engine), picture, t.epoch, t.done)
+    note = BLOWN_UP if blown_up else NO_BOUNDARY if picture is None else ""
+    return Snapshot(tuple(t.curves.learner), tuple(t.curves.engine), picture, t.epoch, t.done, note)

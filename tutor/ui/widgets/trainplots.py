@@ -68,11 +68,13 @@ class BoundaryPlot(Widget):
     """
 
     picture: reactive[Picture | None] = reactive(None, always_update=True)
+    #: what shows while there is no picture
+    note: reactive[str] = reactive("(the decision boundary shows once training starts)")
 
     def render(self) -> Text:
-        """The picture, or a line saying there is none yet."""
+        """The picture, or a line saying why there is none."""
         if self.picture is None:
-            return Text("(the decision boundary shows once training starts)", style="dim")
+            return Text(self.note, style="dim")
         colours = _colours(self, CLASS_COLOURS)
         return paint(self.picture, colours, lambda cell: cell.point if cell.point >= 0 else cell.region)
 
