@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -34,6 +34,9 @@ from tutor.train.sources import from_progress
 from tutor.train.torch_side import TorchTraining, train_in_torch
 from tutor.ui.widgets.titlebar import TitleBar
 from tutor.ui.widgets.trainplots import BoundaryPlot, LossPlot
+
+if TYPE_CHECKING:
+    from tutor.ui.app import TutorApp
 
 CHUNK_SECONDS = 0.1  # the longest a chunk of epochs runs before the screen is redrawn
 EPOCH_CHOICES = (200, 500, 1000, 2000, 5000)
@@ -127,9 +130,9 @@ class TrainScreen(Screen[None]):
         )
 
     @property
-    def tutor(self):  # noqa: ANN201 - TutorApp
+    def tutor(self) -> TutorApp:
         """The app, for its background work."""
-        return self.app
+        return self.app  # type: ignore[return-value]
 
     def _started(self, generation: int, training: Training) -> None:
         """The formulas compiled: remember the run and go."""
