@@ -115,7 +115,7 @@ def set_up(network: Network, data: DataSet, hidden: int | None = None) -> Setup:
     shapes: dict[str, Shape] = {n: tuple(np.shape(v)) for n, v in lesson.constants.items()}
     shapes[DATA], shapes[TARGETS] = data.X.shape, data.Y.shape
     for name, shape in network.lesson_shapes.items():
-        shapes[name] = tuple(width if d == network.hidden else d for d in shape)
+        shapes[name] = tuple(width if width is not None and d == network.hidden else d for d in shape)
     try:
         graph = program_shapes(lesson.program, shapes)
     except EvalError as e:

@@ -97,10 +97,8 @@ def _draw(
         x = min(round(e / max(epochs, 1) * (px_w - 1)), px_w - 1)
         frac = (math.log10(max(v, 10**lo)) - lo) / (hi - lo) if hi > lo else 0.5
         y = min(max(round((1 - frac) * (px_h - 1)), 0), px_h - 1)
-        if last is not None and last[0] == x:
-            ys = range(min(y, last[1]), max(y, last[1]) + 1)
-        elif last is not None:
-            ys = range(min(y, last[1]), max(y, last[1]) + 1) if x == last[0] + 1 else [y]
+        if last is not None and x - last[0] <= 1:  # the same or the next column: join the two points
+            ys = list(range(min(y, last[1]), max(y, last[1]) + 1))
         else:
             ys = [y]
         for yy in ys:
