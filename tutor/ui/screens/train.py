@@ -120,11 +120,11 @@ class TrainScreen(Screen[None]):
         self._stop_event.set()  # a chunk of the old run ends at its next epoch
         self._stop_event = threading.Event()
         self.training, self.torch, self._chunk_running = None, None, False
-        generation = self._run_id
+        generation, lesson, texts, settings = self._run_id, self.lesson, self.texts, self.settings
         self._say(f"Checking your formulas on the data set: {self._settings_text()}")
         self.tutor.in_background(
             "compiling your formulas",
-            lambda: Training(self.lesson, self.texts, self.settings),
+            lambda: Training(lesson, texts, settings),
             lambda t: self._started(generation, t),
             lambda e: self._refused(generation, e),
         )
