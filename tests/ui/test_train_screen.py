@@ -18,7 +18,7 @@ from tutor.train.loop import MAX_LEARNING_RATE, Settings
 from tutor.train.plot import BRAILLE, POINT, REGION
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.lesson import LessonScreen
-from tutor.ui.screens.train import BLOWN_UP, TrainScreen
+from tutor.ui.screens.train import BLOWN_UP, RUNNING, TrainScreen
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the two-layer-batch lesson's backward pass, right on any number of samples (as in tests/train/train_helpers.py)
@@ -131,6 +131,7 @@ async def test_pause_one_epoch_at_a_time_then_go_on_to_the_end():
         t = screen.training
         assert t is not None and t.epoch == 0
         assert "epoch 0/40 (paused)" in shown(pilot, "#train-settings")
+        assert shown(pilot, "#train-verdict") == RUNNING, "what the keys do, not 'Checking your formulas'"
         await pilot.press("n")
         await settle(pilot)
         await pilot.press("n")

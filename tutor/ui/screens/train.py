@@ -41,6 +41,11 @@ if TYPE_CHECKING:
 CHUNK_SECONDS = 0.1  # the longest a chunk of epochs runs before the screen is redrawn
 EPOCH_CHOICES = (200, 500, 1000, 2000, 5000)
 DEFAULTS = Settings(epochs=1000, lr=2.0, hidden=8)
+RUNNING = (
+    "Training with your formulas, the engine's gradients beside them. Keys between epochs: space pauses, n runs "
+    "one epoch, s stops; + and - double and halve the learning rate, h and H add and remove a hidden unit, e "
+    "changes the epochs, d the data set."
+)
 BLOWN_UP = "(no decision boundary: with your formulas the network's outputs stopped being numbers)"
 NO_BOUNDARY = "(no decision boundary to draw: the data is not 2-D, or the last line is no loss of the output and Y)"
 
@@ -141,6 +146,7 @@ class TrainScreen(Screen[None]):
         self.training = training
         self.settings = training.settings
         self._show_settings()
+        self._say(RUNNING)
         if not self.paused:
             self._next_chunk()
 
