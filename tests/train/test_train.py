@@ -123,9 +123,9 @@ def test_every_amount_of_work_is_bounded_before_the_run(settings, said):
 
 
 def test_a_deep_graph_gets_fewer_epochs_its_total_work_is_bounded_before_any_epoch():
-    """Each epoch of tests/train/lessons/deep-net.yaml (three 64-wide layers) is 23 times the two-layer net's work:
-    the epochs × points × hidden check lets 7,000 epochs through, the total-work check 1,588."""
-    deep = load_lesson(HERE / "lessons" / "deep-net.yaml")
+    """Each epoch of tests/robust/hostile/train-deep-graph-work.yaml (three 64-wide layers) is 23 times the
+    two-layer net's work: the epochs × points × hidden check lets 7,000 epochs through, the total-work check 1,588."""
+    deep = load_lesson(HERE.parent / "robust" / "hostile" / "train-deep-graph-work.yaml")
     settings = Settings(dataset="xor", epochs=7000, hidden=64)
     check_settings(settings)
     with pytest.raises(TrainError, match=r"more than the 4500000000 a run may take: use at most 1588 epochs"):
