@@ -50,6 +50,14 @@ def test_a_formula_missing_the_1_over_N_trains_differently_and_the_step_is_named
     assert "N = 200" in t.fixes[0].message and "divide by N" in t.fixes[0].message
     lines = verdict(t).lines
     assert "epoch 1" in lines[0] and any("The step to fix: grad:Z2" in line for line in lines)
+    assert t.scaled_by is not None and abs(t.scaled_by - 200) < 1e-6
+    assert any("your run is the engine's at a learning rate of 10 instead of 0.05" in line for line in lines)
+
+
+def test_a_run_whose_deltas_are_not_one_multiple_of_the_engines_claims_no_learning_rate():
+    t = trained(batch_lesson(), {**BATCH, "grad:W1": "X.T @ dZ1 * 2"}, dataset="xor", epochs=5, lr=1.0, hidden=8)
+    assert [f.step for f in t.fixes] == ["grad:W1"] and t.scaled_by is None
+    assert not any("learning rate of" in line for line in verdict(t).lines)
 
 
 def test_the_lessons_own_batch_size_typed_as_a_number_is_told_apart():

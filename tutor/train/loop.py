@@ -149,6 +149,8 @@ class Training:
         self.curves = Curves()
         self.epoch = 0  # steps taken
         self.gradients_differ_at: int | None = None
+        #: where they first differ, the one factor between every parameter's delta and the engine's, if there is one
+        self.scaled_by: float | None = None
         self.parted_at: int | None = None
         self.fixes: list[Fix] = []
         self.stopped: dict[str, int] = {}  # "learner"/"engine" -> epoch its loss stopped being finite
@@ -188,6 +190,7 @@ class Training:
             if self.gradients_differ_at is None and trace is not None and self._gradients_differ(trace.grads):
                 self.gradients_differ_at = self.epoch
                 self.fixes = diagnose(self.setup, self.backward, trace)
+                self.scaled_by = self._common_factor(trace.grads)
             self._update(lr)
         if trace is not None:
             for p in self.engine_weights:
@@ -228,6 +231,16 @@ class Training:
     def _gradients_differ(self, grads: dict[str, np.ndarray]) -> bool:
         """Whether the learner's parameter deltas (in ``env``) differ from the engine's."""
         return any(not agree(self.env[d], grads[p]) for p, d in self.backward.of_parameter.items())
+
+    def _common_factor(self, grads: dict[str, np.ndarray]) -> float | None:
+        """The factor k with every parameter delta of the learner's k times the engine's, when there is one."""
+        factors = [
+            _factor(np.asarray(self.env[d], dtype=float), grads[p]) for p, d in self.backward.of_parameter.items()
+        ]
+        k = factors[0] if factors else None
+        if k is None or any(f is None or abs(f - k) > 1e-6 * abs(k) for f in factors):
+            return None
+        return k
 
     def grid(self, size: tuple[int, int], weights: str = "learner") -> np.ndarray | None:
         """The class the network predicts on a grid over the data (rows from the top), or None if it cannot say."""
@@ -282,7 +295,7 @@ def _what_is_wrong(setup: Setup, f: Formula, mine: np.ndarray, want: np.ndarray)
     typed = sorted({e.value for e in walk(f.tree) if isinstance(e, Num) and e.value == lesson_n and lesson_n != n})
     if typed:
         return (
-            f"{f.delta} is {_ratio(k)} times the engine's delta here: the number {lesson_n} in it is the lesson's "
+            f"{f.delta} is {as_ratio(k)} times the engine's delta here: the number {lesson_n} in it is the lesson's "
             f"number of samples, and this data set has N = {n}; write the mean's 1/N with N, as in NumPy "
             "(N = X.shape[0])"
         )
@@ -294,7 +307,7 @@ def _what_is_wrong(setup: Setup, f: Formula, mine: np.ndarray, want: np.ndarray)
     if k is not None and abs(k * n - 1) <= 1e-6:
         return f"{f.delta} is the engine's delta divided by N = {n}: the mean's 1/N is counted twice"
     if k is not None:
-        return f"{f.delta} is {_ratio(k)} times the engine's delta on this data set"
+        return f"{f.delta} is {as_ratio(k)} times the engine's delta on this data set"
     gap = float(np.max(np.abs(mine - want), initial=0.0)) if np.shape(mine) == np.shape(want) else float("inf")
     return f"{f.delta} is not the engine's delta on this data set (off by up to {gap:.3g})"
 
@@ -312,7 +325,7 @@ def _factor(mine: np.ndarray, want: np.ndarray) -> float | None:
     return k
 
 
-def _ratio(k: float | None) -> str:
+def as_ratio(k: float | None) -> str:
     """A factor as a learner reads it: ``50``, ``1/50``, ``0.37``."""
     if k is None:
         return "some"

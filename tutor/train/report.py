@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor.lang.pretty import format_number
-from tutor.train.loop import Training
+from tutor.train.loop import Training, as_ratio
 from tutor.train.plot import sampled
 from tutor.train.torch_side import TorchTraining
 
@@ -72,6 +72,14 @@ def verdict(t: Training, torch: TorchTraining | None = None) -> Verdict:
         )
         for fix in t.fixes:
             lines.append(f"The step to fix: {fix.step}: {fix.line}: {fix.message}.")
+        k = t.scaled_by
+        if k is not None and k > 0:
+            lines.append(
+                f"Every one of your parameter deltas is {as_ratio(k)} times the engine's, so your run is the engine's "
+                f"at a learning rate of {format_number(t.settings.lr * k)} instead of {format_number(t.settings.lr)}: "
+                "a curve that falls faster is not a better formula, and a learning rate chosen for one is wrong "
+                "for the other."
+            )
         if "learner" in t.stopped:
             lines.append(
                 f"With your formulas the loss stopped being a number at epoch {t.stopped['learner']} (the steps "
