@@ -466,18 +466,24 @@ class _Linter:
         tolerance) that are not the answer at jittered values too: a coincidence of the numbers, not a fact of the
         graph (the local derivative of a sum is 1 whatever the values). Each slip named, by its warning's code."""
         tolerance = self.lesson.tolerance_for(step)
-        found = [c for c in candidates_of(self.here, step) if _accepted(c.value, answer, tolerance)]
+        values = candidates_of(self.here, step, texts=False)  # values only: the few that coincide are named below
+        found = [i for i, c in enumerate(values) if _accepted(c.value, answer, tolerance)]
         if not found:
             return {}
         there, again = self.there, self.again(step)
         if there is not None and again is not None:
             try:
-                elsewhere = {c.key: c.value for c in candidates_of(there, step)}
+                elsewhere = {c.key: c.value for c in candidates_of(there, step, texts=False)}
             except (EvalError, ValueError):
                 elsewhere = {}
-            found = [c for c in found if not (c.key in elsewhere and _identical(elsewhere[c.key], again))]
+            found = [
+                i for i in found if not (values[i].key in elsewhere and _identical(elsewhere[values[i].key], again))
+            ]
+        if not found:
+            return {}
+        named = candidates_of(self.here, step)  # the same candidates in the same order, with their slips named
         by_code: dict[LintCode, list[str]] = {}
-        for c in found:
+        for c in (named[i] for i in found):
             slips = by_code.setdefault(code_of_candidate(c.id, OP_SLIPS, OP_MISVALUES), [])
             if c.slip not in slips:
                 slips.append(c.slip)

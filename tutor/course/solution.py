@@ -22,6 +22,8 @@ class Solution:
     lesson: Lesson
     trace: Trace
     _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: work the grader's mistakes share between steps of this run (a slip's whole backward pass), by key
+    memo: dict[str, dict[int, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def answer(self, step: Step) -> np.ndarray:
         """The expected answer of a step: a value, a local derivative, a delta, a Jacobian ...; for an autograd

@@ -140,12 +140,14 @@ def candidates(point: Point, step: Step) -> list[Candidate]:
     return hit  # type: ignore[return-value]
 
 
-def candidates_of(sol: Solution, step: Step) -> list[Candidate]:
+def candidates_of(sol: Solution, step: Step, texts: bool = True) -> list[Candidate]:
     """The computed wrong answers of ``step`` in one solved run: the sign flipped and the transpose (every kind),
-    the mistakes computed from the graph that the step's kind names, and the kind's own."""
+    the mistakes computed from the graph that the step's kind names, and the kind's own. Without ``texts`` the
+    graph's mistakes come with empty messages and slip names (the same values, keys and order): the linter's
+    values-only path, which names only the few that coincide."""
     lesson = sol.lesson
     expected = sol.answer(step)
-    what = describe(lesson, step)
+    what = describe(lesson, step) if texts else ""
     found = [
         Candidate(
             "sign",
@@ -167,13 +169,13 @@ def candidates_of(sol: Solution, step: Step) -> list[Candidate]:
             )
         )
     for family in step.kind.graph_mistakes:
-        found += GRAPH_MISTAKES[family](lesson, sol, step)
+        found += GRAPH_MISTAKES[family](lesson, sol, step, texts)
     if step.kind.mistakes is not None:
         found += step.kind.mistakes(lesson, sol.trace, step)
     return found
 
 
-def _value_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate]:
+def _value_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = True) -> list[Candidate]:
     """A forward value: an input of the line given as the answer, the line left unapplied, an operand forgotten."""
     a = lesson.program.assignment(step.node)
     e = a.expr
@@ -201,7 +203,7 @@ def _value_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate
             for u in a.inputs
             if np.shape(values[u]) == np.shape(values[step.node])
         ]
-    return found + _forgotten(a, values) + _misvalues(a, values)
+    return found + _forgotten(a, values) + _misvalues(a, values, texts)
 
 
 def _forgotten(a: Assignment, values: dict[str, np.ndarray]) -> list[Candidate]:
@@ -236,7 +238,7 @@ def _forgotten(a: Assignment, values: dict[str, np.ndarray]) -> list[Candidate]:
     return found
 
 
-def _misvalues(a: Assignment, values: dict[str, np.ndarray]) -> list[Candidate]:
+def _misvalues(a: Assignment, values: dict[str, np.ndarray], texts: bool = True) -> list[Candidate]:
     """The typical wrong values of the line's op (``Op.misvalues``): the power left out, the other branch of a loss."""
     app = op_of(a.expr)
     if app is None or not app.op.misvalues:
@@ -251,6 +253,9 @@ def _misvalues(a: Assignment, values: dict[str, np.ndarray]) -> list[Candidate]:
     for m in app.op.misvalues:
         with np.errstate(all="ignore"):
             value = np.asarray(m.forward(*args), dtype=float)
+        if not texts:
+            found.append(Candidate(m.id, m.diagnosis, value, "", ""))
+            continue
         message = _sentence(_fmt(m.message, a.expr, a.name))
         formula = _sentence(_fmt(m.formula, a.expr, a.name)) if m.formula else ""
         slip = m.message.split(":")[0].format(*(to_text(x) for x in app.operands), out=a.name)
@@ -304,11 +309,13 @@ def _slips(op: Op) -> list[tuple[str, str, VJP, Say, Name_it]]:
     return out
 
 
-def _slip_candidates(line: LineGraph, name: str, seed: np.ndarray, wrt: str, key: str) -> list[Candidate]:
+def _slip_candidates(
+    line: LineGraph, name: str, seed: np.ndarray, wrt: str, key: str, texts: bool = True
+) -> list[Candidate]:
     """Every op of a line with one of its slips in place of its VJP: ``seed`` pulled back to ``wrt``."""
     found = []
     for i, (node, expr) in enumerate(line.applications):
-        label = name if node is line.root else to_text(expr)
+        label = name if node is line.root or not texts else to_text(expr)
         assert node.op is not None
         app = op_of(expr)
         constant = node.op.product and app is not None and any(isinstance(x, Num) for x in app.operands)
@@ -317,19 +324,22 @@ def _slip_candidates(line: LineGraph, name: str, seed: np.ndarray, wrt: str, key
             if constant and slip_id in own:
                 continue  # a product's slips swap its factors: with a number for one, that is the input's value
             value, _ = _pull(line, seed, wrt, {id(node): vjp})
+            if not texts:
+                found.append(Candidate(f"{slip_id}:{key}{i}", diagnosis, value, "", ""))
+                continue
             message, formula = say(expr, label, node, wrt)
             found.append(Candidate(f"{slip_id}:{key}{i}", diagnosis, value, message, name_it(expr, label), formula))
     return found
 
 
-def _local_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate]:
+def _local_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = True) -> list[Candidate]:
     """A local derivative: an op's slip, the delta given instead, 1 as if the node moved one for one."""
     assert step.wrt is not None
     tr = sol.trace
     line = line_graph(lesson.program, tr.values, step.node)
     shape = line.inputs[step.wrt].value.shape
     found = _local_readings(lesson.program, tr.values, step.node, step.wrt)
-    found += _slip_candidates(line, step.node, np.ones(line.root.value.shape), step.wrt, "")
+    found += _slip_candidates(line, step.node, np.ones(line.root.value.shape), step.wrt, "", texts)
     found.append(
         Candidate(
             "delta-for-local",
@@ -388,7 +398,7 @@ def _local_readings(program: Program, values: dict[str, np.ndarray], node: str, 
     return found
 
 
-def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate]:
+def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = True) -> list[Candidate]:
     """A delta: the batch unsummed, one path of a fan-out, the upstream or the local factor left out, an op's slip."""
     program = lesson.program
     tr = sol.trace
@@ -469,12 +479,14 @@ def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step) -> list[Candidate]
         )
     for c in users:
         rest = sum((parts[u] for u in users if u != c), np.zeros(shape))
-        for slip in _slip_candidates(lines[c], c, grads[c], v, f"{c}:"):
+        for slip in _slip_candidates(lines[c], c, grads[c], v, f"{c}:", texts):
             found.append(Candidate(slip.key, slip.id, rest + slip.value, slip.message, slip.slip, slip.formula))
-    return found + _slips_further_up(lesson, sol, step, set(users))
+    return found + _slips_further_up(lesson, sol, step, set(users), texts)
 
 
-def _slips_further_up(lesson: Lesson, sol: Solution, step: Step, users: set[str]) -> list[Candidate]:
+def _slips_further_up(
+    lesson: Lesson, sol: Solution, step: Step, users: set[str], texts: bool = True
+) -> list[Candidate]:
     """A slip in the loss's own derivative (when the loss is not a direct user of the step's node), carried down by
     the whole backward pass: the squared error's delta used with a cross-entropy shows in dZ2 as
     (A2 − Y)·A2(1 − A2). (Slips in the lines between are left out: a learner writes those with the deltas earned.)"""
@@ -493,17 +505,21 @@ def _slips_further_up(lesson: Lesson, sol: Solution, step: Step, users: set[str]
             continue  # only the loss's own line: a slip in its derivative is carried into every delta
         wrt = next(u for u in a.inputs if u in reach)
         for slip_id, diagnosis, vjp, say, name_it in _slips(root.op):
-            grads = backward(tr.nodes[out], None, {id(root): vjp})
+            key = f"{slip_id}:up:{a.name}"
+            grads = sol.memo.get(key)  # the same whole backward pass for every step of this run
+            if grads is None:
+                grads = sol.memo[key] = backward(tr.nodes[out], None, {id(root): vjp})
             value = grads.get(id(tr.nodes[step.node]))
-            if value is not None:
+            if value is not None and not texts:
+                found.append(Candidate(key, diagnosis, np.asarray(value), "", ""))
+            elif value is not None:
                 message, formula = say(a.expr, a.name, root, wrt)
-                key = f"{slip_id}:up:{a.name}"
                 found.append(Candidate(key, diagnosis, np.asarray(value), message, name_it(a.expr, a.name), formula))
     return found
 
 
 #: the mistakes computed from the graph, by the name a step kind gives them (``StepKind.graph_mistakes``)
-GRAPH_MISTAKES: dict[str, Callable[[Lesson, Solution, Step], list[Candidate]]] = {
+GRAPH_MISTAKES: dict[str, Callable[[Lesson, Solution, Step, bool], list[Candidate]]] = {
     "forward": _value_mistakes,
     "local": _local_mistakes,
     "chain": _grad_mistakes,
