@@ -22,8 +22,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from tutor.engine import EvalError, Trace, build, leaf
-from tutor.engine.node import Node
+from tutor.engine import EvalError, Trace, leaf
+from tutor.engine.node import Node, build_checked
 from tutor.engine.shapes import MAX_RUN_WORK, expr_shape
 from tutor.lang import ParseError, names_in, parse
 from tutor.lang.syntax import Expr
@@ -184,7 +184,7 @@ def _evaluate(expr_text: str, numbers: Numbers) -> np.ndarray | LiveProblem:
     if numbers.work_left < 0:
         return LiveProblem(0, "the live numbers of this lesson take too much work together: use fewer or smaller ones")
     try:
-        value = build(tree, numbers.env()).value
+        value = build_checked(tree, numbers.env()).value  # its shapes and work are checked just above
     except EvalError as e:
         return LiveProblem(0, f"cannot be computed: {e.message}")
     if not np.all(np.isfinite(value)):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from math import prod
 from typing import TYPE_CHECKING
 
@@ -127,8 +128,27 @@ def _shape(expr: Expr, shapes: Mapping[str, Shape]) -> tuple[Shape, int]:
 
 
 def program_shapes(program: Program, leaf_shapes: Mapping[str, Shape]) -> ProgramShapes:
+    """Every node's shape, line by line, and the work of one run; EvalError naming the line that fails.
+
+    Worked out once per graph and leaf shapes (the linter and central differences run one graph many times); the
+    result is shared: read it, do not change it."""
+    key = tuple((name, tuple(shape)) for name, shape in leaf_shapes.items())
+    try:
+        hash(program)
+    except TypeError:  # a program holding something unhashable: worked out every time
+        return _program_shapes(program, key)
+    return _program_shapes_once(program, key)
+
+
+@lru_cache(maxsize=256)
+def _program_shapes_once(program: Program, leaf_shapes: tuple[tuple[str, Shape], ...]) -> ProgramShapes:
+    """:func:`_program_shapes`, kept for the same graph and leaf shapes (an EvalError is not kept)."""
+    return _program_shapes(program, leaf_shapes)
+
+
+def _program_shapes(program: Program, leaf_shapes: tuple[tuple[str, Shape], ...]) -> ProgramShapes:
     """Every node's shape, line by line, and the work of one run; EvalError naming the line that fails."""
-    shapes: dict[str, Shape] = {name: tuple(shape) for name, shape in leaf_shapes.items()}
+    shapes: dict[str, Shape] = dict(leaf_shapes)
     line_work: dict[str, int] = {}
     total = 0
     for a in program.assignments:
