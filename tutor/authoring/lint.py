@@ -158,6 +158,7 @@ class _Linter:
         self.here = Solution(lesson, self.trace)
         self.jitter_values = _jittered(lesson.leaf_values())
         self._jitter_trace: Trace | None = None
+        self._there: Solution | None = None
         self.reaching = self.program.reaching_output()
         self.used = self.reaching | _in_scenarios(lesson)  # an autograd step's backward() roots are used too
         self.found: list[Problem] = []
@@ -446,9 +447,14 @@ class _Linter:
 
     @property
     def there(self) -> Solution | None:
-        """The lesson solved at jittered values (None when the graph cannot be computed there)."""
+        """The lesson solved at jittered values (None when the graph cannot be computed there): one Solution, so
+        that its answers and the grader's shared work are computed once for every step."""
         tr = self.jitter_trace
-        return None if tr is None else Solution(self.lesson, tr)
+        if tr is None:
+            return None
+        if self._there is None or self._there.trace is not tr:
+            self._there = Solution(self.lesson, tr)
+        return self._there
 
     def again(self, step: Step) -> np.ndarray | None:
         """The step's answer at the jittered values (None when it cannot be computed there)."""
