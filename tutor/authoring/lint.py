@@ -159,6 +159,8 @@ class _Linter:
         self.jitter_values = _jittered(lesson.leaf_values())
         self._jitter_trace: Trace | None = None
         self._there: Solution | None = None
+        #: each graph line: whether every op of it passes back the derivative of its value (worked out once)
+        self.smooth = {a.name: _differentiable(Program((), (), (a,))) for a in self.program.assignments}
         self.reaching = self.program.reaching_output()
         self.used = self.reaching | _in_scenarios(lesson)  # an autograd step's backward() roots are used too
         self.found: list[Problem] = []
@@ -497,6 +499,10 @@ class _Linter:
 
     # ------------------------------------------------------------ central differences
 
+    def differentiable(self, part: Program) -> bool:
+        """:func:`_differentiable` for a part of the lesson's graph (its lines' answers worked out once)."""
+        return all(self.smooth[a.name] for a in part.assignments)
+
     def cross_check(self, step: Step, answer: np.ndarray, where: tuple[int, int]) -> None:
         """The engine's answer against central differences along one random direction."""
         rng = np.random.default_rng(zlib.crc32(step.id.encode()))
@@ -506,7 +512,7 @@ class _Linter:
             if step.node == self.program.output:
                 return
             sub, wrt = _tail_program(self.program, step.node), step.node
-            if not _differentiable(sub):
+            if not self.differentiable(sub):
                 return
             direction = rng.standard_normal(np.shape(values[wrt]))
             numeric = _directional(sub, values, wrt, direction, lambda env: env[sub.output].value)
@@ -515,7 +521,7 @@ class _Linter:
             assert step.wrt is not None
             a = self.program.assignment(step.node)
             line = Program((step.wrt,), tuple(x for x in a.inputs if x != step.wrt), (a,))
-            if not _differentiable(line):
+            if not self.differentiable(line):
                 return
             wrt = step.wrt
             direction = rng.standard_normal(np.shape(values[wrt]))
