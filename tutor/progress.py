@@ -42,6 +42,21 @@ tutor that knows nothing of variants reads, keeps and writes it back as the vers
 newest :data:`MAX_VERSIONS` versions of the lesson itself are kept, and beside them the newest
 :data:`MAX_VARIANTS` variants, so that practising variants never pushes the lesson's own progress out.
 
+The optional top-level ``"cards"`` section holds the review cards of :mod:`tutor.review` (one per step a
+learner got wrong with a diagnosed mistake), keyed ``"<lesson record key>#<step id>"``::
+
+    "cards": {"chain-rule#grad:x": {"lesson": "chain-rule", "source": null, "step": "grad:x",
+                                    "answer": "0.25", "diagnosis": "sigmoid-at-input", "made": "<ISO time>",
+                                    "updated": "<ISO time>", "reviews": 0,
+                                    "schedule": {"state": 1, "step": 0, "stability": null,
+                                                 "difficulty": null, "due": "<ISO time>",
+                                                 "last_review": "<ISO time>" | null}}}
+
+It is still format 2: a version without cards reads the file as before and ignores the section (if it saves,
+the section is dropped, and the cards are made again from the recorded attempts, which keep every diagnosis).
+A damaged card is left out and named like a damaged lesson record (the file is moved aside, the rest kept);
+two records of a card merge to the one updated later.
+
 Format 1 (the first release) kept one version per lesson id, ``{"lessons": {"<id>": {"hash", "current",
 "updated", "steps"}}}``, with no idea where a lesson came from. Its records migrate under the lesson id with
 ``"from_format": 1``; a lesson from another path whose content hash matches such a record starts from a copy
@@ -80,6 +95,11 @@ LOCK_WAIT = 5.0  # seconds a save waits for another instance's save before going
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _STATUS_RANK = {None: 0, SHOWN: 1, SOLVED: 2}
 _EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+MAX_CARDS = 10_000  # review cards kept; the least recently updated are dropped first
+CARD_FIELDS = ("lesson", "step", "answer", "made", "updated")  # the text fields a card must have
+SCHEDULE_STATES = (1, 2, 3)  # learning, review, relearning (fsrs.State)
 
 
 class Damaged(ValueError):
@@ -340,6 +360,7 @@ class FileContents:
     newer: int | None = None  # the format, when a newer version of the tutor wrote the file
     missing: bool = False
     unreachable: str | None = None  # the data folder cannot be reached: nothing to move aside
+    cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # review cards, checked (see read_card)
 
 
 def _reject_constant(name: str) -> float:
@@ -372,7 +393,82 @@ def parse(raw: bytes) -> FileContents:
         _read_format_1(data["lessons"], found)
     else:
         _read_lessons(data["lessons"], found)
+        _read_cards(data.get("cards", {}), found)
     return found
+
+
+def _read_cards(cards: Any, found: FileContents) -> None:
+    """The review cards section into ``found``; a damaged card is left out and named in ``found.damage``."""
+    if not isinstance(cards, dict):
+        _add_damage(found, "a 'cards' section that is not an object")
+        return
+    damaged: list[str] = []
+    for key, card in cards.items():
+        try:
+            found.cards[clean(key)] = read_card(card, f"the review card {one_line(key)[:80]}")
+        except (Damaged, RecursionError) as e:
+            damaged.append(one_line(str(e))[:240])
+    if damaged:
+        _add_damage(found, "damaged review cards: " + "; ".join(damaged[:5]) + ("; ..." if len(damaged) > 5 else ""))
+
+
+def _add_damage(found: FileContents, what: str) -> None:
+    """Name one more damaged part of the file in ``found.damage``."""
+    found.damage = f"has {what}" if found.damage is None else f"{found.damage}, and {what}"
+
+
+def _time_field(data: dict[str, Any], key: str, what: str, optional: bool = False) -> str | None:
+    """An ISO 8601 time field with a time zone (None if absent and optional); Damaged otherwise."""
+    text = _text(data, key, what, optional)
+    if text is None:
+        return None
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        raise Damaged(f"{what}: '{key}' is not an ISO 8601 time ({one_line(text)[:40]})") from None
+    if stamp.tzinfo is None:
+        raise Damaged(f"{what}: '{key}' has no time zone ({one_line(text)[:40]})")
+    return text
+
+
+def _number(data: dict[str, Any], key: str, what: str, low: float, high: float) -> float | None:
+    """A number field within [low, high], or null; Damaged otherwise."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise Damaged(f"{what}: '{key}' must be a number from {low:g} to {high:g}, or null")
+    return float(value)
+
+
+def read_card(data: Any, what: str) -> dict[str, Any]:
+    """A review card's JSON data, checked field by field and cleaned; Damaged (saying which field) if not."""
+    data = _object(data, what)
+    card: dict[str, Any] = {k: _text(data, k, what, optional=False) for k in CARD_FIELDS}
+    card["source"] = _text(data, "source", what)
+    card["diagnosis"] = _text(data, "diagnosis", what)
+    for key in ("made", "updated"):
+        _time_field(data, key, what)
+    reviews = data.get("reviews", 0)
+    if isinstance(reviews, bool) or not isinstance(reviews, int) or not 0 <= reviews <= 1_000_000:
+        raise Damaged(f"{what}: 'reviews' must be a count")
+    card["reviews"] = reviews
+    plan = _object(data.get("schedule"), f"{what}: 'schedule'")
+    state = plan.get("state")
+    if state not in SCHEDULE_STATES or isinstance(state, bool):
+        raise Damaged(f"{what}: 'schedule.state' must be 1, 2 or 3 (learning, review, relearning)")
+    step = plan.get("step")
+    if step is not None and (isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= 100):
+        raise Damaged(f"{what}: 'schedule.step' must be a small count or null")
+    card["schedule"] = {
+        "state": state,
+        "step": step,
+        "stability": _number(plan, "stability", f"{what}: schedule", 0, 1e6),
+        "difficulty": _number(plan, "difficulty", f"{what}: schedule", 0, 100),
+        "due": _time_field(plan, "due", f"{what}: schedule"),
+        "last_review": _time_field(plan, "last_review", f"{what}: schedule", optional=True),
+    }
+    return card
 
 
 def _read_lessons(lessons: dict[str, Any], found: FileContents, salvage: bool = False) -> None:
@@ -497,6 +593,7 @@ class ProgressStore:
         self.frozen = False  # set when no file this version may write is left: saves then do nothing
         self._lessons: dict[str, Versions] = {}
         self._legacy: set[str] = set()
+        self.cards: dict[str, dict[str, Any]] = {}  # review cards (tutor.review reads and writes them)
         self._load()
 
     # --- reading ---------------------------------------------------------------------------
@@ -541,6 +638,14 @@ class ProgressStore:
         for key, versions in found.lessons.items():
             _absorb_versions(self._lessons.setdefault(key, {}), versions)
         self._legacy |= found.legacy
+        for key, card in found.cards.items():
+            mine = self.cards.get(key)
+            if mine is None or when(card["updated"]) > when(mine["updated"]):
+                self.cards[key] = card
+
+    def records(self) -> list[LessonProgress]:
+        """Every version of every lesson's record (for the review cards and the skills)."""
+        return [r for versions in self._lessons.values() for r in versions.values()]
 
     def _warn(self, message: str) -> None:
         """Add a message for the learner to :attr:`warning`."""
@@ -632,7 +737,11 @@ class ProgressStore:
                 entry["from_format"] = 1
             entry["versions"] = {clean(r.content_hash): r.version_json() for r in kept}
             lessons[clean(key)] = entry
-        return {"format": FORMAT, "lessons": lessons}
+        data: dict[str, Any] = {"format": FORMAT, "lessons": lessons}
+        if self.cards:
+            newest = sorted(self.cards.items(), key=lambda kv: when(kv[1]["updated"]), reverse=True)
+            data["cards"] = {clean(k): v for k, v in sorted(newest[:MAX_CARDS])}
+        return data
 
     def to_text(self) -> str:
         """The file's text: JSON with one lesson's record per line (readable, and fast to write)."""
@@ -642,7 +751,14 @@ class ProgressStore:
             for key, record in data["lessons"].items()
         ]
         body = "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
-        return f'{{"format": {data["format"]}, "lessons": {body}}}\n'
+        cards = ""
+        if "cards" in data:
+            rows = [
+                f" {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+                for k, v in data["cards"].items()
+            ]
+            cards = ', "cards": {\n' + ",\n".join(rows) + "\n}"
+        return f'{{"format": {data["format"]}, "lessons": {body}{cards}}}\n'
 
     @staticmethod
     def _kept_versions(versions: Versions) -> list[LessonProgress]:

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("tutor.cli.authoring_cmd", "print the lesson file's JSON Schema (for editors)"),
     "train": ("tutor.cli.train_cmd", "train a network with your own delta formulas, beside the engine and PyTorch"),
     "report": ("tutor.cli.report_cmd", "learners' progress for a teacher, from progress files (--json, --csv)"),
+    "review": ("tutor.cli.review_cmd", "your review cards, made from your diagnosed mistakes (--list, --json)"),
 }
 
 EXIT_USAGE = 2
