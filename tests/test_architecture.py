@@ -23,7 +23,7 @@ LAYERS: list[set[str]] = [
     {"tutor.engine"},
     {"tutor.course"},
     {"tutor.grading", "tutor.progress"},
-    {"tutor.authoring", "tutor.reveal"},
+    {"tutor.authoring", "tutor.reveal", "tutor.review"},
     {"tutor.train"},  # training with the learner's formulas: the grader's names, progress, PyTorch's child
     {"tutor.ui", "tutor.cli"},
     {"tutor.__main__"},
@@ -49,6 +49,7 @@ RUN_TIME_CORE = [
     "tutor.reveal",
     "tutor.train",
     "tutor.progress",
+    "tutor.review",
     "tutor.paths",
     "tutor.safefile",
     "tutor.safetext",

@@ -98,9 +98,9 @@ def _fsrs_card(data: dict[str, Any], key: str) -> Card:
 
 def _schedule_json(card: Card) -> dict[str, Any]:
     """A FSRS card's schedule as the progress file keeps it."""
-    plan = card.to_dict()
+    plan: dict[str, Any] = dict(card.to_dict())
     plan.pop("card_id", None)
-    return dict(plan)
+    return plan
 
 
 def _rate(data: dict[str, Any], key: str, rating: Rating, at: datetime) -> None:
@@ -203,3 +203,33 @@ def cards(store: ProgressStore) -> list[ReviewCard]:
 def due_cards(store: ProgressStore, now: datetime) -> list[ReviewCard]:
     """The cards due at ``now``, the longest overdue first."""
     return [c for c in cards(store) if c.is_due(now)]
+
+
+def reviewed(store: ProgressStore, key: str, text: str, correct: bool, diagnosis: str | None, at: datetime) -> bool:
+    """Rate a card by the first graded answer of a review (right: Good, wrong: Again); False if it is gone."""
+    data = store.cards.get(key)
+    if data is None:
+        return False
+    data["reviews"] += 1
+    if not correct and diagnosis is not None:
+        data["answer"] = clean(text, 1000)
+        data["diagnosis"] = diagnosis
+    _rate(data, key, Rating.Good if correct else Rating.Again, at)
+    data["updated"] = max(at, when(data["updated"])).isoformat(timespec="milliseconds")
+    return True
+
+
+def card(store: ProgressStore, key: str) -> ReviewCard | None:
+    """The card with this key, if there is one."""
+    return next((c for c in cards(store) if c.key == key), None)
+
+
+def when_due(due: datetime, now: datetime) -> str:
+    """'due now', or how long until the card is due, in the largest whole unit."""
+    seconds = (due - now).total_seconds()
+    if seconds <= 0:
+        return "due now"
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"in {int(seconds // size)} {unit}"
+    return "in <1 min"

@@ -13,7 +13,7 @@ import sys
 from datetime import datetime
 
 from tutor.progress import ProgressStore
-from tutor.review import ClockError, ReviewCard, cards, clock, sync_cards
+from tutor.review import ClockError, ReviewCard, cards, clock, sync_cards, when_due
 from tutor.safetext import one_line
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -58,14 +58,3 @@ def as_text(found: list[ReviewCard], now: datetime) -> list[str]:
         said = f"last time {one_line(c.answer)[:40]!r}" + (f" ({one_line(c.diagnosis)})" if c.diagnosis else "")
         lines.append(f"  {when_due(c.due, now):<14} {what}  {said}")
     return lines
-
-
-def when_due(due: datetime, now: datetime) -> str:
-    """'due now', or how long until the card is due, in the largest whole unit."""
-    seconds = (due - now).total_seconds()
-    if seconds <= 0:
-        return "due now"
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
-        if seconds >= size:
-            return f"in {int(seconds // size)} {unit}"
-    return "in <1 min"

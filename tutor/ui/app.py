@@ -264,6 +264,12 @@ class TutorApp(App[int]):
             ),
         )
 
+    def on_home_screen_review_chosen(self, message: HomeScreen.ReviewChosen) -> None:
+        """The learner asked for a review: open the card due first (see :mod:`tutor.ui.screens.review`)."""
+        from tutor.ui.screens.review import start_review
+
+        start_review(self)
+
     def open_lesson(self, lesson_id: str) -> None:
         """Open a lesson of the course by id (from the home screen or the command palette).
 

@@ -39,8 +39,12 @@ class HomeScreen(Screen[None]):
 
         lesson_id: str
 
+    class ReviewChosen(Message):
+        """The learner asked to review the card due first."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", show=True, priority=False),
+        Binding("r", "review", "Review"),
         Binding("f1", "help", "Help"),
     ]
 
@@ -58,6 +62,7 @@ class HomeScreen(Screen[None]):
                 "Choose a lesson (↑ ↓ and Enter, or click). Your progress is saved after every answer.",
                 id="home-intro",
             )
+            yield Static(id="home-review")
             yield OptionList(id="lessons")
             yield Static(id="load-problems")
         yield Footer()
@@ -86,7 +91,8 @@ class HomeScreen(Screen[None]):
         self.fill()
 
     def fill(self) -> None:
-        """(Re)build the list, keeping the highlight."""
+        """(Re)build the list, keeping the highlight; count the review cards due."""
+        self.show_review()
         options = self.query_one("#lessons", OptionList)
         keep = options.highlighted
         if not self.course.entries:
@@ -97,6 +103,31 @@ class HomeScreen(Screen[None]):
         first_open = next((i for i, lesson in enumerate(self.course.entries) if not self._finished(lesson)), 0)
         options.highlighted = keep if keep is not None else first_open
         options.focus()
+
+    def show_review(self) -> None:
+        """The Review line: how many cards of the learner's mistakes are due now (or the clock's problem)."""
+        from tutor.review import ClockError, clock, due_cards, sync_cards
+
+        line = self.query_one("#home-review", Static)
+        try:
+            now = clock()
+        except ClockError as e:
+            line.update(Text(one_line(str(e)), style="bold red"))
+            return
+        sync_cards(self.store)
+        due = len(due_cards(self.store, now))
+        total = len(self.store.cards)
+        if not total:
+            text = "Review: no cards yet (a mistake the tutor can name makes one)."
+        elif due:
+            text = f"Review: {due} card{'s' if due != 1 else ''} of your mistakes due now: press r."
+        else:
+            text = f"Review: nothing due now ({total} card{'s' if total != 1 else ''} scheduled)."
+        line.update(Text(text, style="bold" if due else ""))
+
+    def action_review(self) -> None:
+        """Review the card due first."""
+        self.post_message(self.ReviewChosen())
 
     def _finished(self, lesson: LessonEntry) -> bool:
         """Whether every step of a lesson is solved or shown."""

@@ -1,0 +1,196 @@
+"""The review screen: one due card's step asked again, the old wrong answer and its diagnosis beside it.
+
+Everything shown is computed by :class:`tutor.ui.review_session.ReviewSession` and the grader; text from the
+lesson and the learner goes through :func:`tutor.safetext.one_line` into plain ``Text`` (never markup).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from tutor.course import Solution
+from tutor.grading import Verdict
+from tutor.review import ReviewCard, clock, when_due
+from tutor.review import card as find_card
+from tutor.safetext import one_line
+from tutor.ui.review_session import ReviewSession
+from tutor.ui.widgets.answer import AnswerBox
+from tutor.ui.widgets.graph import GraphPanel
+from tutor.ui.widgets.titlebar import TitleBar
+
+if TYPE_CHECKING:
+    from tutor.ui.app import TutorApp
+
+
+def due_in(review: ReviewSession) -> str:
+    """When the card comes back, after its review was rated."""
+    card = find_card(review.store, review.card.key)
+    return "" if card is None else when_due(card.due, clock()).replace("due now", "now")
+
+
+class ReviewScreen(Screen[None]):
+    """One review: the graph up to the step, the question, last time's answer and diagnosis, an answer box."""
+
+    DEFAULT_CSS = """
+    ReviewScreen #review-pane { height: 1fr; padding: 0 1; }
+    ReviewScreen #review-last { color: $warning; margin: 1 0; }
+    ReviewScreen #review-feedback { margin: 1 0 0 0; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "home", "Lessons")]
+
+    def __init__(self, review: ReviewSession, original: Solution, due_left: int) -> None:
+        super().__init__()
+        self.review = review
+        self.original = original
+        self.due_left = due_left  # other cards due after this one
+        self.checking = False
+
+    @property
+    def tutor(self) -> TutorApp:
+        """The app this screen runs in (for its background work)."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        """Title bar, graph, the review pane, the answer box, the footer."""
+        yield TitleBar()
+        with Vertical(id="review-body"):
+            yield GraphPanel(id="graph")
+            with VerticalScroll(id="review-pane"):
+                yield Static(id="review-title")
+                yield Static(id="review-question")
+                yield Static(id="review-context")
+                yield Static(id="review-last")
+                yield Static(id="review-feedback")
+            yield AnswerBox(id="answer")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        """Show the step, the old answer and what was wrong with it."""
+        r = self.review
+        s = r.session
+        lesson = s.lesson
+        self.title = lesson.title
+        self.sub_title = "review"
+        step = r.step
+        p = s.prompt(step)
+        heading = f"Review · {one_line(lesson.title)} · step {s.position + 1} of {len(s.steps)} · {step.kind.title}"
+        self.query_one("#review-title", Static).update(Text(heading, style="bold"))
+        self.query_one("#review-question", Static).update(
+            Text.assemble((one_line(p.question), "bold"), "    ", (p.expects, "italic"))
+        )
+        self.query_one("#review-context", Static).update(Text(one_line(p.context)))
+        said = one_line(r.old_mistake(self.original))
+        self.query_one("#review-last", Static).update(Text(f"Last time you answered {one_line(r.card.answer)}: {said}"))
+        self.query_one(GraphPanel).graph = s.graph()
+        box = self.query_one("#answer", AnswerBox)
+        box.placeholder = "Your answer; Enter grades (Esc: back to the lessons)"
+        box.focus()
+
+    def _say(self, text: str, kind: str = "") -> None:
+        """One line of feedback under the old answer."""
+        line = self.query_one("#review-feedback", Static)
+        line.set_classes(kind)
+        line.update(Text(one_line(text)))
+
+    @on(Input.Submitted, "#answer")
+    def submit(self, event: Input.Submitted) -> None:
+        """Enter: grade the answer in the background; after a right answer, go back."""
+        if self.review.now_step.status is not None:
+            self.action_home()
+            return
+        if self.checking:
+            return
+        self.checking = True
+        text = event.value
+        self._say("Checking your answer…", "checking")
+        self.tutor.in_background(
+            "checking your answer",
+            lambda: self.review.check(text),
+            lambda verdict: self._graded(text, verdict),
+            lambda error: self._not_graded(error),
+        )
+
+    def _graded(self, text: str, verdict: Verdict) -> None:
+        """Rate the card with the first graded answer, and say how it went."""
+        self.checking = False
+        try:
+            self.review.answer(text, verdict)
+        except OSError as e:
+            self._say(f"Your review could not be saved ({e.strerror or e}).", "wrong")
+            return
+        if verdict.status == "unreadable":
+            self._say(f"{verdict.message}   (not counted)", "unreadable")
+            return
+        back = due_in(self.review)
+        after = f" This card comes back {back}." if back else ""
+        more = f" {self.due_left} more due." if self.due_left else ""
+        if verdict.correct:
+            self.query_one("#answer", AnswerBox).value = ""
+            self._say(f"✓ {verdict.message}{after}{more} Press Enter to go back.", "correct")
+        else:
+            self._say(f"✗ {verdict.message}{after}", "wrong")
+
+    def _not_graded(self, error: Exception) -> None:
+        """Grading raised: say so; the answer is not counted."""
+        self.checking = False
+        self._say(f"Your answer could not be graded ({one_line(str(error))[:200]}); it was not counted.", "wrong")
+
+    def action_home(self) -> None:
+        """Back to the lessons (the home screen counts the cards due afresh)."""
+        self.app.pop_screen()
+
+
+def start_review(app: TutorApp) -> None:
+    """Open the card due first: its lesson loaded and solved in the background, then the review screen."""
+    from tutor.review import ClockError, due_cards, sync_cards
+
+    try:
+        now = clock()
+    except ClockError as e:
+        app.notify(str(e), severity="error", markup=False)
+        return
+    sync_cards(app.store)
+    due = [c for c in due_cards(app.store, now) if _entry(app, c) is not None]
+    if not due:
+        app.notify("No review card is due now.", markup=False)
+        return
+    card = due[0]
+    entry = _entry(app, card)
+    assert entry is not None
+
+    def load() -> tuple[ReviewSession, Solution]:
+        from tutor.course import load_lesson, solve
+
+        lesson = load_lesson(entry.path)
+        solution = solve(lesson)
+        return ReviewSession(lesson, solution, app.store, card), solution
+
+    app.in_background(
+        f"opening a review of {entry.title}",
+        load,
+        lambda made: _show(app, ReviewScreen(made[0], made[1], len(due) - 1)),
+    )
+
+
+def _show(app: TutorApp, screen: ReviewScreen) -> None:
+    """Put the review over the home screen."""
+    app.push_screen(screen)
+
+
+def _entry(app: TutorApp, card: ReviewCard):  # noqa: ANN202 - a course entry or None
+    """The course's lesson a card belongs to (same id, same place), if it is still in the course."""
+    from tutor.progress import lesson_source
+
+    entry = app.course.get(card.lesson_id)
+    if entry is None or lesson_source(entry.path) != card.source:
+        return None
+    return entry
