@@ -47,7 +47,7 @@ learner got wrong with a diagnosed mistake), keyed ``"<lesson record key>#<step 
 
     "cards": {"chain-rule#grad:x": {"lesson": "chain-rule", "source": null, "step": "grad:x",
                                     "answer": "0.25", "diagnosis": "sigmoid-at-input", "made": "<ISO time>",
-                                    "updated": "<ISO time>", "reviews": 0,
+                                    "updated": "<ISO time>", "reviews": 0, "variant": 0,
                                     "schedule": {"state": 1, "step": 0, "stability": null,
                                                  "difficulty": null, "due": "<ISO time>",
                                                  "last_review": "<ISO time>" | null}}}
@@ -55,7 +55,8 @@ learner got wrong with a diagnosed mistake), keyed ``"<lesson record key>#<step 
 It is still format 2: a version without cards reads the file as before and ignores the section (if it saves,
 the section is dropped, and the cards are made again from the recorded attempts, which keep every diagnosis).
 A damaged card is left out and named like a damaged lesson record (the file is moved aside, the rest kept);
-two records of a card merge to the one updated later.
+two records of a card merge to the one updated later. ``variant`` is the variant the old answer was given in
+(0: the lesson as written), so that it is shown against the numbers it was meant for.
 
 Format 1 (the first release) kept one version per lesson id, ``{"lessons": {"<id>": {"hash", "current",
 "updated", "steps"}}}``, with no idea where a lesson came from. Its records migrate under the lesson id with
@@ -453,6 +454,10 @@ def read_card(data: Any, what: str) -> dict[str, Any]:
     if isinstance(reviews, bool) or not isinstance(reviews, int) or not 0 <= reviews <= 1_000_000:
         raise Damaged(f"{what}: 'reviews' must be a count")
     card["reviews"] = reviews
+    variant = data.get("variant", 0)
+    if isinstance(variant, bool) or not isinstance(variant, int) or not 0 <= variant <= 1_000_000_000:
+        raise Damaged(f"{what}: 'variant' must be a variant number (0: the lesson as written)")
+    card["variant"] = variant
     plan = _object(data.get("schedule"), f"{what}: 'schedule'")
     state = plan.get("state")
     if state not in SCHEDULE_STATES or isinstance(state, bool):

@@ -23,7 +23,7 @@ from typing import Any
 
 from fsrs import Card, Rating, Scheduler
 
-from tutor.progress import LessonProgress, ProgressStore, clean, record_key, when
+from tutor.progress import Attempt, LessonProgress, ProgressStore, clean, record_key, when
 from tutor.safetext import one_line
 
 NOW_VAR = "BACKPROP_TUTOR_NOW"
@@ -69,6 +69,7 @@ class ReviewCard:
     due: datetime
     reviews: int
     state: str
+    variant: int = 0  # the variant the old answer was given in (0: the lesson as written)
 
     def is_due(self, now: datetime) -> bool:
         """Whether the card is due at ``now``."""
@@ -86,6 +87,7 @@ class ReviewCard:
             "due": self.due.isoformat(timespec="seconds"),
             "reviews": self.reviews,
             "state": self.state,
+            "variant": self.variant,
         }
 
 
@@ -125,6 +127,7 @@ def _new_card(record: LessonProgress, step_id: str, at: datetime) -> dict[str, A
         "made": stamp,
         "updated": stamp,
         "reviews": 0,
+        "variant": 0,
         "schedule": plan,
     }
 
@@ -139,7 +142,7 @@ def sync_cards(store: ProgressStore) -> bool:
                 at = when(attempt.at)
                 if at.year < 2:  # no time recorded: it cannot be placed in a schedule
                     continue
-                changed |= _apply(store, key, record, step_id, attempt.text, attempt.correct, attempt.diagnosis, at)
+                changed |= _apply(store, key, record, step_id, attempt, at)
     return changed
 
 
@@ -148,12 +151,11 @@ def _apply(
     key: str,
     record: LessonProgress,
     step_id: str,
-    text: str,
-    correct: bool,
-    diagnosis: str | None,
+    attempt: Attempt,
     at: datetime,
 ) -> bool:
     """Apply one attempt to its step's card (making the card for a diagnosed mistake); True if it changed."""
+    text, correct, diagnosis = attempt.text, attempt.correct, attempt.diagnosis
     data = store.cards.get(key)
     if data is None:
         if correct or diagnosis is None:
@@ -172,6 +174,7 @@ def _apply(
     if not correct and diagnosis is not None:
         data["answer"] = clean(text, 1000)
         data["diagnosis"] = diagnosis
+        data["variant"] = record.variant
     _rate(data, key, Rating.Good if correct else Rating.Again, at)
     data["updated"] = at.isoformat(timespec="milliseconds")
     return True
@@ -195,6 +198,7 @@ def cards(store: ProgressStore) -> list[ReviewCard]:
                 due=when(data["schedule"]["due"]),
                 reviews=data["reviews"],
                 state=STATE_NAMES.get(data["schedule"]["state"], "learning"),
+                variant=data.get("variant", 0),
             )
         )
     return sorted(shown, key=lambda c: (c.due, c.key))
@@ -205,8 +209,11 @@ def due_cards(store: ProgressStore, now: datetime) -> list[ReviewCard]:
     return [c for c in cards(store) if c.is_due(now)]
 
 
-def reviewed(store: ProgressStore, key: str, text: str, correct: bool, diagnosis: str | None, at: datetime) -> bool:
-    """Rate a card by the first graded answer of a review (right: Good, wrong: Again); False if it is gone."""
+def reviewed(
+    store: ProgressStore, key: str, text: str, correct: bool, diagnosis: str | None, at: datetime, variant: int = 0
+) -> bool:
+    """Rate a card by the first graded answer of a review (right: Good, wrong: Again) given in ``variant``;
+    False if the card is gone."""
     data = store.cards.get(key)
     if data is None:
         return False
@@ -214,6 +221,7 @@ def reviewed(store: ProgressStore, key: str, text: str, correct: bool, diagnosis
     if not correct and diagnosis is not None:
         data["answer"] = clean(text, 1000)
         data["diagnosis"] = diagnosis
+        data["variant"] = variant
     _rate(data, key, Rating.Good if correct else Rating.Again, at)
     data["updated"] = max(at, when(data["updated"])).isoformat(timespec="milliseconds")
     return True

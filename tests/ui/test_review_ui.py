@@ -41,11 +41,16 @@ async def test_a_mistake_comes_back_for_review_with_the_old_answer(monkeypatch):
         await pilot.press("r")
         assert await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReviewScreen))
         await settle(pilot)
-        assert "Review · " in shown(pilot, "#review-title") and "step 4 of" in shown(pilot, "#review-title")
+        title = shown(pilot, "#review-title")
+        assert title.startswith("Review · ") and "new numbers (1)" in title and "step 4 of" in title
         assert "δ = ∂L/∂y = ?" in shown(pilot, "#review-question")
         last = shown(pilot, "#review-last")
         assert last.startswith("Last time you answered 2.5: The sign is flipped")
-        await type_answer(pilot, "-2.5")
+        review = pilot.app.screen.review
+        assert review.lesson.variant == 1 and float(review.lesson.leaf_values()["t"]) >= 5.5  # t = 4.25 as written
+        right = review.session.answer_text(review.step)
+        assert right != "-2.5"  # new numbers, so a new answer
+        await type_answer(pilot, right)
         said = shown(pilot, "#review-feedback")
         assert said.startswith("✓") and "This card comes back in 1 d." in said
         await pilot.press("enter")

@@ -77,7 +77,8 @@ class ReviewSession:
             self.now_step.status = SOLVED
         if self.rated is None:
             self.rated = verdict.correct
-            reviewed(self.store, self.card.key, text, verdict.correct, verdict.diagnosis, clock())
+            at = clock()
+            reviewed(self.store, self.card.key, text, verdict.correct, verdict.diagnosis, at, self.lesson.variant)
             self.store.save()
 
 

@@ -27,6 +27,8 @@ from tutor.ui.widgets.graph import GraphPanel
 from tutor.ui.widgets.titlebar import TitleBar
 
 if TYPE_CHECKING:
+    from tutor.course import Lesson
+    from tutor.progress import ProgressStore
     from tutor.ui.app import TutorApp
 
 
@@ -82,7 +84,10 @@ class ReviewScreen(Screen[None]):
         self.sub_title = "review"
         step = r.step
         p = s.prompt(step)
-        heading = f"Review · {one_line(lesson.title)} · step {s.position + 1} of {len(s.steps)} · {step.kind.title}"
+        numbers = f" · new numbers ({lesson.variant})" if lesson.variant else ""
+        heading = (
+            f"Review · {one_line(lesson.title)}{numbers} · step {s.position + 1} of {len(s.steps)} · {step.kind.title}"
+        )
         self.query_one("#review-title", Static).update(Text(heading, style="bold"))
         self.query_one("#review-question", Static).update(
             Text.assemble((one_line(p.question), "bold"), "    ", (p.expects, "italic"))
@@ -168,17 +173,38 @@ def start_review(app: TutorApp) -> None:
     assert entry is not None
 
     def load() -> tuple[ReviewSession, Solution]:
-        from tutor.course import load_lesson, solve
+        from tutor.course import load_lesson
 
         lesson = load_lesson(entry.path)
-        solution = solve(lesson)
-        return ReviewSession(lesson, solution, app.store, card), solution
+        return review_of(lesson, card, app.store)
 
     app.in_background(
         f"opening a review of {entry.title}",
         load,
         lambda made: _show(app, ReviewScreen(made[0], made[1], len(due) - 1)),
+        lambda error: app.notify(
+            f"This review cannot open: {one_line(str(error))[:300]}", severity="error", markup=False
+        ),
     )
+
+
+def review_of(lesson: Lesson, card: ReviewCard, store: ProgressStore) -> tuple[ReviewSession, Solution]:
+    """The review of a card in a fresh variant of its lesson (the lesson as written if it has no ``vary:``), and
+    the solution of the variant the old answer was given in (off the UI thread)."""
+    from tutor.authoring.variants import variant
+    from tutor.course import solve
+    from tutor.course.variant import MAX_VARIANT
+    from tutor.progress import lesson_source
+
+    asked = variant(lesson, card.variant) if card.variant and lesson.vary else lesson
+    fresh = lesson
+    if lesson.vary:
+        done = store.variants_done(lesson.id, lesson.content_hash, lesson_source(lesson.path))
+        k = min(max(done, default=0) + 1 + card.reviews, MAX_VARIANT)
+        fresh = variant(lesson, k if k != card.variant else k + 1 if k < MAX_VARIANT else 1)
+    original = solve(asked)
+    solution = original if fresh is asked else solve(fresh)
+    return ReviewSession(fresh, solution, store, card), original
 
 
 def _show(app: TutorApp, screen: ReviewScreen) -> None:
