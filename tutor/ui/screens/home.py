@@ -56,13 +56,13 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """A line of welcome, the lessons, the problems."""
         yield TitleBar()
+        yield Static(id="home-review")  # above the list, so that it shows however long the course is
         with VerticalScroll(id="home-pane"):
             yield Static(
                 "Learn backpropagation by computing every value, local derivative and delta yourself.\n"
                 "Choose a lesson (↑ ↓ and Enter, or click). Your progress is saved after every answer.",
                 id="home-intro",
             )
-            yield Static(id="home-review")
             yield OptionList(id="lessons")
             yield Static(id="load-problems")
         yield Footer()
