@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"tutor.grading", "tutor.progress"},
     {"tutor.authoring", "tutor.reveal", "tutor.review"},
     {"tutor.train"},  # training with the learner's formulas: the grader's names, progress, PyTorch's child
+    {"tutor.drill"},  # drills are lesson files checked by the linter
     {"tutor.ui", "tutor.cli"},
     {"tutor.__main__"},
 ]
@@ -50,6 +51,7 @@ RUN_TIME_CORE = [
     "tutor.train",
     "tutor.progress",
     "tutor.review",
+    "tutor.drill",
     "tutor.paths",
     "tutor.safefile",
     "tutor.safetext",

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("tutor.cli.train_cmd", "train a network with your own delta formulas, beside the engine and PyTorch"),
     "report": ("tutor.cli.report_cmd", "learners' progress for a teacher, from progress files (--json, --csv)"),
     "review": ("tutor.cli.review_cmd", "your review cards, made from your diagnosed mistakes (--list, --json)"),
+    "drill": ("tutor.cli.drill_cmd", "a fresh small graph to work through (--level 1-4, --seed S, --print)"),
 }
 
 EXIT_USAGE = 2
