@@ -6,6 +6,7 @@ lesson and the learner goes through :func:`tutor.safetext.one_line` into plain `
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -164,22 +165,22 @@ def start_review(app: TutorApp) -> None:
         app.notify(str(e), severity="error", markup=False)
         return
     sync_cards(app.store)
-    due = [c for c in due_cards(app.store, now) if _entry(app, c) is not None]
+    due = [c for c in due_cards(app.store, now) if _lesson_file(app, c) is not None]
     if not due:
         app.notify("No review card is due now.", markup=False)
         return
     card = due[0]
-    entry = _entry(app, card)
-    assert entry is not None
+    path = _lesson_file(app, card)
+    assert path is not None
 
     def load() -> tuple[ReviewSession, Solution]:
         from tutor.course import load_lesson
 
-        lesson = load_lesson(entry.path)
+        lesson = load_lesson(path)
         return review_of(lesson, card, app.store)
 
     app.in_background(
-        f"opening a review of {entry.title}",
+        f"opening a review of {one_line(card.lesson_id)}",
         load,
         lambda made: _show(app, ReviewScreen(made[0], made[1], len(due) - 1)),
         lambda error: app.notify(
@@ -212,11 +213,14 @@ def _show(app: TutorApp, screen: ReviewScreen) -> None:
     app.push_screen(screen)
 
 
-def _entry(app: TutorApp, card: ReviewCard):  # noqa: ANN202 - a course entry or None
-    """The course's lesson a card belongs to (same id, same place), if it is still in the course."""
+def _lesson_file(app: TutorApp, card: ReviewCard) -> Path | None:
+    """The file of the lesson a card belongs to: the course's lesson with its id from the same place, or the
+    file the card came from (a drill, a lesson opened by path) while it is still there; None otherwise."""
     from tutor.progress import lesson_source
 
     entry = app.course.get(card.lesson_id)
-    if entry is None or lesson_source(entry.path) != card.source:
-        return None
-    return entry
+    if entry is not None and lesson_source(entry.path) == card.source:
+        return entry.path
+    if card.source is not None and Path(card.source).is_file():
+        return Path(card.source)
+    return None
