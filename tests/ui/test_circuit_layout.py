@@ -13,6 +13,10 @@ from tutor.ui.session import LessonSession
 
 LESSONS = [lesson.id for lesson in load_course().lessons]
 PANEL = 98  # the picture's width inside the graph panel's border at 100 columns
+#: the shipped lessons too deep for 100 columns (deep-vanishing's five layers, the Finnish exercise's chain,
+#: gradient-check's two runs, mlp-loop's three layers, the unrolled dynamic graph): their picture scrolls sideways to
+#: the current box (tests/ui/test_circuit_widget.py); every other lesson must fit
+SCROLLS_SIDEWAYS = {"deep-vanishing", "chained-functions", "gradient-check", "mlp-loop", "torch-dynamic-graph"}
 
 
 def circuit_of(lesson_id: str, width: int | None = PANEL):
@@ -31,7 +35,8 @@ def test_every_lesson_is_laid_out_left_to_right_without_overlaps(lesson_id: str)
     lesson, circuit = circuit_of(lesson_id)
     boxes = circuit.layout.boxes
     program = lesson.program
-    assert circuit.layout.width <= PANEL  # fits at 100 columns without scrolling sideways
+    if lesson_id not in SCROLLS_SIDEWAYS:  # fits at 100 columns without scrolling sideways
+        assert circuit.layout.width <= PANEL
     for a in program.assignments:  # every input stands left of the node it feeds
         assert all(boxes[i].right < boxes[a.name].x for i in a.inputs)
     assert max(b.x for b in boxes.values()) == boxes[program.output].x  # the loss is on the right
