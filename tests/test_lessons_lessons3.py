@@ -1,0 +1,91 @@
+"""The lessons of writer `lessons3` (issue 14): each makes its point with the lesson's own numbers, its code runs and
+agrees with the engine, and it names its target mistake when a learner makes it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tutor.course import load_lesson, shipped_lessons_dir, solve
+from tutor.course.prose import show_lesson
+from tutor.grading import grade
+
+
+def lesson_and_solution(lesson_id: str):
+    """A shipped lesson and the engine's solution of it."""
+    lesson = load_lesson(shipped_lessons_dir() / f"{lesson_id}.yaml")
+    return lesson, solve(lesson)
+
+
+def feedback(lesson_id: str, step_id: str, answer: str):
+    """What the grader says to ``answer`` typed at ``step_id``."""
+    lesson, sol = lesson_and_solution(lesson_id)
+    return grade(sol, lesson.step(step_id), answer)
+
+
+def outro_code(lesson_id: str) -> str:
+    """The indented code block of a lesson's outro, as the learner reads it."""
+    lesson, sol = lesson_and_solution(lesson_id)
+    outro = show_lesson(lesson, sol.trace).outro
+    return "\n".join(line[4:] for line in outro.splitlines() if line.startswith("    "))
+
+
+def run_with_lesson_values(lesson_id: str, code: str, prelude: str = "import numpy as np\n") -> dict:
+    """Run ``code`` in a fresh interpreter with the lesson's values as NumPy arrays; its printed repr of ``out``."""
+    _, sol = lesson_and_solution(lesson_id)
+    values = "".join(f"{k} = np.array({np.asarray(v).tolist()!r})\n" for k, v in sol.trace.values.items())
+    script = prelude + values + code + "\nprint(repr({k: np.asarray(v).tolist() for k, v in out.items()}))\n"
+    run = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    return {k: np.array(v) for k, v in eval_literal(run.stdout).items()}
+
+
+def eval_literal(text: str):
+    """A printed dict of lists read back (ast.literal_eval: data, never code)."""
+    import ast
+
+    return ast.literal_eval(text.strip())
+
+
+# mlp-loop: three sigmoid layers, the backward pass as one loop (worked, faded, bare)
+
+
+def test_mlp_loop_outro_loop_gives_the_engines_gradients():
+    """The outro's NumPy loop, run as printed on the lesson's values, gives every dW and db the learner computed."""
+    code = outro_code("mlp-loop")
+    assert "for k in range(2, -1, -1):" in code
+    setup = "W = [W1, W2, W3]\nb = [b1, b2, b3]\nA = [X, A1, A2, A3]\n"
+    got = run_with_lesson_values(
+        "mlp-loop",
+        setup + code + "\nout = {'dW1': dW[0], 'dW2': dW[1], 'dW3': dW[2], 'db1': db[0], 'db2': db[1], 'db3': db[2]}",
+    )
+    _, sol = lesson_and_solution("mlp-loop")
+    for name in ("W1", "W2", "W3", "b1", "b2", "b3"):
+        np.testing.assert_allclose(got[f"d{name}"], sol.trace.grads[name], rtol=1e-12, atol=1e-15)
+
+
+def test_mlp_loop_goes_worked_then_faded_then_bare():
+    """Layer 3 is all given, layer 2 is half given, layer 1 is all asked."""
+    lesson, _ = lesson_and_solution("mlp-loop")
+    given = {s.id: s.given for s in lesson.steps}
+    assert all(given[f"grad:{n}"] for n in ("Z3", "W3", "b3", "A2"))
+    assert [given[f"grad:{n}"] for n in ("Z2", "W2", "b2", "A1")] == [False, False, True, False]
+    assert not any(given[f"grad:{n}"] for n in ("Z1", "W1", "b1"))
+
+
+@pytest.mark.parametrize(
+    ("step", "answer", "says"),
+    [
+        ("grad:Z2", "A2 - Y", "That is the output layer's shortcut A − Y"),  # a new rule for the hidden layer
+        ("grad:Z2", "dA2 * A3 * (1 - A3)", "That is σ′ of layer 3, one layer too high"),  # the index off by one
+        ("grad:W2", "A2.T @ dZ2", "A2 is layer 2's output"),
+        ("grad:A1", "dZ2 @ W1", "A1 went through W2"),
+        ("grad:Z1", "dA1", "That is dA1, above layer 1's sigmoids"),
+        ("grad:W1", "A1.T @ dZ1", "A1 is layer 1's output"),
+    ],
+)
+def test_mlp_loop_names_its_target_mistakes(step, answer, says):
+    verdict = feedback("mlp-loop", step, answer)
+    assert not verdict.correct and verdict.message.startswith(says), verdict.message
