@@ -89,3 +89,39 @@ def test_mlp_loop_goes_worked_then_faded_then_bare():
 def test_mlp_loop_names_its_target_mistakes(step, answer, says):
     verdict = feedback("mlp-loop", step, answer)
     assert not verdict.correct and verdict.message.startswith(says), verdict.message
+
+
+# torch-training-step: zero_grad / backward / step by hand, and the loss after the step
+
+
+def test_torch_training_step_outro_script_agrees_with_the_lesson():
+    """The outro's PyTorch script, run as printed, gives the lesson's L, dW.T in weight.grad, db and the lower loss."""
+    pytest.importorskip("torch")
+    lesson, sol = lesson_and_solution("torch-training-step")
+    code = outro_code("torch-training-step")
+    assert "nn.BCEWithLogitsLoss()" in code and "with torch.no_grad():" in code
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    first, second = run.stdout.strip().splitlines()
+    loss, weight_grad, bias_grad = eval_literal(f"({first.replace(' [', ', [')})")
+    assert loss == pytest.approx(float(sol.trace.values["L"]), rel=1e-12)
+    np.testing.assert_allclose(weight_grad, sol.trace.grads["W"].T, rtol=1e-12)
+    np.testing.assert_allclose(bias_grad, sol.trace.grads["b"].ravel(), rtol=1e-12)
+    after = float(sol.answer(lesson.step("after_update:L")))
+    assert float(second) == pytest.approx(after, rel=1e-12)
+    assert after < loss  # the step lowered the loss
+
+
+@pytest.mark.parametrize(
+    ("step", "answer", "says"),
+    [
+        ("grad:Z", "P - Y", "That is P − Y without the mean's 1/N"),
+        ("grad:W", "X.T @ dZ / 3", "That divides by N a second time"),
+        ("autograd:W.grad after L.backward(); L.backward()", "dW", "That is what the last backward() added alone"),
+        ("autograd:W.grad after L.backward(); W.grad = None", "[[0], [0]]", "PyTorch prints None here"),
+        ("update:W", "W + 0.5 * dW", "That steps uphill"),
+        ("after_update:L", "L - 0.5 * (sum(dW**2) + sum(db**2))", "That is the first-order estimate"),
+    ],
+)
+def test_torch_training_step_names_its_target_mistakes(step, answer, says):
+    verdict = feedback("torch-training-step", step, answer)
+    assert not verdict.correct and verdict.message.startswith(says), verdict.message
