@@ -125,3 +125,46 @@ def test_torch_training_step_outro_script_agrees_with_the_lesson():
 def test_torch_training_step_names_its_target_mistakes(step, answer, says):
     verdict = feedback("torch-training-step", step, answer)
     assert not verdict.correct and verdict.message.startswith(says), verdict.message
+
+
+# review: mixed questions on one network, and the summary sheet
+
+
+def test_review_numbers_follow_the_summary_sheet():
+    """The sheet's rules hold on the lesson's own numbers: σ + BCE with the 1/N once, the matmul, broadcast ↔ sum,
+    the fan-out's two paths, tanh′ through the output."""
+    _, sol = lesson_and_solution("review")
+    v, g = sol.trace.values, sol.trace.grads
+    n = v["X"].shape[0]
+    np.testing.assert_allclose(g["S"], (v["P"] - v["Y"]) / n, rtol=1e-12)
+    np.testing.assert_allclose(g["v"], v["H"].T @ g["S"], rtol=1e-12)
+    np.testing.assert_allclose(g["c"], g["S"].sum(axis=0, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(g["Z"], g["S"] @ v["v"].T * (1 - v["H"] ** 2), rtol=1e-12)
+    np.testing.assert_allclose(g["b"], g["Z"].sum(axis=0, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(g["W"], v["X"].T @ g["Z"] + 2 * v["lam"] * v["W"], rtol=1e-12)
+
+
+def test_review_sheet_holds_every_part_the_issue_lists():
+    lesson, sol = lesson_and_solution("review")
+    outro = show_lesson(lesson, sol.trace).outro
+    for part in ("Local derivatives", "A matmul", "Broadcast ↔ sum", "Mean ↔ 1/N once", "nn.Linear", "BP1", "BP4"):
+        assert part in outro, part
+
+
+@pytest.mark.parametrize(
+    ("step", "answer", "says"),
+    [
+        ("local:H/Z", "H * (1 - H)", "That is the sigmoid's slope written with H"),
+        ("grad:S", "(P - Y) * P * (1 - P) / 2", "That keeps σ′ = P(1 − P)"),
+        ("grad:v", "H.T @ dS / 2", "That divides by N twice"),
+        ("grad:c", "dS", "That is the gradient for each sample separately"),
+        ("grad:Z", "dH * H * (1 - H)", "That is the sigmoid's slope again"),
+        ("grad:b", "sum(dZ, 0) / 2", "That is the mean over the rows"),
+        ("grad:W", "X.T @ dZ", "That is only the path through Z"),
+        ("grad:W", "X.T @ dZ + lam * W", "The penalty's path lost its 2"),
+        ("autograd:Z.grad after L.backward()", "dZ", "PyTorch prints None here"),
+    ],
+)
+def test_review_names_the_courses_mistakes(step, answer, says):
+    verdict = feedback("review", step, answer)
+    assert not verdict.correct and verdict.message.startswith(says), verdict.message
