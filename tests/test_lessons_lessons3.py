@@ -168,3 +168,55 @@ def test_review_sheet_holds_every_part_the_issue_lists():
 def test_review_names_the_courses_mistakes(step, answer, says):
     verdict = feedback("review", step, answer)
     assert not verdict.correct and verdict.message.startswith(says), verdict.message
+
+
+# torch-dynamic-graph: the Chinese notes' f(a) with a while loop and an if
+
+
+SEED_F = """
+import torch
+def f(a):
+    b = a * 2
+    while b.norm() < 1000:
+        b = b * 2
+    if b.sum() > 0:
+        c = b
+    else:
+        c = 100 * b
+    return c
+a = torch.tensor(A, dtype=torch.float64, requires_grad=True)
+d = f(a)
+d.backward()
+print(repr((d.item(), a.grad.item(), (d / a).item(), type(d.grad_fn).__name__)))
+"""
+
+
+def test_torch_dynamic_graph_is_the_seeds_run_and_its_check_holds():
+    """The seed's own f(a), run in PyTorch at the lesson's a: the lesson's unrolled graph gives its d and a.grad,
+    and a.grad == d/a as the notes print."""
+    pytest.importorskip("torch")
+    lesson, sol = lesson_and_solution("torch-dynamic-graph")
+    a = float(sol.trace.values["a"])
+    run = subprocess.run(
+        [sys.executable, "-c", SEED_F.replace("A,", f"{a!r},")], capture_output=True, text=True, timeout=120, check=True
+    )
+    d, grad, d_over_a, grad_fn = eval_literal(run.stdout)
+    assert d == float(sol.trace.values["d"])
+    assert grad == float(sol.trace.grads["a"]) == d_over_a
+    assert grad_fn == sol.answer(lesson.step("autograd:d.grad_fn")).value
+    assert a < 0 and grad == 100 * 2**12  # the else branch ran, after 11 passes of the loop (2^(n+1), not 2n)
+
+
+@pytest.mark.parametrize(
+    ("step", "answer", "says"),
+    [
+        ("value:d", "b12", "That is b when the loop stops"),
+        ("grad:a", "100 * 2 * 11", 'That is the notes\' "b = 2 * a * n"'),
+        ("grad:a", "2 ** 12", "That is the loop's part"),
+        ("grad:a", "0", "The while and the if leave no node"),
+        ("autograd:b12.grad after d.backward()", "100", "PyTorch prints None here"),
+    ],
+)
+def test_torch_dynamic_graph_names_its_target_mistakes(step, answer, says):
+    verdict = feedback("torch-dynamic-graph", step, answer)
+    assert not verdict.correct and verdict.message.startswith(says), verdict.message
