@@ -220,3 +220,53 @@ def test_torch_dynamic_graph_is_the_seeds_run_and_its_check_holds():
 def test_torch_dynamic_graph_names_its_target_mistakes(step, answer, says):
     verdict = feedback("torch-dynamic-graph", step, answer)
     assert not verdict.correct and verdict.message.startswith(says), verdict.message
+
+
+# custom-function: y = x·σ(x) as a torch.autograd.Function whose backward the learner writes
+
+
+def test_custom_function_outro_class_passes_gradcheck_and_gives_the_lessons_dx():
+    """The outro's SiLU Function, run as printed: gradcheck passes, and its backward at the lesson's x with the
+    lesson's dy gives the lesson's dx."""
+    pytest.importorskip("torch")
+    _, sol = lesson_and_solution("custom-function")
+    code = outro_code("custom-function")
+    assert "class SiLU(torch.autograd.Function):" in code and "gradcheck" in code
+    x, dy = sol.trace.values["x"].tolist(), sol.trace.grads["y"].tolist()
+    code += (
+        f"\nx = torch.tensor({x!r}, dtype=torch.float64, requires_grad=True)"
+        f"\nSiLU.apply(x).backward(torch.tensor({dy!r}, dtype=torch.float64))"
+        "\nprint(repr(x.grad.tolist()))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    verdict, dx = run.stdout.strip().splitlines()
+    assert verdict.startswith("True")
+    np.testing.assert_allclose(eval_literal(dx), sol.trace.grads["x"], rtol=1e-12)
+
+
+def test_custom_function_panel_gradcheck_tells_the_right_backward_from_the_product_rule_slip():
+    """The panel runs the typed formula as the Function's backward: the lesson's answer passes gradcheck, the slip
+    that forgets one place x appears fails it."""
+    pytest.importorskip("torch")
+    from tutor.reveal.function import check_function
+
+    lesson, _ = lesson_and_solution("custom-function")
+    step = lesson.step("backward:y/x")
+    assert check_function(lesson, step, "dy * (sigmoid(x) + y * (1 - sigmoid(x)))").passed
+    assert not check_function(lesson, step, "dy * sigmoid(x)").passed
+
+
+@pytest.mark.parametrize(
+    ("step", "answer", "says"),
+    [
+        ("local:y/x", "sigmoid(x)", "That differentiates only the first x"),
+        ("local:y/x", "x * sigmoid(x) * (1 - sigmoid(x))", "That differentiates only σ(x)"),
+        ("local:y/x", "y * (1 - y)", "That is the sigmoid's q(1 − q) applied to y"),
+        ("backward:y/x", "sigmoid(x) + y * (1 - sigmoid(x))", "That is the local derivative alone"),
+        ("backward:y/x", "dy * sigmoid(x)", "That forgets the second place x appears"),
+        ("backward:y/x", "dy * y * (1 - y)", "That is the sigmoid's backward from its saved output"),
+    ],
+)
+def test_custom_function_names_its_target_mistakes(step, answer, says):
+    verdict = feedback("custom-function", step, answer)
+    assert not verdict.correct and verdict.message.startswith(says), verdict.message
