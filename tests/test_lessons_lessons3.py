@@ -67,11 +67,11 @@ def test_mlp_loop_outro_loop_gives_the_engines_gradients():
 
 
 def test_mlp_loop_goes_worked_then_faded_then_bare():
-    """Layer 3 is all given, layer 2 is half given, layer 1 is all asked."""
+    """Layer 3 is all given, layer 2 is partly given, layer 1 is all asked."""
     lesson, _ = lesson_and_solution("mlp-loop")
     given = {s.id: s.given for s in lesson.steps}
     assert all(given[f"grad:{n}"] for n in ("Z3", "W3", "b3", "A2"))
-    assert [given[f"grad:{n}"] for n in ("Z2", "W2", "b2", "A1")] == [False, False, True, False]
+    assert [given[f"grad:{n}"] for n in ("Z2", "W2", "b2", "A1")] == [False, True, False, False]
     assert not any(given[f"grad:{n}"] for n in ("Z1", "W1", "b1"))
 
 
@@ -80,7 +80,7 @@ def test_mlp_loop_goes_worked_then_faded_then_bare():
     [
         ("grad:Z2", "A2 - Y", "That is the output layer's shortcut A − Y"),  # a new rule for the hidden layer
         ("grad:Z2", "dA2 * A3 * (1 - A3)", "That is σ′ of layer 3, one layer too high"),  # the index off by one
-        ("grad:W2", "A2.T @ dZ2", "A2 is layer 2's output"),
+        ("grad:b2", "dA2", "That is dA2, above this layer's sigmoids"),
         ("grad:A1", "dZ2 @ W1", "A1 went through W2"),
         ("grad:Z1", "dA1", "That is dA1, above layer 1's sigmoids"),
         ("grad:W1", "A1.T @ dZ1", "A1 is layer 1's output"),
