@@ -19,7 +19,7 @@ from tutor.reveal.run import TOLERANCE
 from tutor.ui.screens.torch_panel import TorchPanel
 
 LESSONS = Path(__file__).parent / "lessons"
-NETWORKS = ["two-layer-net", "two-layer-batch"]
+NETWORKS = ["two-layer-net", "two-layer-batch", "mlp-loop", "torch-training-step"]
 
 
 def test_which_lessons_are_layered_networks():
