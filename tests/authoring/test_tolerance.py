@@ -13,6 +13,7 @@ from conftest import SHIPPED
 from tutor.course import load_lesson, parse_lesson, solve
 from tutor.course.tolerance import DEFAULT_REL as DEFAULT_TOLERANCE
 from tutor.course.tolerance import Tolerance
+from tutor.engine.autograd import Fact
 from tutor.grading import grade, grade_value, show_array
 
 HEADER = "format: 1\nid: t\ntitle: T\n"
@@ -34,6 +35,8 @@ def test_shipped_lessons_grade_as_before_three_digits_pass_five_percent_off_fail
     sol = solve(lesson)
     for step in lesson.steps:
         answer = sol.answer(step)
+        if isinstance(answer, Fact):  # an autograd step's word (None, True, a grad_fn's name): no digits to round
+            continue
         rel = lesson.tolerance_for(step).rel
         digits = 3 if rel >= DEFAULT_TOLERANCE else 3 + math.ceil(math.log10(DEFAULT_TOLERANCE / rel))
         typed = show_array(answer, digits)
