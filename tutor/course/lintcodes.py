@@ -220,6 +220,47 @@ CODES: tuple[LintCode, ...] = (
         "A slip in an op's forward value (the value before the power ...) gives the right value here.",
         _lesson("inputs: {x: 1.0}", "graph: [y = x ** 3, L = y * 2]", "steps: [{value: y}]"),
     ),
+    LintCode(
+        "W123",
+        "after-update-before",
+        "The gradient is 0 here: the loss before the update is marked right for the loss after it.",
+        _lesson("learning_rate: 0.1", "inputs: {w: 1.0}", "graph: [L = (w - 1) ** 2]", "steps: [{after_update: L}]"),
+    ),
+    LintCode(
+        "W124",
+        "after-update-ascent",
+        "The gradient is 0 here: the loss after a step up the gradient (+lr·dW) is marked right.",
+        _lesson("learning_rate: 0.1", "inputs: {w: 1.0}", "graph: [L = (w - 1) ** 2]", "steps: [{after_update: L}]"),
+    ),
+    LintCode(
+        "W125",
+        "after-update-no-rate",
+        "The gradient is 0 here: the loss after a step without the learning rate is marked right.",
+        _lesson("learning_rate: 0.1", "inputs: {w: 1.0}", "graph: [L = (w - 1) ** 2]", "steps: [{after_update: L}]"),
+    ),
+    LintCode(
+        "W126",
+        "after-update-estimate",
+        "The first-order estimate L − lr·Σ dW² equals the loss after the update here: the estimate is marked right.",
+        _lesson("learning_rate: 0.1", "inputs: {w: 1.0}", "graph: [L = (w - 1) ** 2]", "steps: [{after_update: L}]"),
+    ),
+    LintCode(
+        "W127",
+        "autograd-accumulates",
+        "One backward() call's gradient equals what .grad holds after all of them here: forgetting that .grad adds "
+        "up is marked right.",
+        _lesson(
+            "inputs: {x: 0.0}",
+            "graph: [y = x ** 2, s = 3 * x, L = y + s]",
+            "steps: [{autograd: 'x.grad after y.backward(); s.backward()'}]",
+        ),
+    ),
+    LintCode(
+        "W128",
+        "backward-local-only",
+        "The delta that comes down is 1 here: a backward that returns the local derivative alone is marked right.",
+        _lesson("inputs: {x: 1.0, w: 1.0}", "graph: [y = w * x, L = y ** 2 / 2]", "steps: [{backward: y/x}]"),
+    ),
     # ---------------------------------------------------------------- W2xx: numbers that teach nothing
     LintCode(
         "W201",
@@ -379,6 +420,12 @@ CANDIDATE_CODES: dict[str, str] = {
     "wrong-input": "W119",
     "input-for-slope": "W120",
     "fan-out-product": "W121",
+    "after-update-before": "W123",
+    "after-update-ascent": "W124",
+    "after-update-no-rate": "W125",
+    "after-update-estimate": "W126",
+    "autograd-accumulates": "W127",
+    "backward-local-only": "W128",
 }
 #: the code shared by every slip of an op's derivative from the op table (``Op.slips``)
 DERIVATIVE_SLIP = "W109"
