@@ -448,3 +448,19 @@ def test_a_newer_format_file_of_another_shape_is_left_alone_too(tmp_path):
     store.save(store.lesson("a", "h"))
     assert path.read_text(encoding="utf-8") == newer
     assert (tmp_path / "progress.format2.json").is_file()
+
+
+def test_records_made_in_the_same_millisecond_keep_their_order(monkeypatch):
+    """A frozen clock (two saves in one millisecond) still gives each record a later time than the last."""
+    import tutor.progress as progress
+
+    frozen = progress.datetime(2026, 1, 5, 9, 0, 0, 123456, tzinfo=progress.UTC)
+
+    class Frozen(progress.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return frozen
+
+    monkeypatch.setattr(progress, "datetime", Frozen)
+    stamps = [progress.now() for _ in range(3)]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3

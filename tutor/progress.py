@@ -72,7 +72,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -122,9 +122,19 @@ def when(stamp: str) -> datetime:
     return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
+_last_stamp = datetime.min.replace(tzinfo=UTC)
+
+
 def now() -> str:
-    """The current time for an attempt record (milliseconds, so that two attempts never share it)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """The current time for a record, in milliseconds and strictly later than the last one this process gave, so
+    that two saves or attempts in the same millisecond still keep their order."""
+    global _last_stamp
+    t = datetime.now(UTC)
+    t = t.replace(microsecond=t.microsecond // 1000 * 1000)
+    if t <= _last_stamp:
+        t = _last_stamp + timedelta(milliseconds=1)
+    _last_stamp = t
+    return t.isoformat(timespec="milliseconds")
 
 
 def lesson_source(path: Path | None) -> str | None:
