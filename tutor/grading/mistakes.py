@@ -24,6 +24,7 @@ from tutor.course.model import Lesson, Step
 from tutor.course.solution import Solution
 from tutor.course.steps import KINDS, Candidate
 from tutor.engine import (
+    Application,
     Assignment,
     EvalError,
     LineGraph,
@@ -206,16 +207,21 @@ def _value_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = Tru
     return found + _forgotten(a, values) + _misvalues(a, values, texts)
 
 
-def _forgotten(a: Assignment, values: dict[str, np.ndarray]) -> list[Candidate]:
-    """The line's value with one operand of its op forgotten (the op table's ``Op.forgotten``): a term, a factor."""
-    app = op_of(a.expr)
-    if app is None or not app.op.forgotten:
-        return []
+def _operand_values(app: Application, values: dict[str, np.ndarray]) -> list[np.ndarray] | None:
+    """The values of an op's operands at the lesson's values, or None when one cannot be computed."""
     env = {k: leaf(v, k) for k, v in values.items()}
     try:
         with np.errstate(all="ignore"):
-            args = [build(x, env).value for x in app.operands]
+            return [build(x, env).value for x in app.operands]
     except EvalError:
+        return None
+
+
+def _forgotten(a: Assignment, values: dict[str, np.ndarray]) -> list[Candidate]:
+    """The line's value with one operand of its op forgotten (the op table's ``Op.forgotten``): a term, a factor."""
+    app = op_of(a.expr)
+    args = _operand_values(app, values) if app is not None and app.op.forgotten else None
+    if app is None or args is None:
         return []
     found = []
     for f in app.op.forgotten:
@@ -241,13 +247,8 @@ def _forgotten(a: Assignment, values: dict[str, np.ndarray]) -> list[Candidate]:
 def _misvalues(a: Assignment, values: dict[str, np.ndarray], texts: bool = True) -> list[Candidate]:
     """The typical wrong values of the line's op (``Op.misvalues``): the power left out, the other branch of a loss."""
     app = op_of(a.expr)
-    if app is None or not app.op.misvalues:
-        return []
-    env = {k: leaf(v, k) for k, v in values.items()}
-    try:
-        with np.errstate(all="ignore"):
-            args = [build(x, env).value for x in app.operands]
-    except EvalError:
+    args = _operand_values(app, values) if app is not None and app.op.misvalues else None
+    if app is None or args is None:
         return []
     found = []
     for m in app.op.misvalues:
