@@ -144,3 +144,12 @@ def test_no_operand_warning_where_no_delta_flows():
         "graph:\n  - S = C @ X + b\n  - L = sum(S * S) / 2\n"
     )
     assert [p.code for p in lint(_lesson(text))] == []
+
+
+def test_a_forward_value_slip_is_named_as_what_the_learner_does():
+    """W122 names the slip as an action ("forgets the power"), not a clause cut from the learner's message."""
+    lesson = _lesson(
+        HEADER + "inputs: {x: 3.0}\nconstants: {t: 5.0}\ngraph: [y = 2 * x, L = (y - t) ** 2]\nsteps: [{value: L}]\n"
+    )
+    (warning,) = [w for w in lint_report(lesson).warnings if w.code == "W122"]
+    assert "a learner who forgets the power (types y − t for L) is marked right" in warning.message, warning.message

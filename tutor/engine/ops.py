@@ -202,6 +202,7 @@ class Misvalue:
     forward: Callable[..., Array]
     message: str  # with {0}, {1}, {out} as in Op.local
     formula: str = ""  # what gives the answer away, held back by the grader on a first try
+    slip: str = ""  # for authors, after "a learner who": the slip in a few words (default: the message's first clause)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -739,6 +740,7 @@ OPS: dict[str, Op] = {
                     diagnosis="forgotten-power",
                     forward=lambda a, b: np.asarray(a, dtype=float),
                     message="that is {0} before the power: {out} raises it to the power {1}",
+                    slip="forgets the power (types {0} for {out})",
                 ),
             ),
         ),

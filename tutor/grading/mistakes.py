@@ -259,8 +259,9 @@ def _misvalues(a: Assignment, values: dict[str, np.ndarray], texts: bool = True)
             continue
         message = _sentence(_fmt(m.message, a.expr, a.name))
         formula = _sentence(_fmt(m.formula, a.expr, a.name)) if m.formula else ""
-        slip = m.message.split(":")[0].format(*(to_text(x) for x in app.operands), out=a.name)
-        found.append(Candidate(m.id, m.diagnosis, value, message, slip.replace("that ", "", 1), formula=formula))
+        said = m.slip or m.message.split(":")[0].replace("that ", "", 1)
+        slip = said.format(*(to_text(x) for x in app.operands), out=a.name)
+        found.append(Candidate(m.id, m.diagnosis, value, message, slip, formula=formula))
     return found
 
 
