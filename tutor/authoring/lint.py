@@ -89,11 +89,19 @@ def lint(lesson: Lesson) -> list[Problem]:
     return lint_report(lesson).warnings
 
 
-def lint_report(lesson: Lesson, more: Iterable[Problem] = ()) -> LintReport:
+def lint_report(lesson: Lesson, more: Iterable[Problem] = (), linted: list[Problem] | None = None) -> LintReport:
     """The linter's warnings, the lesson's own (prose) and ``more`` (the course's), sorted by position, with the
-    ones the lesson or a step allows kept back, and an allowed code that never fires reported (W501)."""
-    found = [*lesson.warnings, *more, *_Linter(lesson).run()]
+    ones the lesson or a step allows kept back, and an allowed code that never fires reported (W501).
+
+    ``linted``: the linter's own findings (:func:`linter_warnings`) when the caller has them already, so that
+    ``validate`` lints a lesson once for its report and for its variants' baseline."""
+    found = [*lesson.warnings, *more, *(linter_warnings(lesson) if linted is None else linted)]
     return allow_warnings(lesson, found)
+
+
+def linter_warnings(lesson: Lesson) -> list[Problem]:
+    """The linter's own findings about a lesson, sorted by position, before any ``lint: allow``."""
+    return _Linter(lesson).run()
 
 
 def allow_warnings(lesson: Lesson, found: list[Problem], report_unused: bool = True) -> LintReport:

@@ -160,7 +160,7 @@ def check_file(path: Path, lint: bool = True, index: CourseIndex | None = None) 
     except LessonError as e:
         return Checked(e.problems)
     from tutor.authoring.check_mistakes import check_mistakes
-    from tutor.authoring.lint import allow_warnings, lint_report
+    from tutor.authoring.lint import allow_warnings, lint_report, linter_warnings
 
     course = id_problems(lesson, index)
     errors = [p for p in course if p.severity == "error"] + check_mistakes(lesson)
@@ -168,8 +168,9 @@ def check_file(path: Path, lint: bool = True, index: CourseIndex | None = None) 
     if lint:
         from tutor.authoring.variants import check_variants
 
-        report = lint_report(lesson, more)
-        errors += check_variants(lesson)
+        linted = linter_warnings(lesson)  # once: the report's, and the baseline a variant is held to (lint(lesson))
+        report = lint_report(lesson, more, linted)
+        errors += check_variants(lesson, lint_report(lesson, (), linted).warnings if lesson.vary else None)
     else:
         report = allow_warnings(lesson, [*lesson.warnings, *more], report_unused=False)
     return Checked([*errors, *report.warnings], report.allowed)
