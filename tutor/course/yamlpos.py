@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -31,9 +31,9 @@ PLAIN_TAGS = {"!"} | {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", 
 Path_ = tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class Mark:
-    """A 1-based line and column, and for a string scalar how far its text is from the column."""
+class Mark(NamedTuple):
+    """A 1-based line and column, and for a string scalar how far its text is from the column (a tuple: one is
+    made for every value of a file, and a frozen dataclass took longer to make than libyaml took to parse)."""
 
     line: int
     col: int
@@ -193,6 +193,10 @@ class _Builder:
 
     def feed(self, event: yaml.Event) -> None:
         """Take one event: check it, then place the value it starts or ends."""
+        kind = type(event)
+        if kind is yaml.ScalarEvent and event.anchor is None and (event.tag is None or event.tag in PLAIN_TAGS):
+            self.scalar(event)  # most events: a plain value, checked here as below
+            return
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise self.refuse(
                 event, f"YAML anchors and aliases (&name, *name) are not allowed in {self.what}s: write the value out"
@@ -262,7 +266,7 @@ class _Builder:
             path = None if top.path is None else (*top.path, len(top.data))
             top.data.append(value)
         elif top.key is _NO_KEY:
-            top.key = self.key(value, event, top)
+            top.key = self.key(value, event, top, mark)
             return None
         else:
             key, top.key = top.key, _NO_KEY
@@ -274,9 +278,8 @@ class _Builder:
             self.marks[path] = mark
         return path
 
-    def key(self, value: Any, event: yaml.Event, top: _Open) -> Any:
-        """A mapping's key as data, or _SKIP (with a problem) for a collection or a repeated key."""
-        mark = _mark(event)
+    def key(self, value: Any, event: yaml.Event, top: _Open, mark: Mark) -> Any:
+        """A mapping's key as data, or _SKIP (with a problem) for a collection or a repeated key (at ``mark``)."""
         if not isinstance(event, yaml.ScalarEvent):
             self.problems.append(Problem(self.file, mark.line, mark.col, "a key must be a plain word"))
             return _SKIP
