@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tutor.course.model import Lesson, Step
-from tutor.engine import Trace, run
+from tutor.engine import LineGraph, Trace, run
 from tutor.engine.autograd import Fact
 
 #: an answer: numbers, or a word PyTorch prints (an autograd step's None, True, False or grad_fn name)
@@ -24,6 +24,8 @@ class Solution:
     _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     #: work the grader's mistakes share between steps of this run (a slip's whole backward pass), by key
     memo: dict[str, dict[int, np.ndarray]] = field(default_factory=dict, repr=False)
+    #: each graph line rebuilt alone at this run's values, by its node (the grader's mistakes pull back through it)
+    lines: dict[str, LineGraph] = field(default_factory=dict, repr=False)
 
     def answer(self, step: Step) -> np.ndarray:
         """The expected answer of a step: a value, a local derivative, a delta, a Jacobian ...; for an autograd

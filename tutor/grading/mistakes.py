@@ -34,7 +34,6 @@ from tutor.engine import (
     fmt_shape,
     leaf,
     line_graph,
-    local_derivative,
     local_problem,
     op_of,
 )
@@ -56,6 +55,22 @@ def _pull(
     raw: list[np.ndarray] = []
     grads = backward(line.root, seed, override, lambda parent, part: raw.append(part) if parent is x else None)
     return grads.get(id(x), np.zeros(x.value.shape)).reshape(x.value.shape), raw
+
+
+def _line(sol: Solution, node: str) -> LineGraph:
+    """The line of ``node`` rebuilt alone at the run's values, once per run (the steps' mistakes share it)."""
+    line = sol.lines.get(node)
+    if line is None:
+        line = sol.lines[node] = line_graph(sol.lesson.program, sol.trace.values, node)
+    return line
+
+
+def _local_derivative(sol: Solution, node: str, wrt: str) -> np.ndarray:
+    """:func:`~tutor.engine.local_derivative` through the run's shared line (the caller has checked that
+    ``local_problem`` is None)."""
+    line = _line(sol, node)
+    x = line.inputs[wrt]
+    return backward(line.root).get(id(x), np.zeros_like(x.value)).reshape(np.shape(sol.trace.values[wrt]))
 
 
 # ---------------------------------------------------------------- texts
@@ -338,9 +353,9 @@ def _local_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = Tru
     """A local derivative: an op's slip, the delta given instead, 1 as if the node moved one for one."""
     assert step.wrt is not None
     tr = sol.trace
-    line = line_graph(lesson.program, tr.values, step.node)
+    line = _line(sol, step.node)
     shape = line.inputs[step.wrt].value.shape
-    found = _local_readings(lesson.program, tr.values, step.node, step.wrt)
+    found = _local_readings(sol, step.node, step.wrt)
     found += _slip_candidates(line, step.node, np.ones(line.root.value.shape), step.wrt, "", texts)
     found.append(
         Candidate(
@@ -366,8 +381,9 @@ def _local_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = Tru
     return found
 
 
-def _local_readings(program: Program, values: dict[str, np.ndarray], node: str, wrt: str) -> list[Candidate]:
+def _local_readings(sol: Solution, node: str, wrt: str) -> list[Candidate]:
     """A local derivative taken by another input of the line, or the input's own value typed for the slope."""
+    program, values = sol.lesson.program, sol.trace.values
     found = []
     for other in program.assignment(node).inputs:
         if other != wrt and np.shape(values[other]) == np.shape(values[wrt]):
@@ -376,7 +392,7 @@ def _local_readings(program: Program, values: dict[str, np.ndarray], node: str, 
                     Candidate(
                         f"wrong-input:{other}",
                         "wrong-input",
-                        local_derivative(program, values, node, other),
+                        _local_derivative(sol, node, other),
                         f"That is ∂{node}/∂{other}, the derivative by {other}: this step moves {wrt} and holds "
                         f"{other} fixed.",
                         f"differentiates by {other} instead of {wrt}",
@@ -414,7 +430,7 @@ def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = True
     parts: dict[str, np.ndarray] = {}
     lines: dict[str, LineGraph] = {}
     for c in users:
-        lines[c] = line_graph(program, values, c)
+        lines[c] = _line(sol, c)
         parts[c], raw = _pull(lines[c], grads[c], v)
         if len(raw) == 1 and raw[0].size > int(np.prod(shape)):
             rows = raw[0].shape[0] if raw[0].ndim else 1
@@ -463,7 +479,7 @@ def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = True
                 Candidate(
                     "upstream-forgotten",
                     "upstream-forgotten",
-                    local_derivative(program, values, c, v),
+                    _local_derivative(sol, c, v),
                     f"That is the local derivative ∂{c}/∂{v}{_equals(local)} alone: you left out the upstream "
                     f"factor ∂{out}/∂{c}, the delta of {c}.",
                     f"forgets the upstream delta ∂{out}/∂{c} (gives the local derivative ∂{c}/∂{v} alone)",
