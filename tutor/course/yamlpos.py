@@ -193,8 +193,11 @@ class _Builder:
 
     def feed(self, event: yaml.Event) -> None:
         """Take one event: check it, then place the value it starts or ends."""
-        kind = type(event)
-        if kind is yaml.ScalarEvent and event.anchor is None and (event.tag is None or event.tag in PLAIN_TAGS):
+        if (
+            isinstance(event, yaml.ScalarEvent)
+            and event.anchor is None
+            and (event.tag is None or event.tag in PLAIN_TAGS)
+        ):
             self.scalar(event)  # most events: a plain value, checked here as below
             return
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
