@@ -60,6 +60,7 @@ class Numbers:
     count: int = 0
     _names: dict[str, np.ndarray] | None = field(default=None, repr=False)
     _env: dict[str, Node] | None = field(default=None, repr=False)
+    _shapes: dict[str, tuple[int, ...]] | None = field(default=None, repr=False)
     #: each distinct expression's value (or problem) at this run, computed once; may be shared by the Numbers of
     #: the same run (a lesson's check and its display), as the value depends only on the text and the run
     values: dict[str, np.ndarray | LiveProblem] = field(default_factory=dict, repr=False)
@@ -73,6 +74,12 @@ class Numbers:
             out.update({n: tr.values[n] for n in (*program.inputs, *program.constants, *program.nodes)})
             self._names = out
         return self._names
+
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shape of every name a live number may use (worked out once, not once per live number)."""
+        if self._shapes is None:
+            self._shapes = {n: np.shape(v) for n, v in self.names().items()}
+        return self._shapes
 
     def env(self) -> dict[str, Node]:
         """The engine's leaves for every name (built once)."""
@@ -177,7 +184,7 @@ def _evaluate(expr_text: str, numbers: Numbers) -> np.ndarray | LiveProblem:
         if name not in names:
             return LiveProblem(0, _unknown(name, names))
     try:
-        _, work = expr_shape(tree, {n: np.shape(v) for n, v in names.items()})
+        _, work = expr_shape(tree, numbers.shapes())
     except EvalError as e:
         return LiveProblem(0, f"cannot be computed: {e.message}")
     numbers.work_left -= work
@@ -214,6 +221,9 @@ def _unknown(name: str, names: Mapping[str, np.ndarray]) -> str:
 
 def show_number(value: np.ndarray | float, fmt: str | None = None) -> str:
     """A number, vector or matrix as people read it: rounded, no float noise, ``−`` for minus."""
+    if np.ndim(value) == 0:  # most live numbers: the same rule without building arrays
+        x = float(value)
+        return _scalar(0.0 if abs(x) < NOISE * max(1.0, abs(x)) else x, fmt)
     a = np.asarray(value, dtype=float)
     biggest = float(np.max(np.abs(a), initial=0.0))
     a = np.where(np.abs(a) < NOISE * max(1.0, biggest), 0.0, a)
