@@ -26,7 +26,7 @@ from tutor.engine import EvalError, Trace, leaf
 from tutor.engine.node import Node, build_checked
 from tutor.engine.shapes import MAX_RUN_WORK, expr_shape
 from tutor.lang import ParseError, names_in, parse
-from tutor.lang.syntax import Expr
+from tutor.lang.syntax import Expr, Name
 
 #: live numbers one lesson may hold, and the engine work all of them together may take
 MAX_LIVE_NUMBERS = 500
@@ -183,6 +183,11 @@ def _evaluate(expr_text: str, numbers: Numbers) -> np.ndarray | LiveProblem:
     for name in names_in(tree):
         if name not in names:
             return LiveProblem(0, _unknown(name, names))
+    if isinstance(tree, Name):  # most live numbers: a name's value or delta, no work to check or spend
+        value = np.asarray(names[tree.id], dtype=float)
+        if not np.all(np.isfinite(value)):
+            return LiveProblem(0, "is not finite at the lesson's values (NaN or infinite)")
+        return value
     try:
         _, work = expr_shape(tree, numbers.shapes())
     except EvalError as e:
