@@ -612,6 +612,8 @@ def _depends_on_inputs(program: Program) -> set[str]:
 def _products(program: Program, trace: Trace, name: str) -> list[tuple[Node, Expr, np.ndarray]]:
     """Every matrix product in a graph line (a product op that is not elementwise): its node (rebuilt alone at the
     trace's values), its syntax and the delta that reaches it from the output."""
+    if not any(app.op.product and not app.op.elementwise for app in _applications(program.assignment(name).expr)):
+        return []  # no matrix product in the line: nothing to rebuild and pull back
     try:
         with np.errstate(all="ignore"):
             line = line_graph(program, trace.values, name)
