@@ -110,10 +110,11 @@ def variant_lesson(lesson: Lesson, k: int, drawn: dict[str, np.ndarray]) -> Less
         variant=k,
         as_written=None,
     )
-    problem = prose_problem(raw, Numbers(trace))
+    numbers = Numbers(trace)
+    problem = prose_problem(raw, numbers)
     if problem:
         return Rejected(problem)
-    return show_lesson(raw, trace)
+    return show_lesson(raw, trace, numbers.values)  # the live numbers just computed at this run, not again
 
 
 def prose_problem(lesson: Lesson, numbers: Numbers) -> str | None:
