@@ -217,11 +217,63 @@ def bench_validate(repeat: int) -> list[Row]:
         c, d = interleaved(ours(False), floor, n)
         # the process's CPU time too: on a shared machine the wall time also counts the other users' work
         cpu_a, cpu_b = interleaved(ours(True), floor, n, clock=time.process_time)
+        parts = validate_parts(files, loader)
     name = loader.__name__
     cpu = f"CPU time: {fmt_time(cpu_a)} against {fmt_time(cpu_b)}, {cpu_a / cpu_b:.2f}×"
     return [
         Row("validate 500 lesson files", fmt_time(a), f"{name} {fmt_time(b)}", a / b, "≤ 3×", a / b <= 3.0, cpu),
         Row("validate --no-lint 500 lesson files", fmt_time(c), f"{name} {fmt_time(d)}", c / d, "≤ 3×", c / d <= 3.0),
+        *parts,
+    ]
+
+
+def validate_parts(files: list[Path], loader: type) -> list[Row]:
+    """Where a file's CPU time goes in ``check_file``, part by part (the same calls in the same order), each part
+    against ``loader`` alone on the same file, timed file by file right beside it."""
+    from tutor.authoring.check_mistakes import check_mistakes
+    from tutor.authoring.lint import lint_report, linter_warnings
+    from tutor.authoring.variants import check_variants
+    from tutor.course.yamlpos import load_located
+
+    clock = time.process_time
+    spent = dict.fromkeys(("floor", "yaml", "load", "mistakes", "linter", "variants"), 0.0)
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        t0 = clock()
+        yaml.load(text, Loader=loader)
+        t1 = clock()
+        load_located(text, str(f))
+        t2 = clock()
+        lesson = load_lesson(f)
+        t3 = clock()
+        check_mistakes(lesson)
+        t4 = clock()
+        linted = linter_warnings(lesson)
+        t5 = clock()
+        check_variants(lesson, lint_report(lesson, (), linted).warnings if lesson.vary else None)
+        t6 = clock()
+        for k, dt_ in zip(spent, (t1 - t0, t2 - t1, t3 - t2 - (t2 - t1), t4 - t3, t5 - t4, t6 - t5), strict=True):
+            spent[k] += dt_ / len(files)
+    labels = {
+        "yaml": "· the located YAML pass (events, marks, safety checks)",
+        "load": "· the rest of loading (graph, shapes, engine run, steps, live numbers and maths in prose)",
+        "mistakes": "· checking the author's mistakes:",
+        "linter": "· the linter (the grader's candidates here and at jittered values, central differences)",
+        "variants": "· the vary: check (one variant drawn, loaded, linted and its mistakes checked)",
+    }
+    base = spent["floor"]
+    return [
+        Row(label, f"{fmt_time(spent[k])} a file", f"{loader.__name__} {fmt_time(base)}", spent[k] / base, "-", None)
+        for k, label in labels.items()
+    ] + [
+        Row(
+            "· all parts (CPU time a file)",
+            f"{fmt_time(sum(v for k, v in spent.items() if k != 'floor'))}",
+            f"{loader.__name__} {fmt_time(base)}",
+            sum(v for k, v in spent.items() if k != "floor") / base,
+            "≤ 3×",
+            None,
+        )
     ]
 
 
