@@ -32,9 +32,20 @@ The format (``"format": 2``)::
            "<content hash>": {
              "current": "grad:x",               # a step id, "intro" or "summary", or null
              "updated": "2025-01-01T10:00:00.000+00:00",
+             "reset": "<ISO time>",             # only after a reset of the lesson (see below)
              "steps": {"<step id>": {"status": "solved" | "shown" | null, "hints": 0,
+                                     "reset": "<ISO time>",      # only after a reset of the step
                                      "attempts": [{"text": "3", "correct": true,
-                                                   "diagnosis": null, "at": "<ISO time>"}]}}}}}}}
+                                                   "diagnosis": null, "at": "<ISO time>"}]}}}},
+         "history": [                           # only after a reset: the records reset, newest last
+           {"at": "<ISO time>", "reset": "lesson" | "step <step id>", "version": "<content hash>",
+            "record": {"current": ..., "updated": ..., "steps": {...}}}]}}}
+
+A reset (of a lesson, or of one step) keeps the old record in the lesson's ``history`` (the newest
+:data:`MAX_HISTORY`) and stamps the fresh record with its time: a merge then takes from a record reset
+earlier (or never) only the attempts made after that time, so that another instance's older copy cannot
+bring the reset progress back. The new keys are optional, so a file with them is still format 2: an older
+tutor reads it (and drops the history when it saves).
 
 A variant of a lesson (the same lesson with new numbers, ``tutor.course.variant``) is one more version of its
 record, keyed ``"<content hash>/variant-<K>"``: its progress never touches the original's, and a version of the
@@ -92,6 +103,7 @@ KEEP_FIRST_ATTEMPTS = 10
 MAX_ANSWER_CHARS = 1000  # a longer typed answer is kept shortened, ending in "…"
 MAX_TEXT_CHARS = 4096  # ids, paths, hashes, diagnoses
 MAX_HINTS = 10_000
+MAX_HISTORY = 50  # reset records kept per lesson, the newest
 LOCK_WAIT = 5.0  # seconds a save waits for another instance's save before going on without the lock
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _STATUS_RANK = {None: 0, SHOWN: 1, SOLVED: 2}
@@ -120,6 +132,11 @@ def when(stamp: str) -> datetime:
     except (ValueError, TypeError):
         return _EPOCH
     return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+def later(a: str, b: str) -> str:
+    """The later of two ISO times ("" stands for never)."""
+    return b if when(b) > when(a) else a
 
 
 _last_stamp = datetime.min.replace(tzinfo=UTC)
@@ -224,6 +241,7 @@ class StepProgress:
     status: str | None = None
     attempts: list[Attempt] = field(default_factory=list)
     hints: int = 0
+    reset: str = ""  # when the step was last reset ("" if never)
 
     @property
     def done(self) -> bool:
@@ -235,8 +253,21 @@ class StepProgress:
         """How many graded attempts were wrong."""
         return sum(1 for a in self.attempts if not a.correct)
 
+    def since(self, reset: str) -> StepProgress:
+        """What of this record happened after a reset at ``reset``: the attempts made since, solved if one of
+        them was right (a status or hints without a time are left out)."""
+        reset = later(reset, self.reset)
+        kept = [a for a in self.attempts if when(a.at) >= when(reset)]
+        return StepProgress(SOLVED if any(a.correct for a in kept) else None, kept, 0, reset)
+
     def absorb(self, other: StepProgress) -> None:
-        """Merge another record of this step in: the better status, every attempt once, the most hints."""
+        """Merge another record of this step in: the better status, every attempt once, the most hints (of a
+        record reset earlier than the other, only what came after the later reset)."""
+        if when(other.reset) < when(self.reset):
+            other = other.since(self.reset)
+        elif when(self.reset) < when(other.reset):
+            mine = self.since(other.reset)
+            self.status, self.attempts, self.hints, self.reset = mine.status, mine.attempts, mine.hints, mine.reset
         if _STATUS_RANK[other.status] > _STATUS_RANK[self.status]:
             self.status = other.status
         self.hints = max(self.hints, other.hints)
@@ -258,7 +289,10 @@ class StepProgress:
 
     def to_json(self) -> dict[str, Any]:
         """The step's record as JSON data."""
-        return {"status": self.status, "attempts": [a.to_json() for a in self.bounded()], "hints": self.hints}
+        data = {"status": self.status, "attempts": [a.to_json() for a in self.bounded()], "hints": self.hints}
+        if self.reset:
+            data["reset"] = clean(self.reset, 64)
+        return data
 
     @staticmethod
     def from_json(data: Any) -> StepProgress:
@@ -274,6 +308,7 @@ class StepProgress:
         if not isinstance(hints, int) or isinstance(hints, bool) or not 0 <= hints <= MAX_HINTS:
             raise Damaged(f"a step's hints must be a count from 0 to {MAX_HINTS}")
         step = StepProgress(status, [Attempt.from_json(a) for a in attempts], hints)
+        step.reset = _text(data, "reset", "a step record") or ""
         step.attempts = list(step.bounded())
         return step
 
@@ -288,6 +323,7 @@ class LessonProgress:
     steps: dict[str, StepProgress] = field(default_factory=dict)
     updated: str = ""
     source: str | None = None  # None for a shipped lesson, else the lesson file's path
+    reset: str = ""  # when the lesson was last reset ("" if never)
 
     def step(self, step_id: str) -> StepProgress:
         """The record of a step, created empty when first asked for."""
@@ -312,8 +348,30 @@ class LessonProgress:
         """Which variant of the lesson this record is of: 0 for the lesson as written."""
         return variant_of(self.content_hash)
 
+    def since(self, reset: str) -> LessonProgress:
+        """What of this record happened after a reset of the lesson at ``reset`` (see StepProgress.since)."""
+        late = when(self.updated) >= when(reset)
+        steps: dict[str, StepProgress] = {}
+        for step_id, step in self.steps.items():
+            kept = step.since(reset)
+            if when(step.reset) <= when(reset):
+                kept.reset = ""  # the lesson's reset says it
+            if kept.attempts or kept.reset:
+                steps[step_id] = kept
+        record = LessonProgress(self.lesson_id, self.content_hash, self.current if late else None, steps)
+        record.updated = self.updated if late else ""
+        record.source = self.source
+        record.reset = reset
+        return record
+
     def absorb(self, other: LessonProgress) -> None:
-        """Merge another record of this version in, step by step; the newer one says where the learner is."""
+        """Merge another record of this version in, step by step; the newer one says where the learner is. Of a
+        record reset earlier than the other, only what came after the later reset counts."""
+        if when(other.reset) < when(self.reset):
+            other = other.since(self.reset)
+        elif when(self.reset) < when(other.reset):
+            mine = self.since(other.reset)
+            self.current, self.steps, self.updated, self.reset = mine.current, mine.steps, mine.updated, mine.reset
         if when(other.updated) > when(self.updated) or self.current is None:
             self.current = other.current if other.current is not None else self.current
         if when(other.updated) > when(self.updated):
@@ -332,11 +390,16 @@ class LessonProgress:
 
     def version_json(self) -> dict[str, Any]:
         """This version's progress as JSON data."""
-        return {
+        data: dict[str, Any] = {
             "current": clean(self.current) if self.current is not None else None,
             "updated": clean(self.updated, 64),
-            "steps": {clean(k): v.to_json() for k, v in self.steps.items() if v.done or v.attempts or v.hints},
+            "steps": {
+                clean(k): v.to_json() for k, v in self.steps.items() if v.done or v.attempts or v.hints or v.reset
+            },
         }
+        if self.reset:
+            data["reset"] = clean(self.reset, 64)
+        return data
 
     @staticmethod
     def from_json(lesson_id: str, content_hash: str, data: Any, source: str | None = None) -> LessonProgress:
@@ -353,7 +416,51 @@ class LessonProgress:
             {clean(k): StepProgress.from_json(v) for k, v in steps.items()},
             _text(data, "updated", what) or "",
             source,
+            _text(data, "reset", what) or "",
         )
+
+
+@dataclass
+class Reset:
+    """A reset, kept in the lesson's history: when, what (``lesson`` or ``step <id>``), and the record it reset."""
+
+    at: str
+    what: str
+    record: LessonProgress
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """What makes two copies of a history entry the same entry."""
+        return (self.at, self.what, self.record.content_hash)
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as JSON data."""
+        return {
+            "at": clean(self.at, 64),
+            "reset": clean(self.what),
+            "version": clean(self.record.content_hash),
+            "record": self.record.version_json(),
+        }
+
+    @staticmethod
+    def from_json(lesson_id: str, source: str | None, data: Any) -> Reset:
+        """A history entry from JSON data; Damaged if malformed."""
+        data = _object(data, "a history entry")
+        version = _text(data, "version", "a history entry", optional=False) or ""
+        record = LessonProgress.from_json(lesson_id, version, data.get("record"), source)
+        return Reset(
+            _text(data, "at", "a history entry", optional=False) or "",
+            _text(data, "reset", "a history entry", optional=False) or "",
+            record,
+        )
+
+
+def _merge_history(mine: list[Reset], theirs: list[Reset]) -> list[Reset]:
+    """Both histories, each entry once, oldest first, the newest MAX_HISTORY."""
+    seen = {r.identity for r in mine}
+    merged = mine + [r for r in theirs if r.identity not in seen]
+    merged.sort(key=lambda r: when(r.at))
+    return merged[-MAX_HISTORY:]
 
 
 # --- the whole file ---------------------------------------------------------------------------------
@@ -366,6 +473,7 @@ class FileContents:
     """What a read of the progress file found: the records, and what was wrong, if anything."""
 
     lessons: dict[str, Versions] = field(default_factory=dict)
+    history: dict[str, list[Reset]] = field(default_factory=dict)  # record key -> the resets, oldest first
     legacy: set[str] = field(default_factory=set)  # keys of records migrated from format 1
     damage: str | None = None  # why the file (or some of its records) could not be read
     newer: int | None = None  # the format, when a newer version of the tutor wrote the file
@@ -496,11 +604,18 @@ def _read_lessons(lessons: dict[str, Any], found: FileContents, salvage: bool = 
             source = _text(record, "source", f"the record {one_line(key)}")
             versions = _object(record.get("versions", {}), f"the versions of {one_line(key)}")
             read = {clean(h): LessonProgress.from_json(lesson_id, h, v, source) for h, v in versions.items()}
+            history = record.get("history", [])
+            if not isinstance(history, list):
+                raise Damaged("'history' must be a list")
+            resets = [Reset.from_json(lesson_id, source, r) for r in history[-MAX_HISTORY:]]
         except (Damaged, RecursionError) as e:
             damaged.append(f"{one_line(str(key))[:80]} ({one_line(str(e))[:200]})")
             continue
         target = found.lessons.setdefault(record_key(lesson_id, source), {})
         _absorb_versions(target, read)
+        if resets:
+            key_of = record_key(lesson_id, source)
+            found.history[key_of] = _merge_history(found.history.get(key_of, []), resets)
         if record.get("from_format") == 1:
             found.legacy.add(record_key(lesson_id, source))
     if damaged and not salvage:
@@ -607,6 +722,7 @@ class ProgressStore:
         self.warning: str | None = None  # what went wrong with the file, for the learner
         self.frozen = False  # set when no file this version may write is left: saves then do nothing
         self._lessons: dict[str, Versions] = {}
+        self._history: dict[str, list[Reset]] = {}
         self._legacy: set[str] = set()
         self.cards: dict[str, dict[str, Any]] = {}  # review cards (tutor.review reads and writes them)
         self._load()
@@ -652,6 +768,8 @@ class ProgressStore:
         """Merge records read from the file into memory, in place (records held by sessions stay valid)."""
         for key, versions in found.lessons.items():
             _absorb_versions(self._lessons.setdefault(key, {}), versions)
+        for key, resets in found.history.items():
+            self._history[key] = _merge_history(self._history.get(key, []), resets)
         self._legacy |= found.legacy
         for key, card in found.cards.items():
             mine = self.cards.get(key)
@@ -736,6 +854,37 @@ class ProgressStore:
             return f"This lesson has the id of the lesson {shown} in {other}; its progress is kept separately."
         return None
 
+    def history(self, lesson_id: str, source: str | None = None) -> list[Reset]:
+        """The resets of a lesson from this place, oldest first, each with the record it reset."""
+        return list(self._history.get(record_key(lesson_id, source), []))
+
+    # --- resetting ----------------------------------------------------------------------------
+
+    def reset_lesson(self, record: LessonProgress) -> None:
+        """Start a lesson afresh: the record's steps and place go to the history, the record is emptied and
+        stamped with the reset's time, and the file is saved (OSError if it cannot be)."""
+        at = now()
+        self._keep(record, Reset(at, "lesson", record.copy_as(record.source)))
+        record.steps.clear()
+        record.current = None
+        record.reset = at
+        self.save(record)
+
+    def reset_step(self, record: LessonProgress, step_id: str) -> None:
+        """Start one step afresh: its record goes to the history, and the file is saved (OSError if not)."""
+        at = now()
+        old = LessonProgress(record.lesson_id, record.content_hash, record.current, source=record.source)
+        old.updated = record.updated
+        old.steps[step_id] = record.step(step_id)
+        self._keep(record, Reset(at, f"step {step_id}", old.copy_as(record.source)))
+        record.steps[step_id] = StepProgress(reset=at)
+        self.save(record)
+
+    def _keep(self, record: LessonProgress, reset: Reset) -> None:
+        """Add a reset to the history of the record's lesson."""
+        key = record.key
+        self._history[key] = _merge_history(self._history.get(key, []), [reset])
+
     # --- writing ---------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
@@ -751,6 +900,8 @@ class ProgressStore:
             if key in self._legacy:
                 entry["from_format"] = 1
             entry["versions"] = {clean(r.content_hash): r.version_json() for r in kept}
+            if self._history.get(key):
+                entry["history"] = [r.to_json() for r in self._history[key][-MAX_HISTORY:]]
             lessons[clean(key)] = entry
         data: dict[str, Any] = {"format": FORMAT, "lessons": lessons}
         if self.cards:
@@ -777,9 +928,9 @@ class ProgressStore:
 
     @staticmethod
     def _kept_versions(versions: Versions) -> list[LessonProgress]:
-        """The started versions of a lesson, the most recently updated first: at most MAX_VERSIONS of the lesson
-        as written and MAX_VARIANTS variants."""
-        started = [r for r in versions.values() if r.started]
+        """The started (or reset) versions of a lesson, the most recently updated first: at most MAX_VERSIONS of the
+        lesson as written and MAX_VARIANTS variants."""
+        started = [r for r in versions.values() if r.started or r.reset or any(x.reset for x in r.steps.values())]
         started.sort(key=lambda r: when(r.updated), reverse=True)
         own = [r for r in started if r.variant == 0][:MAX_VERSIONS]
         variants = [r for r in started if r.variant != 0][:MAX_VARIANTS]
