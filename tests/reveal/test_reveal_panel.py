@@ -50,14 +50,16 @@ class PanelApp(App[None]):
 
     CSS_PATH = Path(panel_module.__file__).parent.parent / "app.tcss"
 
-    def __init__(self, path: Path, step_id: str, answer: np.ndarray | None) -> None:
+    def __init__(self, path: Path, step_id: str, answer: np.ndarray | None, answered: bool = True) -> None:
         super().__init__()
         self.lesson = load_lesson(path)
         self.step_id = step_id
         self.answer = answer
+        self.answered = answered
 
     def on_mount(self) -> None:
-        self.push_screen(TorchPanel(self.lesson, self.lesson.step(self.step_id), self.answer))
+        panel = TorchPanel(self.lesson, self.lesson.step(self.step_id), self.answer, answered=self.answered)
+        self.push_screen(panel)
 
 
 @needs_torch
@@ -133,7 +135,9 @@ async def test_closing_the_panel_before_pytorch_finishes_is_safe(monkeypatch) ->
 
 async def test_panel_reports_a_failing_script(monkeypatch) -> None:
     monkeypatch.setattr(panel_module, "_RUNS", {})
-    monkeypatch.setattr(panel_module, "run_script", lambda code: TorchRun("failed", "the PyTorch script failed: boom"))
+    monkeypatch.setattr(
+        panel_module, "run_in_worker", lambda code: TorchRun("failed", "the PyTorch script failed: boom")
+    )
     app = PanelApp(CHAIN, "value:y", None)
     async with app.run_test(size=(110, 40)) as pilot:
         await app.workers.wait_for_complete()
@@ -249,6 +253,7 @@ class HostilePanelApp(PanelApp):
         self.lesson = parse_lesson(HOSTILE_LESSON, "panel-hostile.yaml")
         self.step_id = step_id
         self.answer = None
+        self.answered = True
 
 
 async def test_panel_shows_hostile_lesson_text_literally(no_torch) -> None:

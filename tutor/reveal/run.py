@@ -4,15 +4,26 @@ torch is imported only by the child process (``sys.executable``), so neither the
 ever loads it; a missing torch comes back as a result that says so and how to install it. The child
 runs isolated (``-I``: no user site-packages, no ``PYTHON*`` variables, no script folder on ``sys.path``)
 with a minimal environment, in a temporary folder of its own.
+
+Two ways to run: :func:`run_script` starts a fresh Python for one script (the ``torch`` command), and
+:class:`TorchWorker` keeps one running for the app's session (the PyTorch panel): started isolated in the
+same way, it imports torch once and then, for each script the app writes into its folder and names over a
+pipe, forks a child that runs it (so scripts never share state, and importing torch is paid once: later
+reveals take a few tens of milliseconds instead of seconds). Each script has a time limit, enforced by the
+worker (it kills the child) and by the app (it kills the worker); a worker that crashed, hung or stopped is
+replaced by a new one at the next run. Where ``os.fork`` does not exist, each script runs in a fresh Python.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import selectors
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +32,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from tutor.course import Lesson, solve
+from tutor.course import Lesson, Solution, solve
 from tutor.engine.autograd import Fact
 from tutor.reveal.codegen import REPORT_MARKER, lesson_script
 
@@ -29,6 +40,8 @@ T = TypeVar("T")
 
 TOLERANCE = 1e-9  # PyTorch and the engine agree when |torch − engine| ≤ TOLERANCE · max(1, |engine|)
 TIMEOUT = 180.0  # seconds; importing torch on a busy machine can take a while
+SCRIPT_TIMEOUT = 60.0  # seconds one script may run in the worker (torch already imported)
+MAX_OUTPUT = 4 * 1024 * 1024  # bytes of a script's printed output that are read back
 INSTALL_HINT = (
     'PyTorch is not installed. Install the extra: pip install "backprop-tutor[torch]" '
     "(or pip install torch==2.13.0 where a local CPU wheel exists)."
@@ -50,6 +63,58 @@ except ImportError as e:
     print({_NO_TORCH!r}, e)
     sys.exit(3)
 runpy.run_path(sys.argv[1], run_name="__main__")
+"""
+
+
+# The worker: imports torch once, says so on its protocol line (a copy of stdout taken before any script
+# runs), then for each request "<n>" runs <n>.py from its folder in a forked child whose stdout and stderr
+# go to <n>.out and <n>.err, and answers {"n", "rc"} (rc null when the time limit killed it).
+_WORKER = """
+import json, os, runpy, signal, sys, time, traceback
+reply = os.fdopen(os.dup(1), "w", encoding="utf-8")
+def say(data):
+    reply.write(json.dumps(data) + "\\n")
+    reply.flush()
+try:
+    import torch
+except ImportError as e:
+    say({"ready": False, "missing": str(e)})
+    sys.exit(3)
+say({"ready": True, "torch": torch.__version__})
+limit = float(sys.argv[1])
+for line in sys.stdin:
+    n = int(line)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd, suffix in ((1, ".out"), (2, ".err")):
+                os.dup2(os.open(str(n) + suffix, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+            sys.argv = [str(n) + ".py"]
+            runpy.run_path(str(n) + ".py", run_name="__main__")
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + limit
+    status = None
+    while status is None:
+        done, waited = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = waited
+        elif time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            break
+        else:
+            time.sleep(0.002)
+    say({"n": n, "rc": None if status is None else os.waitstatus_to_exitcode(status)})
 """
 
 
@@ -84,6 +149,19 @@ def child_environment(home: Path) -> dict[str, str]:
     env.setdefault("PATH", os.defpath)
     env.update(HOME=str(home), TMPDIR=str(home))
     return env
+
+
+def _result(returncode: int, stdout: str, stderr: str, seconds: float) -> TorchRun:
+    """What a finished script printed, read: its report, or why there is none."""
+    report_line = next((ln for ln in stdout.splitlines() if ln.startswith(REPORT_MARKER)), None)
+    if returncode != 0 or report_line is None:
+        tail = (stderr.strip().splitlines() or ["(no message)"])[-1]
+        return TorchRun("failed", f"the PyTorch script failed: {tail}", output=stdout, seconds=seconds)
+    printed = stdout.replace(report_line, "").rstrip() + "\n"
+    try:
+        return _read_report(report_line[len(REPORT_MARKER) :], printed, seconds)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        return TorchRun("failed", f"the PyTorch script's report could not be read: {e}", output=printed)
 
 
 def run_script(code: str, timeout: float = TIMEOUT) -> TorchRun:
@@ -152,6 +230,196 @@ def _read_report(line: str, printed: str, seconds: float) -> TorchRun:
         output=printed,
         seconds=seconds,
     )
+
+
+class WorkerGone(Exception):
+    """The worker stopped answering: it exited, crashed, or ran past its time limit (it was killed)."""
+
+
+class TorchWorker:
+    """A long-lived, isolated Python that has imported torch and runs one generated script at a time.
+
+    Thread-safe: runs from several threads wait for each other. A worker that cannot start says why in the
+    :class:`TorchRun` it returns (``missing`` without torch); one that dies is started again by the next run.
+    """
+
+    def __init__(self, start_timeout: float = TIMEOUT, script_timeout: float = SCRIPT_TIMEOUT) -> None:
+        self.start_timeout = start_timeout
+        self.script_timeout = script_timeout
+        self.torch_version = ""
+        self.started_with: tuple[str, ...] = ()  # the interpreter it was started with
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._folder: Path | None = None
+        self._pending = b""
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the worker process is running (and has said it is ready)."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> TorchRun | None:
+        """Start the worker if it is not running; None once it is ready, else why it cannot run scripts."""
+        with self._lock:
+            return self._start()
+
+    def _start(self) -> TorchRun | None:
+        """Start the worker (the lock held): spawn it, wait for its first line."""
+        if self.alive and self.started_with == INTERPRETER:
+            return None
+        self._stop()
+        self._folder = Path(tempfile.mkdtemp(prefix="backprop-tutor-worker-"))
+        command = [*INTERPRETER, *CHILD_OPTIONS, "-c", _WORKER, str(self.script_timeout)]
+        start = time.perf_counter()
+        try:
+            self._proc = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=child_environment(self._folder),
+                cwd=self._folder,
+                start_new_session=True,  # its own process group: killing it kills a child it forked
+            )
+        except OSError as e:
+            self._stop()
+            return TorchRun("failed", f"could not start {INTERPRETER[0]}: {e.strerror or e}")
+        self.started_with = INTERPRETER
+        try:
+            hello = self._answer(time.monotonic() + self.start_timeout)
+        except WorkerGone as e:
+            self._stop()
+            return TorchRun("failed", f"PyTorch did not start: {e}", seconds=time.perf_counter() - start)
+        if not hello.get("ready"):
+            self._stop()
+            return TorchRun("missing", INSTALL_HINT, seconds=time.perf_counter() - start)
+        self.torch_version = str(hello.get("torch", ""))
+        return None
+
+    def run(self, code: str) -> TorchRun:
+        """Run a generated script (with its report footer) in the worker; start or replace the worker if needed."""
+        with self._lock:
+            start = time.perf_counter()
+            problem = self._start()
+            if problem is not None:
+                return problem
+            assert self._proc is not None and self._proc.stdin is not None and self._folder is not None
+            self._count += 1
+            n = self._count
+            script = self._folder / f"{n}.py"
+            script.write_text(code, encoding="utf-8")
+            try:
+                self._proc.stdin.write(f"{n}\n".encode())
+                self._proc.stdin.flush()
+                answer = self._answer(time.monotonic() + self.script_timeout + 5.0)
+            except (OSError, WorkerGone) as e:
+                self._stop()
+                return TorchRun("failed", f"the PyTorch worker stopped ({e}); press r to run again")
+            seconds = time.perf_counter() - start
+            out, err = (self._read_back(self._folder / f"{n}{suffix}") for suffix in (".out", ".err"))
+            for suffix in (".py", ".out", ".err"):
+                (self._folder / f"{n}{suffix}").unlink(missing_ok=True)
+            if answer.get("rc") is None:
+                return TorchRun("failed", f"PyTorch did not finish within {self.script_timeout:.0f} s", seconds=seconds)
+            return _result(int(answer["rc"]), out, err, seconds)
+
+    @staticmethod
+    def _read_back(path: Path) -> str:
+        """A script's printed output (at most MAX_OUTPUT bytes), as text."""
+        try:
+            with open(path, "rb") as f:
+                return f.read(MAX_OUTPUT).decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def _answer(self, deadline: float) -> dict:
+        """The worker's next protocol line, as JSON; WorkerGone if it ends or the deadline passes."""
+        assert self._proc is not None and self._proc.stdout is not None
+        stream = self._proc.stdout
+        with selectors.DefaultSelector() as sel:
+            sel.register(stream, selectors.EVENT_READ)
+            while b"\n" not in self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise WorkerGone("it did not answer in time")
+                if not sel.select(left):
+                    continue
+                chunk = os.read(stream.fileno(), 65536)
+                if not chunk:
+                    raise WorkerGone("it exited")
+                self._pending += chunk
+                if len(self._pending) > MAX_OUTPUT:
+                    raise WorkerGone("it wrote more than expected")
+        line, _, self._pending = self._pending.partition(b"\n")
+        try:
+            data = json.loads(line.decode("utf-8", "replace"))
+        except ValueError as e:
+            raise WorkerGone(f"it answered something unreadable: {e}") from None
+        if not isinstance(data, dict):
+            raise WorkerGone("it answered something unreadable")
+        return data
+
+    def stop(self) -> None:
+        """End the worker (and any script it runs) and remove its folder."""
+        with self._lock:
+            self._stop()
+
+    def _stop(self) -> None:
+        """End the worker (the lock held)."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, 9)
+            except (OSError, AttributeError):
+                proc.kill()
+            proc.wait()
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None:
+                    stream.close()
+        self._pending = b""
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+
+_worker: TorchWorker | None = None
+_worker_lock = threading.Lock()
+
+
+def shared_worker() -> TorchWorker:
+    """The session's worker (created, not started, on first use; stopped when the program exits)."""
+    global _worker
+    with _worker_lock:
+        if _worker is None:
+            import atexit
+
+            _worker = TorchWorker()
+            atexit.register(_worker.stop)
+        return _worker
+
+
+def run_in_worker(code: str) -> TorchRun:
+    """Run a generated script in the session's worker, or in a fresh Python where there is no ``fork``."""
+    if not hasattr(os, "fork"):
+        return run_script(code)
+    return shared_worker().run(code)
+
+
+def torch_installed() -> bool:
+    """Whether the interpreter the scripts run in can import torch now (a quick look, without importing it)."""
+    probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is None)"
+    try:
+        done = subprocess.run(
+            [*INTERPRETER, *CHILD_OPTIONS, "-c", probe],
+            capture_output=True,
+            timeout=30,
+            env=child_environment(Path(tempfile.gettempdir())),
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 def run_lesson(lesson: Lesson, timeout: float = TIMEOUT) -> TorchRun:
@@ -228,9 +496,9 @@ def _difference(kind: str, name: str, engine: np.ndarray | Fact, theirs: np.ndar
     return Difference(kind, name, e, t, diff)
 
 
-def compare(lesson: Lesson, result: TorchRun) -> Comparison:
+def compare(lesson: Lesson, result: TorchRun, solution: Solution | None = None) -> Comparison:
     """Compare PyTorch's run with the engine: every value, every gradient, every step's answer."""
-    sol = solve(lesson)
+    sol = solution if solution is not None else solve(lesson)
     tr = sol.trace
     diffs: list[Difference] = []
     for name in (*lesson.program.inputs, *lesson.program.constants, *lesson.program.nodes):

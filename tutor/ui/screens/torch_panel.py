@@ -1,14 +1,18 @@
 """The PyTorch panel: how PyTorch computes the current step, and its numbers beside the engine's and the learner's.
 
-PyTorch runs in a subprocess started from a worker thread, so the panel opens at once and the app
-never imports torch; without torch the panel shows the code and how to install the extra. Lesson text
-(the title, step ids, names) is shown as plain text, never markup, with control characters escaped.
+PyTorch runs in the session's worker process (:class:`tutor.reveal.run.TorchWorker`, started when the panel
+first opens), driven from a thread, so the panel opens at once and the app never imports torch; without torch
+the panel shows the code and how to install the extra, and looks again every few seconds, running as soon as
+torch is there. On a step the learner has not answered yet, the panel shows the code and PyTorch's graph but
+not this step's numbers: a key shows them, and the step then counts as shown. Lesson text (the title, step
+ids, names) is shown as plain text, never markup, with control characters escaped.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,10 +26,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
-from tutor.course import Lesson, Step, solve
+from tutor.course import Lesson, Solution, Step, solve
 from tutor.course.steps import BACKWARD, GRAD
 from tutor.engine.autograd import Fact
 from tutor.grading import show_array
@@ -33,14 +38,17 @@ from tutor.reveal.codegen import lesson_script, step_code, step_snippet
 from tutor.reveal.function import FunctionError, check_function, function_script
 from tutor.reveal.idiomatic import idiomatic_script
 from tutor.reveal.paths import backward_path, path_text
-from tutor.reveal.run import TOLERANCE, TorchRun, compare, grad_fn_text, run_script
+from tutor.reveal.run import TOLERANCE, Comparison, TorchRun, compare, grad_fn_text, run_in_worker, torch_installed
 from tutor.safetext import one_line, printable
 from tutor.ui.plain import LessonMarkdown
 
-#: PyTorch's runs by script text, so reopening the panel on the same lesson is instant.
+#: PyTorch's runs by script text, so reopening the panel on the same lesson is instant (only runs that worked:
+#: a missing torch or a failure is tried again).
 _RUNS: dict[str, TorchRun] = {}
 
 RUNNING = "running PyTorch…"
+HIDDEN = "hidden until you answer this step (v shows it; the step then counts as shown)"
+RETRY_EVERY = 3.0  # seconds between two looks for a newly installed torch while the panel says it is missing
 
 
 def script_file_name(lesson_id: str) -> str:
@@ -69,6 +77,7 @@ class TorchPanel(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
+        Binding("v", "reveal", "Show the numbers"),
         Binding("s", "toggle_script", "Whole script"),
         Binding("w", "save", "Save script"),
         Binding("r", "rerun", "Run again"),
@@ -76,10 +85,23 @@ class TorchPanel(ModalScreen[None]):
     ]
 
     def __init__(
-        self, lesson: Lesson, step: Step, learner_answer: np.ndarray | None = None, learner_text: str = ""
+        self,
+        lesson: Lesson,
+        step: Step,
+        learner_answer: np.ndarray | None = None,
+        learner_text: str = "",
+        *,
+        solution: Solution | None = None,
+        answered: bool = False,
+        on_reveal: Callable[[], None] | None = None,
     ) -> None:
         """Show ``step`` of ``lesson``; ``learner_answer`` is the learner's last graded value and ``learner_text``
-        what they typed, if anything (a backward step's formula becomes a custom Function, checked by gradcheck)."""
+        what they typed, if anything (a backward step's formula becomes a custom Function, checked by gradcheck).
+
+        ``solution`` is the engine's (solved once for the lesson screen; solved here if not given). Unless the
+        step is ``answered``, its numbers stay hidden until ``v``, which calls ``on_reveal`` (the lesson screen
+        counts the step as shown).
+        """
         super().__init__()
         self.learner_text = learner_text
         self.snippet = step_snippet(lesson, step)
@@ -91,9 +113,14 @@ class TorchPanel(ModalScreen[None]):
         self.script = lesson_script(lesson)
         self.idiomatic = idiomatic_script(lesson)  # None unless the graph is a layered network
         self.shown_script = self.script  # what the whole-script view shows and 'w' saves
-        self.engine_answer = solve(lesson).answer(step)
+        self.solution = solution if solution is not None else solve(lesson)
+        self.engine_answer = self.solution.answer(step)
+        self.answered = answered
+        self.on_reveal = on_reveal
         self.result: TorchRun | None = None
+        self.comparison: Comparison | None = None
         self.overwrite: Path | None = None  # the existing file the learner was asked about
+        self._retry: Timer | None = None  # while torch is missing: the look for it every RETRY_EVERY seconds
 
     def compose(self) -> ComposeResult:
         """Title, the step's code, the grad_fn tree, the numbers; the whole script and the save box hidden."""
@@ -142,13 +169,14 @@ class TorchPanel(ModalScreen[None]):
             area.language = "python"
         except LanguageDoesNotExist:  # tree-sitter without its Python grammar: the script shows as plain text
             pass
-        cached = _RUNS.get(self.script)
-        if cached is not None:
-            self._show(cached)
-            if self.step.kind is BACKWARD and self.learner_text:
-                self._function_worker()
-        else:
-            self._run()
+        self.set_class(not self.answered, "-hidden")
+        self._run()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``v`` is there only while this step's numbers are hidden."""
+        if action == "reveal":
+            return not self.answered
+        return True
 
     @work(thread=True, exclusive=True, group="torch-function")
     def _function_worker(self) -> None:
@@ -159,11 +187,18 @@ class TorchPanel(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="torch")
     def _run(self) -> None:
-        """Run the lesson's script under PyTorch in a subprocess; show the result on the UI thread."""
-        result = run_script(lesson_script(self.lesson, report=True))
-        if result.status != "failed":
-            _RUNS[self.script] = result
-        self.app.call_from_thread(self._show, result)
+        """Run the lesson's script under PyTorch in the worker (or take the last run), and compare it with the
+        engine; show both on the UI thread."""
+        result = _RUNS.get(self.script)
+        if result is None:
+            result = run_in_worker(lesson_script(self.lesson, report=True))
+            if result.ok:
+                _RUNS[self.script] = result
+        comparison = compare(self.lesson, result, self.solution) if result.ok else None
+        try:
+            self.app.call_from_thread(self._show, result, comparison)
+        except RuntimeError:
+            return  # the app has quit meanwhile
         self._check_function()
 
     def _function_intro(self) -> Text:
@@ -206,11 +241,21 @@ class TorchPanel(ModalScreen[None]):
         widget = self.query_one("#torch-function", Static)
         widget.update(Group(body, _syntax(script)) if script else body)
 
-    def _show(self, result: TorchRun) -> None:
+    @work(thread=True, exclusive=True, group="torch-look")
+    def _look_for_torch(self) -> None:
+        """Without torch: look again now and then, and run as soon as it is installed."""
+        if torch_installed():
+            try:
+                self.app.call_from_thread(self.action_rerun)
+            except RuntimeError:
+                pass
+
+    def _show(self, result: TorchRun, comparison: Comparison | None = None) -> None:
         """Fill in PyTorch's numbers, the grad_fn tree and the verdict."""
         if not self.is_attached:  # closed before PyTorch finished
             return
         self.result = result
+        self.comparison = comparison
         status = self.query_one("#torch-status", Static)
         status.remove_class("-missing", "-failed", "-agree")
         tree = self.query_one("#torch-grad-fn", Static)
@@ -218,8 +263,18 @@ class TorchPanel(ModalScreen[None]):
         if result.status == "missing":
             tree.update("(needs PyTorch)")
             status.add_class("-missing")
-            status.update(Text(printable(result.message) + "\nThe code above runs as it is once PyTorch is installed."))
+            status.update(
+                Text(
+                    printable(result.message) + "\nThe code above runs as it is once PyTorch is installed; "
+                    "this panel runs it by itself as soon as it is (r runs it now)."
+                )
+            )
+            if self._retry is None:
+                self._retry = self.set_interval(RETRY_EVERY, self._look_for_torch, name="look for torch")
             return
+        if self._retry is not None:
+            self._retry.stop()
+            self._retry = None
         if not result.ok:
             tree.update("(PyTorch did not run)")
             status.add_class("-failed")
@@ -229,7 +284,7 @@ class TorchPanel(ModalScreen[None]):
             tree.update(Text(printable(grad_fn_text(result, self.step.node))))
         else:
             tree.update(Text(one_line(f"{self.step.node} is a leaf: PyTorch gives it no grad_fn, only .grad")))
-        comparison = compare(self.lesson, result)
+        comparison = comparison if comparison is not None else compare(self.lesson, result, self.solution)
         mine = comparison.step(self.step.id)
         bad = comparison.disagreements()
         largest = comparison.largest
@@ -252,6 +307,10 @@ class TorchPanel(ModalScreen[None]):
         table.add_column("answer", overflow="fold")
         table.add_column("difference from the engine", justify="right")
         row = self._row
+        if not self.answered:
+            row(table, "engine", HIDDEN, "")
+            row(table, "PyTorch", "hidden" if self.result is None or self.result.ok else "—", "")
+            return table
         row(table, "engine", show_array(self.engine_answer, 8), "")
         r = self.result
         if r is None:
@@ -287,6 +346,17 @@ class TorchPanel(ModalScreen[None]):
             return
         self.dismiss(None)
 
+    def action_reveal(self) -> None:
+        """Show this step's numbers; the step then counts as shown (the lesson screen records it)."""
+        if self.answered:
+            return
+        self.answered = True
+        self.remove_class("-hidden")
+        if self.on_reveal is not None:
+            self.on_reveal()
+        self.query_one("#torch-numbers", Static).update(self._numbers())
+        self.refresh_bindings()
+
     def action_toggle_script(self) -> None:
         """Show the whole-lesson script in a read-only code view, or go back to the step."""
         self.toggle_class("-script")
@@ -319,6 +389,9 @@ class TorchPanel(ModalScreen[None]):
     def action_rerun(self) -> None:
         """Run PyTorch again (e.g. after installing it)."""
         _RUNS.pop(self.script, None)
+        if self._retry is not None:
+            self._retry.stop()
+            self._retry = None
         self.result = None
         self.query_one("#torch-numbers", Static).update(self._numbers())
         self.query_one("#torch-status", Static).update(RUNNING)

@@ -1,0 +1,119 @@
+"""The PyTorch worker the panel keeps for the session: torch imported once, each script in a child of its own,
+time limits, a worker that died replaced; and the panel without shortcuts (numbers hidden until asked for,
+which counts the step as shown) that runs by itself once torch is installed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from test_reveal_panel import CHAIN, PanelApp, text_of
+from textual.widgets import Static
+
+import tutor.ui.screens.torch_panel as panel_module
+from tutor.course import solve
+from tutor.reveal import run as run_module
+from tutor.reveal.codegen import lesson_script
+from tutor.reveal.run import REPORT_MARKER, TorchWorker, compare
+from tutor.ui.screens.torch_panel import TorchPanel
+
+HAS_TORCH = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
+needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
+EMPTY_REPORT = {"torch": "x", "values": {}, "grads": {}, "steps": {}, "grad_fn": {}}
+REPORT = f"import json\nprint({REPORT_MARKER!r} + json.dumps({EMPTY_REPORT!r}))\n"
+
+
+@pytest.fixture
+def worker():
+    w = TorchWorker(start_timeout=120, script_timeout=3)
+    yield w
+    w.stop()
+
+
+@needs_torch
+def test_the_worker_runs_lesson_after_lesson_with_torch_imported_once(worker, course):
+    for lesson in course.lessons:
+        result = worker.run(lesson_script(lesson, report=True))
+        assert result.ok, result.message
+        assert not compare(lesson, result).disagreements()
+    assert worker.alive and worker.torch_version.startswith("2.")
+
+
+@needs_torch
+def test_scripts_do_not_share_state(worker):
+    first = "import builtins, torch\ntorch.set_default_dtype(torch.float64)\nbuiltins.LEAK = 1\n"
+    assert worker.run(first + REPORT).ok
+    second = "import builtins, sys, torch\nif torch.get_default_dtype() == torch.float64:\n    sys.exit(7)\n"
+    second += "if hasattr(builtins, 'LEAK'):\n    sys.exit(8)\n"
+    result = worker.run(second + REPORT)
+    assert result.ok, result.message  # each script ran in a fresh child: nothing the first set is seen
+
+
+@needs_torch
+def test_a_hanging_script_is_stopped_and_the_worker_goes_on(worker):
+    result = worker.run("import time\ntime.sleep(60)\n" + REPORT)
+    assert result.status == "failed" and "did not finish within 3 s" in result.message
+    assert worker.run(REPORT).ok
+
+
+@needs_torch
+def test_a_crashing_script_is_reported_and_the_worker_goes_on(worker):
+    result = worker.run("import os\nraise ValueError('boom')\n")
+    assert result.status == "failed" and "ValueError: boom" in result.message
+    assert worker.run("import os\nos._exit(9)\n").status == "failed"
+    assert worker.run(REPORT).ok
+
+
+@needs_torch
+def test_a_worker_that_died_is_replaced(worker):
+    assert worker.run(REPORT).ok
+    os.killpg(worker._proc.pid, signal.SIGKILL)  # the worker itself, as if it crashed
+    worker._proc.wait()
+    assert worker.run(REPORT).ok and worker.alive
+
+
+def test_without_torch_the_worker_says_so(worker, monkeypatch):
+    monkeypatch.setattr(run_module, "INTERPRETER", (sys.executable, "-S"))
+    result = worker.run(REPORT)
+    assert result.status == "missing" and "pip install" in result.message
+    assert not worker.alive
+
+
+async def test_the_panel_runs_by_itself_once_torch_is_installed(monkeypatch):
+    monkeypatch.setattr(panel_module, "_RUNS", {})
+    monkeypatch.setattr(panel_module, "RETRY_EVERY", 0.05)
+    installed = {"now": False}
+    runs = []
+
+    def fake_run(code: str):
+        runs.append(code)
+        if not installed["now"]:
+            return run_module.TorchRun("missing", run_module.INSTALL_HINT)
+        return run_module.TorchRun("failed", "the PyTorch script failed: ran after the install")
+
+    monkeypatch.setattr(panel_module, "run_in_worker", fake_run)
+    monkeypatch.setattr(panel_module, "torch_installed", lambda: installed["now"])
+    app = PanelApp(CHAIN, "grad:x", None)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = app.screen.query_one("#torch-status", Static)
+        assert "runs it by itself as soon as it is" in text_of(status)
+        installed["now"] = True  # pip install torch, while the panel is open
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if "ran after the install" in text_of(status):
+                break
+        assert "ran after the install" in text_of(status) and len(runs) == 2
+
+
+def test_the_engine_answer_comes_from_the_session_solution(course):
+    lesson = course.get("chain-rule")
+    solution = solve(lesson)
+    panel = TorchPanel(lesson, lesson.step("grad:x"), None, solution=solution)
+    assert panel.solution is solution
+    assert float(panel.engine_answer) == float(np.asarray(solution.answer(lesson.step("grad:x"))))
