@@ -13,13 +13,17 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tutor.course import LessonError, Problem, find_lesson, load_course, load_lesson, prompt, solve, to_plain
+from tutor.course import Lesson, LessonError, Problem, find_lesson, load_course, load_lesson, prompt, solve, to_plain
 from tutor.course.answers import read_answers
 from tutor.course.catalog import id_problems
 from tutor.course.index import CourseIndex, index_course
 from tutor.grading import grade, show_array
 from tutor.safetext import one_line
+
+if TYPE_CHECKING:
+    from tutor.progress import ProgressStore
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -48,11 +52,38 @@ def add_list_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array of lessons")
 
 
+def lesson_progress(store: ProgressStore, lesson: Lesson) -> dict[str, int | bool]:
+    """The learner's progress in a lesson (this version of it): steps solved, shown, open, and whether started."""
+    from tutor.progress import SHOWN, SOLVED, lesson_source
+
+    record = store.peek(lesson.id, lesson.content_hash, lesson_source(lesson.path))
+    statuses = [record.steps[s.id].status if record and s.id in record.steps else None for s in lesson.steps]
+    solved, shown = statuses.count(SOLVED), statuses.count(SHOWN)
+    started = record is not None and record.started
+    return {"solved": solved, "shown": shown, "open": len(statuses) - solved - shown, "started": started}
+
+
+def progress_text(progress: dict[str, int | bool]) -> str:
+    """``4/6 solved, 1 shown``, ``done``, or ``not started``."""
+    total = int(progress["solved"]) + int(progress["shown"]) + int(progress["open"])
+    if not progress["started"]:
+        return "not started"
+    if not progress["open"] and not progress["shown"]:
+        return f"done ({total}/{total} solved)"
+    return f"{progress['solved']}/{total} solved" + (f", {progress['shown']} shown" if progress["shown"] else "")
+
+
 def run_list(args: argparse.Namespace) -> int:
-    """Print the lessons in course order."""
+    """Print the lessons in course order, with the learner's progress in each."""
+    from tutor.progress import ProgressStore
+
     course = load_course(args.lessons)
     for p in course.problems:
         say(p, err=True)
+    store = ProgressStore()
+    if store.warning:
+        say(f"backprop-tutor: {store.warning}", err=True)
+    progress = {lesson.id: lesson_progress(store, lesson) for lesson in course.lessons}
     if args.json:
         rows = [
             {
@@ -62,6 +93,7 @@ def run_list(args: argparse.Namespace) -> int:
                 "steps": len(lesson.steps),
                 "path": str(lesson.path),
                 "source": course.origins.get(lesson.id, "shipped"),
+                "progress": progress[lesson.id],
             }
             for lesson in course.lessons
         ]
@@ -71,7 +103,8 @@ def run_list(args: argparse.Namespace) -> int:
     for i, lesson in enumerate(course.lessons, 1):
         origin = course.origins.get(lesson.id, "shipped")
         where = "" if origin == "shipped" else f"  [{origin}: {lesson.path}]"
-        say(f"{i:>2}. {lesson.id:<{width}}  {lesson.title}  ({len(lesson.steps)} steps){where}")
+        steps = f"({len(lesson.steps)} steps)"
+        say(f"{i:>2}. {lesson.id:<{width}}  {lesson.title}  {steps}  {progress_text(progress[lesson.id])}{where}")
     if not course.lessons:
         say("no lessons found")
     return EXIT_OK
