@@ -5,6 +5,8 @@ The screens call this and show what it says; it imports no textual, so the flow 
 
 from __future__ import annotations
 
+import copy
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,6 +14,7 @@ import numpy as np
 from tutor.course import Lesson, Prompt, Solution, Step, prompt, solve
 from tutor.grading import AnswerContext, Verdict, grade, show_array
 from tutor.lang import to_text
+from tutor.lang.syntax import Binary, Unary, names_in
 from tutor.progress import SHOWN, SOLVED, Attempt, LessonProgress, ProgressStore, StepProgress, lesson_source, now
 
 INTRO = "intro"
@@ -19,6 +22,15 @@ SUMMARY = "summary"
 GIVEN = "given"  # a step shown worked: read, then Enter; neither solved nor open
 #: how the place the learner is at stands: the intro, a step still open, solved, shown or given, the summary
 STAGES = (INTRO, "open", SOLVED, SHOWN, GIVEN, SUMMARY)
+
+
+@dataclass(frozen=True, eq=False)
+class Local:
+    """A local derivative (or a Jacobian) the learner has earned: ``∂y/∂u`` and its value."""
+
+    label: str  # "∂y/∂u", or "J ∂a/∂z" for a Jacobian
+    value: np.ndarray
+    jacobian: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +45,8 @@ class GraphRow:
     value_asked: bool = False  # the current step asks for its value (not earned yet)
     grad_asked: bool = False  # the current step asks for its delta (not earned yet)
     current: bool = False  # the current step is about it (its node, or the input of a local derivative)
+    needed: bool = False  # the current step needs what it shows (an operand, a consumer and its delta)
+    locals: tuple[Local, ...] = ()  # its local derivatives (and Jacobians) the learner has earned
 
     @property
     def leaf(self) -> bool:
@@ -47,6 +61,12 @@ class GraphView:
     output: str
     rows: tuple[GraphRow, ...]
     current: str | None  # the node of the current step (None on the intro and the summary)
+    has_locals: bool = False  # the lesson asks for local derivatives or Jacobians (the panel has their column)
+
+    @property
+    def needed(self) -> tuple[GraphRow, ...]:
+        """The rows the current step needs, in graph order."""
+        return tuple(r for r in self.rows if r.needed)
 
 
 @dataclass(frozen=True)
@@ -114,6 +134,8 @@ class LessonSession:
         """A session on a new version of the lesson, at the same place: the same step if it still exists, else
         the same position (the intro and the summary stay where they are)."""
         session = LessonSession(lesson, self.store, solution)
+        if lesson.id == self.lesson.id and lesson.content_hash != self.lesson.content_hash:
+            session.keep_answers_from(self)
         place = self.place
         if place == INTRO:
             session.go(-1)
@@ -247,6 +269,63 @@ class LessonSession:
         """Write the progress file now (OSError if the disk refuses)."""
         self.store.save(self.record)
 
+    def step_label(self, step_id: str) -> str:
+        """A step as the learner met it, by its question (``δ = ∂L/∂y``), not its id."""
+        try:
+            return self.prompt(self.lesson.step(step_id)).asks
+        except KeyError:
+            return step_id
+
+    def formula_tip(self, step: Step) -> str:
+        """On the lesson's first step that a formula may answer (the first that is not a forward value), once:
+        that formulas work, in this lesson's names. "" on every other step."""
+        first = next((s for s in self.steps if s.kind != "value"), None)
+        if step is not first:
+            return ""
+        program = self.lesson.program
+        name = (program.inputs or program.nodes)[0]
+        return (
+            f"Formulas work here too: a name stands for its value and d<name> for its delta ({name}, "
+            f"d{name} = ∂{self.lesson.output}/∂{name}), with + - * / ** @ .T and functions such as exp, log, "
+            "sigmoid, sum(M, 0). F1 lists every form."
+        )
+
+    # --- starting again ----------------------------------------------------------------------
+
+    def reset_lesson(self) -> None:
+        """Start the lesson afresh (the old record is kept in the progress file's history); back to the intro.
+        OSError if it cannot be saved (the reset holds in memory)."""
+        self.position = -1
+        self.store.reset_lesson(self.record)
+
+    def reset_step(self, step: Step) -> None:
+        """Start one step afresh (its old record is kept in the history); OSError if it cannot be saved."""
+        self.store.reset_step(self.record, step.id)
+
+    # --- a reload keeps what did not change ----------------------------------------------------
+
+    def answer_key(self, step: Step) -> str:
+        """What a learner's record of a step depends on: the step, its question and the engine's answer."""
+        answer = np.asarray(self.solution.answer(step), dtype=float)
+        digest = hashlib.sha256()
+        for part in (step.id, step.prompt, str(self.prompt(step)), str(answer.shape)):
+            digest.update(part.encode("utf-8", "replace") + b"\0")
+        digest.update(np.round(answer, 12).tobytes())
+        return digest.hexdigest()
+
+    def keep_answers_from(self, old: LessonSession) -> list[str]:
+        """Take over the records of the steps whose question and answer did not change since ``old`` (a
+        version of this lesson before an edit), where this version has none yet; their ids."""
+        kept = []
+        old_keys = {s.id: old.answer_key(s) for s in old.steps}
+        for step in self.steps:
+            theirs = old.record.steps.get(step.id)
+            if theirs is None or step.id in self.record.steps or old_keys.get(step.id) != self.answer_key(step):
+                continue
+            self.record.steps[step.id] = copy.deepcopy(theirs)
+            kept.append(step.id)
+        return kept
+
     # --- what the graph shows ---------------------------------------------------------------
 
     def _done(self, column: str, node: str) -> bool:
@@ -279,13 +358,58 @@ class LessonSession:
         leaves = [(n, "input", ()) for n in program.inputs] + [(n, "constant", ()) for n in program.constants]
         nodes = [(a.name, to_text(a.expr), tuple(a.inputs)) for a in program.assignments]
         step = self.step
+        needed = set(self.needed_rows(step)) if step is not None else set()
         return GraphView(
             self.lesson.output,
-            tuple(self._row(name, computes, inputs, step) for name, computes, inputs in leaves + nodes),
+            tuple(self._row(name, computes, inputs, step, needed) for name, computes, inputs in leaves + nodes),
             step.node if step is not None else None,
+            has_locals=any(s.kind in ("local", "jacobian") for s in self.steps),
         )
 
-    def _row(self, name: str, computes: str, inputs: tuple[str, ...], step: Step | None) -> GraphRow:
+    def needed_rows(self, step: Step) -> tuple[str, ...]:
+        """The rows a step needs to be worked out from the screen: a node and its operands; for a delta, the
+        node, the nodes it feeds with their operands, on towards the output until a delta is known there."""
+        program = self.lesson.program
+        if step.kind == "value":
+            return (step.node, *program.assignment(step.node).inputs)
+        if step.wrt is not None:  # a local derivative or a Jacobian
+            return (step.node, step.wrt, *self.partners(step.node, step.wrt))
+        names = [step.node]
+        frontier = [step.node]
+        while frontier:
+            through = frontier.pop()
+            for user in program.consumers(through):
+                if user in names:
+                    continue
+                names += [user, *(n for n in self.partners(user, through) if n not in names)]
+                if not self.grad_known(user):
+                    frontier.append(user)
+        return tuple(names)
+
+    def partners(self, node: str, operand: str) -> list[str]:
+        """The names whose values the local derivative ∂node/∂operand depends on: the others in the additive
+        terms of node's formula that hold ``operand`` (in ``X @ W1 + b1``, X for W1, none for b1)."""
+        stack, terms = [self.lesson.program.assignment(node).expr], []
+        while stack:
+            e = stack.pop()
+            if isinstance(e, Binary) and e.op in ("+", "-"):
+                stack += [e.right, e.left]
+            elif isinstance(e, Unary):
+                stack.append(e.operand)
+            else:
+                terms.append(names_in(e))
+        return [n for names in terms if operand in names for n in names if n != operand]
+
+    def earned_locals(self, node: str) -> tuple[Local, ...]:
+        """The local derivatives and Jacobians of ``node`` whose steps are done, in lesson order."""
+        out = []
+        for s in self.steps:
+            if s.node == node and s.wrt is not None and s.kind in ("local", "jacobian") and self.progress(s).done:
+                label = f"∂{s.node}/∂{s.wrt}" if s.kind == "local" else f"J ∂{s.node}/∂{s.wrt}"
+                out.append(Local(label, self.solution.answer(s), s.kind == "jacobian"))
+        return tuple(out)
+
+    def _row(self, name: str, computes: str, inputs: tuple[str, ...], step: Step | None, needed: set[str]) -> GraphRow:
         """One row of the graph: what is known of ``name`` and whether the current step asks for it."""
         value_known = self.value_known(name)
         grad = self.grad(name) if computes != "constant" else None
@@ -300,6 +424,8 @@ class LessonSession:
             value_asked=asked == "value" and not value_known,
             grad_asked=asked == "grad" and not self.grad_known(name),
             current=step is not None and name in (step.node, step.wrt),
+            needed=name in needed,
+            locals=self.earned_locals(name),
         )
 
     # --- the end ---------------------------------------------------------------------------
