@@ -104,3 +104,60 @@ def test_unknown_lesson_exits_2_with_a_message(capsys):
     assert run_app("no-such-lesson", [], None) == 2
     err = capsys.readouterr().err
     assert "no-such-lesson" in err and "Traceback" not in err
+
+
+async def test_watch_shows_the_linters_warnings_and_keeps_answers_that_did_not_change(tmp_path):
+    path = tmp_path / "mine.yaml"
+    tick = [3_000_000]
+    save(path, SOURCE.replace("id: chain-rule", "id: my-chain"), tick)
+    app = TutorApp.with_course(load_course(), watch=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_for(pilot, lambda: "introduction" in step_title_shown(app))
+        screen = app.screen
+        assert isinstance(screen, LessonScreen) and not screen.warnings  # the shipped lesson is lint-clean
+        lesson = screen.lesson
+        await pilot.press("enter")
+        solution = solve(lesson)
+        for step in lesson.steps[:3]:  # y, L and ∂L/∂y
+            await type_answer(pilot, show_array(solution.answer(step), 10))
+            if screen.session.step == step:
+                await pilot.press("enter")
+        assert screen.session.place == lesson.steps[3].id
+
+        # t changes: y (= 2x) keeps its question and answer; L and ∂L/∂y do not
+        save(path, SOURCE.replace("id: chain-rule", "id: my-chain").replace("t: 4.25", "t: 3.0"), tick)
+        assert await wait_for(pilot, lambda: screen.lesson.constants["t"] == 3.0)
+        s = screen.session
+        assert s.progress(s.lesson.step("value:y")).status == "solved"
+        assert s.progress(s.lesson.step("value:L")).status is None
+        assert s.progress(s.lesson.step("local:L/y")).status is None
+
+        # y = t: every delta is 0, which the linter warns about; the warnings show, located, in plain text
+        save(path, SOURCE.replace("id: chain-rule", "id: my-chain").replace("x: 1.5", "x: 2.125"), tick)
+        assert await wait_for(pilot, lambda: bool(screen.warnings))
+        strip = str(screen.query_one("#warnings-text", Static).render())
+        assert "linter warnings about this lesson file (F9 hides them)" in strip
+        assert "mine.yaml:" in strip and "warning:" in strip
+        assert screen.query_one("#warnings").display
+        await pilot.press("f9")
+        await pilot.pause()
+        assert not screen.query_one("#warnings").display
+
+        # back to the list: the watched lesson is in it, and in the palette
+        await pilot.press("escape")
+        await pilot.pause()
+        from textual.widgets import OptionList
+
+        from tutor.ui.screens.home import HomeScreen
+
+        assert isinstance(app.screen, HomeScreen)
+        options = app.screen.query_one("#lessons", OptionList)
+        assert [o.id for o in options.options][-1] == "my-chain"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"my-chain")
+        for _ in range(20):
+            await pilot.pause(0.05)
+        await pilot.press("enter")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
+        assert app.screen.lesson.id == "my-chain" and app.screen.lesson.inputs["x"] == 2.125

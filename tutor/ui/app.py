@@ -19,7 +19,7 @@ from tutor.course.problems import LessonError, Problem
 from tutor.course.vary import base_hash
 from tutor.progress import ProgressStore, lesson_source
 from tutor.safetext import one_line
-from tutor.ui.screens.home import HomeScreen
+from tutor.ui.screens.home import HomeScreen, ResetChosen
 from tutor.ui.screens.problems import ProblemsScreen
 
 if TYPE_CHECKING:  # the lesson screen, the engine and NumPy load when a lesson opens, not at start
@@ -51,7 +51,7 @@ class TutorApp(App[int]):
     TITLE = "backprop-tutor"
     COMMANDS: ClassVar = App.COMMANDS | {_lesson_commands, _train_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),  # the lesson list's footer shows it
     ]
     #: what the engine is doing in the background ("opening The chain rule"), shown in every title bar
     working: var[str] = var("")
@@ -270,6 +270,50 @@ class TutorApp(App[int]):
 
         start_review(self)
 
+    def current_step(self) -> tuple[str, str, str] | None:
+        """The lesson id, step id and question of the step on the open lesson screen, if one is showing."""
+        screen = self._lesson_screen()
+        if screen is None or screen.session.step is None:
+            return None
+        step = screen.session.step
+        return screen.lesson.id, step.id, screen.session.step_label(step.id)
+
+    def on_reset_chosen(self, message: ResetChosen) -> None:
+        """Start a lesson (or a step of the open one) again, after asking: on its lesson screen when it is open."""
+        screen = self._lesson_screen()
+        if screen is not None and screen.lesson.id == message.lesson_id:
+            self._pop_to(screen)
+            if message.step_id is None:
+                screen.confirm_reset_lesson()
+            else:
+                step = next((s for s in screen.lesson.steps if s.id == message.step_id), None)
+                if step is not None:
+                    screen.confirm_reset_step(step)
+            return
+        entry = self.course.get(message.lesson_id)
+        record = entry and self.store.peek(entry.id, entry.content_hash, lesson_source(entry.path))
+        if entry is None or record is None or not record.started:
+            self.notify("There is nothing to reset in that lesson yet.", timeout=3, markup=False)
+            return
+        from tutor.ui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.store.reset_lesson(record)
+            except OSError as e:
+                self.notify(f"Could not save your progress: {e}", severity="error", timeout=8, markup=False)
+            home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+            if home is not None:
+                home.fill()
+            self.notify(
+                f"{one_line(entry.title)} starts afresh; your answers are kept in the progress file.", markup=False
+            )
+
+        detail = "Every step becomes open again. Your earlier answers are kept in the progress file's history."
+        self.push_screen(ConfirmScreen(f"Start {one_line(entry.title)} again from the beginning?", detail), answered)
+
     def open_lesson(self, lesson_id: str) -> None:
         """Open a lesson of the course by id (from the home screen or the command palette).
 
@@ -318,12 +362,18 @@ class TutorApp(App[int]):
         home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
         if home is not None:
             self._pop_to(home)
-        self.push_screen(LessonScreen(lesson, self.store, solution))
+        self.push_screen(LessonScreen(lesson, self.store, solution), partial(self._left_lesson, lesson.id))
         entry = self.course.get(lesson.id)
         others = [lesson_source(entry.path)] if entry is not None else []
         note = self.store.kept_apart_note(lesson.id, lesson_source(lesson.path), others)
         if note is not None:
             self.notify(note, title="Progress", timeout=10, markup=False)
+
+    def _left_lesson(self, lesson_id: str, _result: object = None) -> None:
+        """The learner went back to the lesson list: it moves on once the lesson is finished."""
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+        if home is not None:
+            home.came_back_from(lesson_id)
 
     # --- live reload ------------------------------------------------------------------------
 
@@ -352,15 +402,17 @@ class TutorApp(App[int]):
         path = self.watch_path
         self.in_background(
             f"loading {path.name}",
-            partial(_load_and_solve, path),
+            partial(_load_solve_and_lint, path),
             partial(self._watched_loaded, reloaded),
             self._watched_not_loaded,
         )
 
-    def _watched_loaded(self, reloaded: bool, result: tuple[Lesson, Solution]) -> None:
-        """The watched file loaded: show it, on the lesson screen already open if it is the same lesson."""
+    def _watched_loaded(self, reloaded: bool, result: tuple[Lesson, Solution, list[Problem]]) -> None:
+        """The watched file loaded: list it, and show it (with the linter's warnings) on the lesson screen already
+        open if it is the same lesson."""
         self._watch_loading = False
-        lesson, solution = result
+        lesson, solution, warnings = result
+        self._list_watched(lesson)
         problems = self._problems_screen()
         if problems is not None:
             self._pop_to(problems)
@@ -371,8 +423,23 @@ class TutorApp(App[int]):
             lesson_screen.reload(lesson, solution)
         else:
             self._present(lesson, solution)
+            lesson_screen = self._lesson_screen()
+        if lesson_screen is not None:
+            lesson_screen.warnings = tuple(warnings)
         if reloaded and self.watch_path is not None:
             self.notify(f"Reloaded {self.watch_path.name}.", timeout=2, markup=False)
+
+    def _list_watched(self, lesson: Lesson) -> None:
+        """Keep the watched lesson in the lesson list and the palette, as its latest version (it replaces an
+        entry of the same id: the author is working on it)."""
+        self.loaded[lesson.id] = lesson
+        entry = LessonEntry.of(lesson, "--watch")
+        entries = self.course.entries
+        index = next((i for i, e in enumerate(entries) if e.id == lesson.id), None)
+        if index is None:
+            entries.append(entry)
+        else:
+            entries[index] = entry
 
     def _watched_not_loaded(self, error: Exception) -> None:
         """The watched file did not load: show (or update) its problems."""
@@ -427,6 +494,15 @@ def _load_and_solve(path: Path) -> tuple[Lesson, Solution]:
 
     lesson = load_lesson(path)
     return lesson, _solved(lesson)
+
+
+def _load_solve_and_lint(path: Path) -> tuple[Lesson, Solution, list[Problem]]:
+    """A watched lesson file: loaded, solved, and the linter's warnings (off the UI thread; the linter has its
+    own work budget)."""
+    from tutor.authoring.lint import lint
+
+    lesson, solution = _load_and_solve(path)
+    return lesson, solution, lint(lesson)
 
 
 def _problems_of(path: str, error: Exception) -> list[Problem]:

@@ -1,4 +1,4 @@
-"""Command palette entries: open any lesson by its title or id.
+"""Command palette entries: open any lesson by its title or id, start a lesson (or the current step) again.
 
 Textual reads a hit's text (and always its ``help``) as markup: a title such as ``[red]x[/bold]`` would crash the
 palette and ``[@click=...]`` would be a live action. Each hit is therefore one plain ``Content`` of two lines,
@@ -15,17 +15,19 @@ from textual.content import Content
 
 from tutor.safetext import one_line
 from tutor.ui.app import TutorApp
-from tutor.ui.screens.home import HomeScreen
+from tutor.ui.screens.home import HomeScreen, ResetChosen
 
 
 class LessonCommands(Provider):
-    """``Open lesson: The chain rule`` for every lesson of the course."""
+    """``Open lesson 1: The chain rule`` and ``Reset lesson 1: The chain rule`` for every lesson of the course, and
+    ``Reset this step`` on a lesson's step."""
 
     def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(command text, help, what it does) for each command, on one line each with control characters escaped:
-        every lesson, and practising the open one again with new numbers."""
+        every lesson to open and to reset, practising the open one again with new numbers, resetting its step."""
         app = self.app
         assert isinstance(app, TutorApp)  # this provider is the tutor's own
+        post = self.app.post_message
         out: list[tuple[str, str, Callable[[], object]]] = [
             (
                 one_line(f"Open lesson {i}: {lesson.title}"),
@@ -34,9 +36,17 @@ class LessonCommands(Provider):
             )
             for i, lesson in enumerate(app.course.entries, 1)
         ]
+        for i, lesson in enumerate(app.course.entries, 1):
+            why = "start it again from the beginning (asks first; your answers are kept in the progress file)"
+            out.append((one_line(f"Reset lesson {i}: {lesson.title}"), why, partial(post, ResetChosen(lesson.id))))
         if app.can_practise_again():
             why = "the lesson open, with new numbers drawn from its vary: section (your progress on it is kept)"
             out.append(("Practice again with new numbers", why, partial(app.practise_again)))
+        step = app.current_step()
+        if step is not None:
+            lesson_id, step_id, label = step
+            why = "start this step again (asks first; your answers are kept in the progress file)"
+            out.append((one_line(f"Reset this step: {label}"), why, partial(post, ResetChosen(lesson_id, step_id))))
         return out
 
     def _choose(self, lesson_id: str) -> partial[bool]:
@@ -53,6 +63,8 @@ class LessonCommands(Provider):
         matcher = self.matcher(query)
         for text, help_text, action in self._entries():
             score = max(matcher.match(text), matcher.match(help_text.split(" · ")[0]))
+            if text.startswith("Reset") and "reset" not in query.lower():
+                score /= 2  # a title typed finds its lesson to open first
             if score > 0:
                 shown = with_help(highlighted(matcher, text), help_text)
                 yield Hit(score, shown, action, text=text)

@@ -1,33 +1,121 @@
-"""The home screen: the course's lessons in order with their progress, and the files that did not load."""
+"""The home screen: the course's lessons in order with their progress, and the files that did not load.
+
+Each lesson is two lines of plain text laid out to the list's width (a ``rich`` table per lesson cost a tenth
+of a second before the first paint): its mark, number and title over its summary, and on the right its steps
+over a bar in which solved steps (■) and steps whose answer was shown (▣) are told apart.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tutor.course.index import CourseIndex, LessonEntry
-from tutor.progress import ProgressStore, lesson_source
+from tutor.progress import SHOWN, SOLVED, ProgressStore, lesson_source
 from tutor.safetext import one_line
 from tutor.ui.widgets.titlebar import TitleBar
 
+
+@dataclass
+class ResetChosen(Message):
+    """The learner asked (in the command palette) to start a lesson again, or one step of it."""
+
+    lesson_id: str
+    step_id: str | None = None
+
+
 BAR_WIDTH = 10
+SOLVED_MARK, SHOWN_MARK, OPEN_MARK = "■", "▣", "□"
+MARK_WIDTH = 5  # "✓ 1. " before the title
+#: columns the list takes from the terminal's width before it is laid out: the pane's padding, the list's border
+#: and padding, and a scrollbar
+LIST_FRAME = 2 + 2 + 2 + 2
+#: the widest the lesson list is laid out for (titles and summaries are cut with "…" beyond it)
+MAX_LIST_WIDTH = 160
 
 
-def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
-    """``■■■□□□□□□□  3/9``: a bar that never exaggerates (full only when every step is done)."""
-    filled = width if total and done >= total else (done * width) // total if total else 0
-    return "■" * filled + "□" * (width - filled) + f" {done}/{total}"
+@dataclass(frozen=True)
+class Tally:
+    """How a learner stands in a lesson: steps solved, shown (the answer was shown), and in all."""
+
+    solved: int
+    shown: int
+    total: int
+
+    @property
+    def done(self) -> int:
+        """Steps solved or shown."""
+        return self.solved + self.shown
+
+    @property
+    def finished(self) -> bool:
+        """Every step solved or shown."""
+        return self.total > 0 and self.done >= self.total
+
+    def mark(self, started: bool) -> str:
+        """``✓`` every step solved, ``◑`` every step done with some shown, ``▸`` started, else blank."""
+        if self.finished:
+            return "✓" if not self.shown else "◑"
+        return "▸" if started else " "
+
+    def status(self) -> str:
+        """``6 steps``, then ``done`` or ``done, 2 shown`` when finished."""
+        text = f"{self.total} steps"
+        if self.finished:
+            text += "  done" + (f", {self.shown} shown" if self.shown else "")
+        return text
+
+    def bar(self, width: int = BAR_WIDTH) -> str:
+        """``■■■▣□□□□□□ 3/9``: solved then shown steps; full only when every step is done (it never exaggerates)."""
+        if not self.total:
+            return OPEN_MARK * width + " 0/0"
+        done = width if self.finished else (self.done * width) // self.total
+        shown = min(done, -(-self.shown * width // self.total)) if self.shown else 0
+        text = SOLVED_MARK * (done - shown) + SHOWN_MARK * shown + OPEN_MARK * (width - done)
+        return text + f" {self.solved}/{self.total}" + (f" +{self.shown} shown" if self.shown else "")
+
+
+def tally(store: ProgressStore, lesson: LessonEntry) -> tuple[Tally, bool]:
+    """How the learner stands in a lesson of the list, and whether they have started it."""
+    record = store.peek(lesson.id, lesson.content_hash, lesson_source(lesson.path))
+    total = len(lesson.asked_ids)
+    if record is None:
+        return Tally(0, 0, total), False
+    steps = [record.steps[s] for s in lesson.asked_ids if s in record.steps]
+    solved = sum(1 for s in steps if s.status == SOLVED)
+    shown = sum(1 for s in steps if s.status == SHOWN)
+    return Tally(solved, shown, total), record.started
+
+
+def _cut(text: str, width: int, style: str = "") -> Text:
+    """One line of plain text, cut with ``…`` and padded to ``width`` cells."""
+    line = Text(one_line(text), style=style)
+    line.truncate(max(width, 1), overflow="ellipsis", pad=True)
+    return line
+
+
+def lesson_option(number: int, lesson: LessonEntry, stand: Tally, started: bool, width: int) -> Text:
+    """A lesson's two lines, ``width`` cells wide: mark, number, title and status; its summary and bar."""
+    right = max(len(stand.status()), len(stand.bar()))
+    left = max(width - MARK_WIDTH - right - 2, 8)
+    text = Text()
+    text.append(f"{stand.mark(started)}{number:>2}. ", style="bold")
+    text.append_text(_cut(lesson.title, left, "bold"))
+    text.append(f"  {stand.status():>{right}}\n")
+    text.append(" " * MARK_WIDTH)
+    text.append_text(_cut(lesson.summary, left, "italic"))
+    text.append(f"  {stand.bar():>{right}}")
+    return text
 
 
 class HomeScreen(Screen[None]):
@@ -46,21 +134,23 @@ class HomeScreen(Screen[None]):
         Binding("enter", "open", "Open", show=True, priority=False),
         Binding("r", "review", "Review"),
         Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
 
     def __init__(self, course: CourseIndex, store: ProgressStore) -> None:
         super().__init__()
         self.course = course
         self.store = store
+        self._width = 0  # the width the list was last laid out for
 
     def compose(self) -> ComposeResult:
         """A line of welcome, the lessons, the problems."""
         yield TitleBar()
         yield Static(id="home-review")  # above the list, so that it shows however long the course is
-        with VerticalScroll(id="home-pane"):
+        with Vertical(id="home-pane"):
             yield Static(
-                "Learn backpropagation by computing every value, local derivative and delta yourself.\n"
-                "Choose a lesson (↑ ↓ and Enter, or click). Your progress is saved after every answer.",
+                "Learn backprop by computing every value, local derivative and delta yourself.\n"
+                "↑ ↓ and Enter open a lesson; your progress is saved after every answer.",
                 id="home-intro",
             )
             yield OptionList(id="lessons")
@@ -72,6 +162,7 @@ class HomeScreen(Screen[None]):
         self.title = "backprop-tutor"
         self.sub_title = "lessons"
         self.fill()
+        self.call_after_refresh(self._relayout)  # once laid out, the list's own width
         self.show_problems()
         if not self.course.entries:
             self.query_one("#lessons", OptionList).add_option(Option("No lessons found.", disabled=True))
@@ -90,17 +181,51 @@ class HomeScreen(Screen[None]):
         """Coming back from a lesson: its progress changed."""
         self.fill()
 
+    def came_back_from(self, lesson_id: str) -> None:
+        """The learner left a lesson: once it is finished, the list moves on to the next lesson to do."""
+        entries = self.course.entries
+        index = next((i for i, e in enumerate(entries) if e.id == lesson_id), None)
+        if index is None or not tally(self.store, entries[index])[0].finished:
+            return
+        after = entries[index + 1 :]
+        following = next((e for e in after if not tally(self.store, e)[0].finished), after[0] if after else None)
+        if following is not None:
+            options = self.query_one("#lessons", OptionList)
+            options.highlighted = entries.index(following)
+
+    @on(events.Resize)
+    def _resized(self) -> None:
+        """Lay the list out again for its new width."""
+        self.call_after_refresh(self._relayout)
+
+    def _relayout(self) -> None:
+        """Fill the list again if the width it is laid out for has changed."""
+        if self._list_width() != self._width:
+            self.fill()
+
+    def _list_width(self) -> int:
+        """The width an option has: the list's, once laid out, else the terminal's less the frame."""
+        options = self.query_one("#lessons", OptionList)
+        laid_out = options.scrollable_content_region.width
+        width = laid_out if laid_out > 0 else self.app.size.width - LIST_FRAME
+        return min(max(width, 20), MAX_LIST_WIDTH)
+
     def fill(self) -> None:
-        """(Re)build the list, keeping the highlight; count the review cards due."""
+        """(Re)build the list, keeping the highlight (the first lesson not finished when there is none); count the
+        review cards due."""
         self.show_review()
         options = self.query_one("#lessons", OptionList)
         keep = options.highlighted
         if not self.course.entries:
             return
+        width = self._width = self._list_width()
+        stands = [tally(self.store, lesson) for lesson in self.course.entries]
         options.clear_options()
-        for i, lesson in enumerate(self.course.entries, 1):
-            options.add_option(Option(self.entry(i, lesson), id=lesson.id))
-        first_open = next((i for i, lesson in enumerate(self.course.entries) if not self._finished(lesson)), 0)
+        options.add_options(
+            Option(lesson_option(i, lesson, stand, started, width), id=lesson.id)
+            for i, (lesson, (stand, started)) in enumerate(zip(self.course.entries, stands, strict=True), 1)
+        )
+        first_open = next((i for i, (stand, _) in enumerate(stands) if not stand.finished), 0)
         options.highlighted = keep if keep is not None else first_open
         options.focus()
 
@@ -128,31 +253,6 @@ class HomeScreen(Screen[None]):
     def action_review(self) -> None:
         """Review the card due first."""
         self.post_message(self.ReviewChosen())
-
-    def _finished(self, lesson: LessonEntry) -> bool:
-        """Whether every step of a lesson is solved or shown."""
-        record = self.store.peek(lesson.id, lesson.content_hash, lesson_source(lesson.path))
-        return record is not None and record.done_count(lesson.asked_ids) == len(lesson.asked_ids)
-
-    def entry(self, number: int, lesson: LessonEntry) -> Table:
-        """A lesson's row: mark and number; title over its summary; steps over the progress bar."""
-        record = self.store.peek(lesson.id, lesson.content_hash, lesson_source(lesson.path))
-        total = len(lesson.asked_ids)
-        done = record.done_count(lesson.asked_ids) if record is not None else 0
-        finished = total > 0 and done == total
-        mark = "✓" if finished else "▸" if record is not None and record.started else " "
-        grid = Table.grid(padding=(0, 1), expand=True)
-        grid.add_column(width=4, no_wrap=True)
-        grid.add_column(ratio=1)
-        grid.add_column(no_wrap=True, justify="right")
-        title = Text(one_line(lesson.title), style="bold")
-        title.append("\n" + one_line(lesson.summary), style="italic")
-        grid.add_row(
-            Text(f"{mark}{number:>2}.", style="bold"),
-            title,
-            Text(f"{total} steps" + ("  done" if finished else "") + "\n" + progress_bar(done, total)),
-        )
-        return grid
 
     @on(OptionList.OptionSelected, "#lessons")
     def selected(self, event: OptionList.OptionSelected) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 import numpy as np
@@ -18,15 +19,20 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Region
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input
 
 from tutor.course import Lesson, Solution, Step
+from tutor.course.index import LessonEntry
+from tutor.course.problems import Problem
 from tutor.grading import Verdict
 from tutor.progress import SHOWN, SOLVED, ProgressStore
 from tutor.ui.app import TutorApp
 from tutor.ui.plain import LessonMarkdown, PlainStatic, markdown_literal, one_line
+from tutor.ui.screens.home import HomeScreen
 from tutor.ui.session import GIVEN, INTRO, STAGES, SUMMARY, LessonSession
 from tutor.ui.train_command import open_training, trainable
 from tutor.ui.widgets.answer import MAX_LENGTH, AnswerBox
@@ -43,6 +49,9 @@ PLACEHOLDERS = {
     SUMMARY: "Press Enter to go back to the lessons (F5: last step)",
 }
 WORDS_PLACEHOLDER = "None, True, False, a grad_fn's name (MulBackward0) or numbers; Enter grades"
+NO_MORE_HINTS = "No more hints for this step: F3 shows the answer."
+SCROLL_LINES = 3  # ctrl+↑ and ctrl+↓ scroll the text by this many lines
+WIDE_FOOTER = 100  # columns from which the footer has room for F7 and F8
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,21 @@ class LessonScreen(Screen[None]):
         Binding("f4", "torch", "PyTorch"),
         Binding("f5", "previous", "Prev"),
         Binding("f6", "next", "Next"),
+        # F7 and F8 are in the footer where it is wide enough; the graph's last line names them anyway
+        Binding("f7", "toggle_graph('footer')", "Graph"),
+        Binding("f7", "toggle_graph", "Graph", show=False),
+        Binding("f8", "numbers('footer')", "Numbers"),
+        Binding("f8", "numbers", "Numbers", show=False),
+        # the text above the answer box scrolls while the learner types in it (priority: the answer box, an
+        # Input, would take PageUp and PageDown for itself and do nothing with them)
+        Binding("pagedown", "scroll_text(1)", "Scroll", key_display="PgUp/Dn", priority=True),
+        Binding("pageup", "scroll_text(-1)", "Scroll up", show=False, priority=True),
+        Binding("ctrl+down", "scroll_lines(1)", "Scroll a little", show=False),
+        Binding("ctrl+up", "scroll_lines(-1)", "Scroll back a little", show=False),
+        Binding("shift+pagedown", "scroll_graph(1)", "Scroll the graph", show=False),
+        Binding("shift+pageup", "scroll_graph(-1)", "Scroll the graph back", show=False),
+        Binding("ctrl+r", "reset", "Reset", show=False),
+        Binding("f9", "toggle_warnings", "Warnings"),
         Binding("ctrl+g", "picture", "Picture", show=False),  # the picture's border names it
         Binding("ctrl+n", "new_numbers", "New numbers", show=False),
         Binding("escape", "home", "Lessons"),
@@ -88,6 +112,10 @@ class LessonScreen(Screen[None]):
     hints: var[str] = var("", init=False)
     #: the line carried over from the step just solved ("✓ y = 3"), shown above the next step until it changes
     carried: var[str] = var("", init=False)
+    #: F2 was pressed with no hint left: the hints say so
+    hints_exhausted: var[bool] = var(False, init=False)
+    #: the linter's warnings about a watched lesson file (shown in a strip F9 hides)
+    warnings: var[tuple[Problem, ...]] = var((), init=False)
 
     def __init__(self, lesson: Lesson, store: ProgressStore, solution: Solution | None = None) -> None:
         super().__init__()
@@ -113,6 +141,8 @@ class LessonScreen(Screen[None]):
         """Header, the graph, the step's text and feedback, the answer box, the footer."""
         yield TitleBar()
         with Vertical(id="lesson-body"):
+            with VerticalScroll(id="warnings"):
+                yield PlainStatic(id="warnings-text")
             yield GraphPanel(id="graph")
             with VerticalScroll(id="step-pane"):
                 yield PlainStatic(id="previous")
@@ -120,17 +150,45 @@ class LessonScreen(Screen[None]):
                 yield LessonMarkdown(id="step-text")
                 yield PlainStatic(id="question")
                 yield PlainStatic(id="context")
+                yield PlainStatic(id="tip")
                 yield PlainStatic(id="hints")
                 yield PlainStatic(id="feedback")
                 yield LessonMarkdown(id="explain")
+            yield PlainStatic("↓ more below: PgDn (PgUp back)", id="more-below")
             yield AnswerBox(id="answer")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        """Show where the learner is; the pictures of the graph come after the first paint."""
+        """Show where the learner is; say when the text goes on below what is in view. The pictures of the graph
+        come after the first paint."""
         self.pictures = PictureSwitch(self.query_one("#lesson-body"), self.query_one(GraphPanel))
         self.position = self.session.position
         self.call_after_refresh(self.pictures.mount)
+        self.watch(self._pane, "scroll_y", self._more_below, init=False)
+        self.watch(self._pane, "virtual_size", self._more_below, init=False)  # Markdown lays out later
+
+    def _more_below(self, _: object = None) -> None:
+        """Show the "more below" line while the step pane can scroll further down."""
+        pane = self._pane
+        body = self.query_one("#lesson-body")
+        body.set_class(pane.scroll_y < pane.max_scroll_y, "-more-below")
+
+    def bring_into_view(self, *selectors: str) -> None:
+        """After the next refresh, scroll the step pane so that these parts (those showing) are in view, the
+        first of them at least: new feedback, a hint, an explanation."""
+
+        def scroll() -> None:
+            pane = self._pane
+            parts: list[Widget] = [w for sel in selectors if (w := pane.query_one(sel)).display]
+            if parts:
+                region = Region.from_union([w.virtual_region_with_margin for w in parts])
+                first = parts[0].virtual_region_with_margin
+                if region.height > pane.scrollable_content_region.height:
+                    region = first.union(Region(first.x, first.y, first.width, pane.scrollable_content_region.height))
+                pane.scroll_to_region(region, animate=False, immediate=True)
+            self._more_below()
+
+        self.call_after_refresh(scroll)
 
     # --- showing: one watcher per part ----------------------------------------------------
 
@@ -166,12 +224,14 @@ class LessonScreen(Screen[None]):
             self.query_one("#question", PlainStatic).update(question)
         self.query_one("#context", PlainStatic).update(context)
         answer = self.query_one("#answer", AnswerBox)
+        self.hints_exhausted = False
         if self._shown_place != s.place:
             answer.value = ""  # a typed answer belongs to the place it was typed at
             self._shown_place = s.place
         self.hints = self._hint_lines()
         self.stage = s.stage
         pane.scroll_home(animate=False)
+        self.call_after_refresh(self._more_below)
         answer.focus()
 
     def watch_stage(self, stage: str) -> None:
@@ -190,17 +250,27 @@ class LessonScreen(Screen[None]):
         answer.placeholder = WORDS_PLACEHOLDER if words else PLACEHOLDERS[stage]
         explained = step is not None and stage in (SOLVED, SHOWN, GIVEN) and bool(step.explain)
         pane.set_class(explained, "-explain")
+        tip = s.formula_tip(step) if step is not None and stage == "open" else ""
+        self.query_one("#tip", PlainStatic).update(tip)
+        pane.set_class(bool(tip), "-tip")
         if step is None:
             self.feedback = Feedback()
         elif stage in (SOLVED, SHOWN, GIVEN):
             answer.value = ""
             self.feedback = self._done_feedback(step)
             if explained:
-                self.query_one("#explain", LessonMarkdown).update(step.explain)
+                self.run_worker(self._explain(step.explain), group="explain", exclusive=True)
+            else:
+                self.bring_into_view("#feedback")
         elif tries := s.progress(step).wrong_attempts:
             self.feedback = Feedback(f"{tries} wrong attempt{'s' if tries != 1 else ''} so far.", "wrong")
         else:
             self.feedback = Feedback()
+
+    async def _explain(self, text: str) -> None:
+        """Show a step's explanation, then scroll the verdict and the explanation into view."""
+        await self.query_one("#explain", LessonMarkdown).update(text)
+        self.bring_into_view("#feedback", "#explain")
 
     def watch_feedback(self, feedback: Feedback) -> None:
         """One line of feedback (plain text), styled by its kind."""
@@ -210,9 +280,13 @@ class LessonScreen(Screen[None]):
         self._pane.set_class(bool(feedback.text), "-feedback")
 
     def watch_hints(self, hints: str) -> None:
-        """The hints asked for so far."""
+        """The hints asked for so far (and, once F2 finds none left, that there are no more)."""
         self.query_one("#hints", PlainStatic).update(hints)
         self._pane.set_class(bool(hints), "-hints")
+
+    def watch_hints_exhausted(self) -> None:
+        """F2 found no hint left: the hints say so."""
+        self.hints = self._hint_lines()
 
     def watch_carried(self, line: str) -> None:
         """The line carried over from the step just solved."""
@@ -239,7 +313,10 @@ class LessonScreen(Screen[None]):
         if step is None:
             return ""
         seen = self.session.hints_seen(step)
-        return "\n".join(f"Hint {i + 1}/{len(step.hints)}: {h}" for i, h in enumerate(seen))
+        lines = [f"Hint {i + 1}/{len(step.hints)}: {h}" for i, h in enumerate(seen)]
+        if self.hints_exhausted:
+            lines.append(NO_MORE_HINTS)
+        return "\n".join(lines)
 
     def _done_feedback(self, step: Step) -> Feedback:
         """A solved or shown step: what was right."""
@@ -256,12 +333,13 @@ class LessonScreen(Screen[None]):
         return Feedback(f"The answer is {answer}   (shown: this step does not count as solved)", "shown")
 
     def _summary_markdown(self) -> str:
-        """The end-of-lesson summary: the outro and how each step went."""
+        """The end-of-lesson summary: how each step went (by its question), the outro, and where to go next."""
         summary = self.session.summary()
         lesson = self.lesson
 
         def names(ids: list[str]) -> str:
-            return ", ".join(f"`{i}`" for i in ids) if ids else "none"
+            labels = [markdown_literal(one_line(self.session.step_label(i))) for i in ids]
+            return ", ".join(labels) if labels else "none"
 
         title = markdown_literal(one_line(lesson.title))
         parts = [f"# {title}: done" if not summary.open else f"# {title}: summary"]
@@ -282,13 +360,26 @@ class LessonScreen(Screen[None]):
         )
         if lesson.outro:
             parts.append(lesson.outro)
+        following = self.next_lesson()
         if summary.open:
             parts.append("Some steps are still open: press **F5** to go back, or **Escape** for the lessons.")
+        elif following is not None:
+            parts.append(
+                f"Press **Enter** for the next lesson, *{markdown_literal(one_line(following.title))}*; "
+                "**Escape** for the list of lessons."
+            )
         else:
-            parts.append("Press **Enter** to go back to the lessons.")
+            parts.append("That was the last lesson of the course. Press **Enter** to go back to the lessons.")
+        parts.append("To start this lesson again, press **ctrl+r** (your answers are kept in the progress file).")
         if lesson.vary:
             parts.append("To practise it again with new numbers, press **ctrl+n**.")
         return "\n\n".join(parts)
+
+    def next_lesson(self) -> LessonEntry | None:
+        """The lesson after this one in the course, if any."""
+        entries = self.tutor.course.entries
+        index = next((i for i, e in enumerate(entries) if e.id == self.lesson.id), None)
+        return entries[index + 1] if index is not None and index + 1 < len(entries) else None
 
     # --- answering ------------------------------------------------------------------------
 
@@ -300,7 +391,11 @@ class LessonScreen(Screen[None]):
             self._move(s.advance)
             return
         if s.on_summary:
-            self.action_home()
+            following = self.next_lesson()
+            if following is not None and not s.summary().open:
+                self.post_message(HomeScreen.LessonChosen(following.id))
+            else:
+                self.action_home()
             return
         step = s.step
         assert step is not None
@@ -334,7 +429,9 @@ class LessonScreen(Screen[None]):
         if verdict.correct and step.kind.marks == "grad":
             self.pictures.flow_back(step.node)
         if not verdict.correct:
+            self.carried = ""  # the step before is behind the learner now
             self.feedback = verdict_feedback(verdict, session.progress(step).wrong_attempts)
+            self.bring_into_view("#feedback")
         elif step.explain:  # the explanation waits for Enter
             self.carried = ""
             self.stage = session.stage
@@ -388,8 +485,9 @@ class LessonScreen(Screen[None]):
             return
         with self._saving():
             if self.session.next_hint() is None:
-                self.notify("No more hints for this step. F3 shows the answer.", timeout=4)
+                self.hints_exhausted = True
         self.hints = self._hint_lines()
+        self.bring_into_view("#hints", "#feedback")
 
     def action_show_answer(self) -> None:
         """Show the current step's answer; the step then counts as shown, not solved."""
@@ -405,8 +503,10 @@ class LessonScreen(Screen[None]):
         self.stage = self.session.stage
 
     def action_torch(self) -> None:
-        """Open the PyTorch panel for the current step, if that feature is installed."""
-        step = self.session.step
+        """Open the PyTorch panel for the current step, if that feature is installed; on a step not answered
+        yet its numbers stay hidden until the learner asks for them (the step then counts as shown)."""
+        s = self.session
+        step = s.step
         if step is None:
             self.notify("The PyTorch panel shows a step; start the lesson first.", timeout=3)
             return
@@ -415,9 +515,124 @@ class LessonScreen(Screen[None]):
         except ImportError:
             self.notify("The PyTorch panel is not available in this build.", severity="warning", timeout=4)
             return
-        attempts = self.session.progress(step).attempts
+        attempts = s.progress(step).attempts
         typed = attempts[-1].text if attempts else ""  # a backward step's formula becomes a custom Function there
-        self.app.push_screen(TorchPanel(self.lesson, step, self.last_value.get(step.id), typed))
+        panel = TorchPanel(
+            self.lesson,
+            step,
+            self.last_value.get(step.id),
+            typed,
+            solution=s.solution,
+            answered=s.progress(step).done,
+            on_reveal=partial(self._shown_in_panel, s, step),
+        )
+        self.app.push_screen(panel)
+
+    def _shown_in_panel(self, session: LessonSession, step: Step) -> None:
+        """The learner showed a step's numbers in the PyTorch panel: the step counts as shown."""
+        if session is not self.session or session.step != step:
+            return
+        self.action_show_answer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer's copies of F7 and F8 show only where the footer has room for them; F9 only when the linter
+        has warnings (a watched lesson)."""
+        if parameters == ("footer",):
+            return self.app.size.width >= WIDE_FOOTER
+        if action == "toggle_warnings":
+            return bool(self.warnings)
+        return True
+
+    def watch_warnings(self, warnings: tuple[Problem, ...]) -> None:
+        """The linter's warnings, one ``file:line:col`` line each (plain text), in a strip F9 hides."""
+        count = len(warnings)
+        head = f"{count} linter warning{'s' if count != 1 else ''} about this lesson file (F9 hides them):"
+        lines = [head, *(one_line(str(w)) for w in warnings)]
+        self.query_one("#warnings-text", PlainStatic).update("\n".join(lines) if warnings else "")
+        self.query_one("#lesson-body").set_class(bool(warnings), "-warnings")
+        self.refresh_bindings()
+
+    def action_toggle_warnings(self) -> None:
+        """Show or hide the linter's warnings."""
+        self.query_one("#lesson-body").toggle_class("-warnings-hidden")
+
+    def on_resize(self) -> None:
+        """A new size: the text may now fit, or not, and the footer may have room for more keys."""
+        self.call_after_refresh(self._more_below)
+        self.refresh_bindings()
+
+    def action_toggle_graph(self, _where: str = "") -> None:
+        """Show every row of the graph, or only those the current step needs."""
+        graph = self.query_one(GraphPanel)
+        graph.expanded = not graph.expanded
+
+    def action_numbers(self, _where: str = "") -> None:
+        """Every number of the graph in full, the current step's rows first."""
+        from tutor.ui.screens.numbers import NumbersScreen
+
+        self.app.push_screen(NumbersScreen(self.session.graph()))
+
+    def action_scroll_text(self, pages: int) -> None:
+        """Scroll the step's text by a page (while the answer box keeps the focus)."""
+        pane = self._pane
+        if pages > 0:
+            pane.scroll_page_down(animate=False)
+        else:
+            pane.scroll_page_up(animate=False)
+
+    def action_scroll_lines(self, direction: int) -> None:
+        """Scroll the step's text by a few lines."""
+        pane = self._pane
+        pane.scroll_to(y=pane.scroll_y + direction * SCROLL_LINES, animate=False)
+
+    def action_scroll_graph(self, pages: int) -> None:
+        """Scroll the graph's rows by a page."""
+        self.query_one(GraphPanel).scroll_rows(pages)
+
+    def action_reset(self) -> None:
+        """Start the current step again, or on the intro or the summary the whole lesson (after asking)."""
+        step = self.session.step
+        if step is None:
+            self.confirm_reset_lesson()
+        else:
+            self.confirm_reset_step(step)
+
+    def confirm_reset_lesson(self) -> None:
+        """Ask, then start the whole lesson afresh at its intro (the old record goes to the history)."""
+        from tutor.ui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                with self._saving():
+                    self.session.reset_lesson()
+                self._after_reset("This lesson starts afresh; your earlier answers are kept in the progress file.")
+
+        title = one_line(self.lesson.title)
+        detail = "Every step becomes open again. Your earlier answers are kept in the progress file's history."
+        self.app.push_screen(ConfirmScreen(f"Start {title} again from the beginning?", detail), answered)
+
+    def confirm_reset_step(self, step: Step) -> None:
+        """Ask, then start one step afresh (its old record goes to the history)."""
+        from tutor.ui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                with self._saving():
+                    self.session.reset_step(step)
+                self.session.go_to_step(step.id)
+                self._after_reset("This step starts afresh; your earlier answers are kept in the progress file.")
+
+        label = one_line(self.session.step_label(step.id))
+        detail = "Its attempts, hints and mark are cleared. They are kept in the progress file's history."
+        self.app.push_screen(ConfirmScreen(f"Start the step {label} again?", detail), answered)
+
+    def _after_reset(self, message: str) -> None:
+        """Show the place afresh after a reset."""
+        self.last_value.clear()
+        self._shown_place = None
+        self.carried = ""
+        self.position = self.session.position
+        self.notify(message, timeout=4, markup=False)
 
     def action_picture(self) -> None:
         """Switch the graph between the circuit, the network (layer lessons) and the table."""
@@ -462,8 +677,12 @@ class LessonScreen(Screen[None]):
     def reload(self, lesson: Lesson, solution: Solution | None = None) -> None:
         """Swap in a new version of the lesson, keeping the learner's place if that step still exists."""
         self.checking = None
-        self.session = self.session.reloaded(lesson, solution)
-        self.last_value.clear()
+        old = self.session
+        self.session = old.reloaded(lesson, solution)
+        if any(self.session.record.steps.get(s.id) is not None for s in self.session.steps):
+            with self._saving():
+                self.session.save()  # the answers kept from the version before
+        self.last_value = {k: v for k, v in self.last_value.items() if k in self.session.record.steps}
         self._shown_place = None
         self.carried = ""
         self.position = self.session.position
