@@ -9,6 +9,7 @@ from helpers import screen_text, settle, shown, type_answer
 from textual.widgets import OptionList
 
 from tutor.course import load_course, solve
+from tutor.course.steps import VALUE
 from tutor.engine.ops import OPS
 from tutor.grading import show_array
 from tutor.progress import SHOWN, SOLVED, ProgressStore
@@ -211,7 +212,7 @@ async def test_the_first_step_a_formula_may_answer_says_once_that_formulas_work(
             seen.append((step.id, bool(shown(pilot, "#tip"))))
             await pilot.press("f6")
             await settle(pilot)
-        first = next(s.id for s in lesson.steps if s.kind != "value")
+        first = next(s.id for s in lesson.steps if s.kind is not VALUE)
         assert seen == [(sid, sid == first) for sid, _ in seen]
         screen.session.go_to_step(first)
         screen.position = screen.session.position

@@ -12,6 +12,7 @@ from rich.console import Console
 from textual.containers import VerticalScroll
 
 from tutor.course import load_course, load_lesson, solve
+from tutor.course.steps import GRAD, LOCAL
 from tutor.grading import show_array
 from tutor.progress import SHOWN, ProgressStore
 from tutor.ui.app import TutorApp
@@ -176,7 +177,7 @@ async def test_the_locals_earned_are_on_the_screen_to_multiply():
         assert isinstance(screen, LessonScreen)
         await pilot.press("enter")
         await settle(pilot)
-        while screen.session.step is not None and screen.session.step.kind != "grad":
+        while screen.session.step is not None and screen.session.step.kind is not GRAD:
             await type_answer(pilot, show_array(solution.answer(screen.session.step), 8))
             if screen.session.stage == "solved":
                 await pilot.press("enter")
@@ -185,6 +186,6 @@ async def test_the_locals_earned_are_on_the_screen_to_multiply():
         text = screen_text(pilot)
         assert "local derivatives" in text
         for step in lesson.steps:
-            if step.kind == "local":
+            if step.kind is LOCAL:
                 label = f"∂{step.node}/∂{step.wrt} = {show_array(solution.answer(step), 5)}"
                 assert label in graph.get_cell(step.node, "locals") and label in text, label

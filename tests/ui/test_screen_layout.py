@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input
 
 from tutor.course import load_course, solve
+from tutor.course.steps import JACOBIAN
 from tutor.grading import show_array
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.lesson import NO_MORE_HINTS, LessonScreen
@@ -97,7 +98,7 @@ async def test_the_verdict_after_the_hints_is_in_view():
             await pilot.press("enter")
             await settle(pilot)
         step = screen.session.step
-        assert step.kind == "jacobian"
+        assert step.kind is JACOBIAN
         for _ in step.hints:
             await pilot.press("f2")
         await pilot.pause()

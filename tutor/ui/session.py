@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tutor.course import Lesson, Prompt, Solution, Step, prompt, solve
+from tutor.course.steps import JACOBIAN, LOCAL, VALUE
 from tutor.grading import AnswerContext, Verdict, grade, show_array
 from tutor.lang import to_text
 from tutor.lang.syntax import Binary, Unary, names_in
@@ -279,7 +280,7 @@ class LessonSession:
     def formula_tip(self, step: Step) -> str:
         """On the lesson's first step that a formula may answer (the first that is not a forward value), once:
         that formulas work, in this lesson's names. "" on every other step."""
-        first = next((s for s in self.steps if s.kind != "value"), None)
+        first = next((s for s in self.steps if s.kind is not VALUE), None)
         if step is not first:
             return ""
         program = self.lesson.program
@@ -363,14 +364,14 @@ class LessonSession:
             self.lesson.output,
             tuple(self._row(name, computes, inputs, step, needed) for name, computes, inputs in leaves + nodes),
             step.node if step is not None else None,
-            has_locals=any(s.kind in ("local", "jacobian") for s in self.steps),
+            has_locals=any(s.kind in (LOCAL, JACOBIAN) for s in self.steps),
         )
 
     def needed_rows(self, step: Step) -> tuple[str, ...]:
         """The rows a step needs to be worked out from the screen: a node and its operands; for a delta, the
         node, the nodes it feeds with their operands, on towards the output until a delta is known there."""
         program = self.lesson.program
-        if step.kind == "value":
+        if step.kind is VALUE:
             return (step.node, *program.assignment(step.node).inputs)
         if step.wrt is not None:  # a local derivative or a Jacobian
             return (step.node, step.wrt, *self.partners(step.node, step.wrt))
@@ -404,9 +405,9 @@ class LessonSession:
         """The local derivatives and Jacobians of ``node`` whose steps are done, in lesson order."""
         out = []
         for s in self.steps:
-            if s.node == node and s.wrt is not None and s.kind in ("local", "jacobian") and self.progress(s).done:
-                label = f"∂{s.node}/∂{s.wrt}" if s.kind == "local" else f"J ∂{s.node}/∂{s.wrt}"
-                out.append(Local(label, self.solution.answer(s), s.kind == "jacobian"))
+            if s.node == node and s.wrt is not None and s.kind in (LOCAL, JACOBIAN) and self.progress(s).done:
+                label = f"∂{s.node}/∂{s.wrt}" if s.kind is LOCAL else f"J ∂{s.node}/∂{s.wrt}"
+                out.append(Local(label, self.solution.answer(s), s.kind is JACOBIAN))
         return tuple(out)
 
     def _row(self, name: str, computes: str, inputs: tuple[str, ...], step: Step | None, needed: set[str]) -> GraphRow:
