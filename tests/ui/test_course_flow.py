@@ -12,6 +12,7 @@ from tutor.course import load_course, solve
 from tutor.course.steps import VALUE
 from tutor.engine.ops import OPS
 from tutor.grading import show_array
+from tutor.grading.notation import answer_forms
 from tutor.progress import SHOWN, SOLVED, ProgressStore
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.confirm import ConfirmScreen
@@ -192,6 +193,9 @@ async def test_f1_has_an_answers_page_with_every_form_and_every_function():
             if op.syntax == "call":
                 assert f"`{op.name}(" in page, op.name
         assert "Answers" in screen_text(pilot)
+        assert "## In this lesson" in page  # the grader's forms, in the lesson's own names
+        for form in answer_forms(course.get("chain-rule")):
+            assert f"`{form.example.split('   ')[0]}`" in page, form
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, LessonScreen)

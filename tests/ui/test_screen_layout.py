@@ -161,3 +161,21 @@ async def test_the_graph_never_pushes_the_answer_below_the_fold(size):
             if screen.session.stage == "solved" and screen.session.step == step:
                 await pilot.press("enter")
                 await settle(pilot)
+
+
+async def test_the_first_wrong_try_names_the_mistake_and_the_formula_comes_with_the_next():
+    app = app_on("two-layer-batch")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        screen.session.go_to_step("grad:W1")
+        screen.position = screen.session.position
+        await settle(pilot)
+        await type_answer(pilot, "X.T @ dZ1 / 4")  # the 1/N twice (the learner trial saw the formula at once)
+        first = shown(pilot, "#feedback")
+        assert first.startswith("✗") and "dW1 = X.T @ dZ1" not in first
+        assert "The formula comes with your next try" in first and in_view(screen, "#feedback")
+        await type_answer(pilot, "X.T @ dZ1 / 4")
+        second = shown(pilot, "#feedback")
+        assert "dW1 = X.T @ dZ1" in second and "The formula comes" not in second

@@ -1,18 +1,25 @@
 """The help screen (F1): the keys, and every form of answer the grader reads (the "Answers" page).
 
 The operators and functions of the Answers page come from the op table (:mod:`tutor.engine.ops`), so a new op
-is documented here as soon as the grader reads it; the op table is imported when the page is first shown.
+is documented here as soon as the grader reads it; the op table is imported when the page is first shown. On a
+lesson the page opens with the grader's own list of forms written in that lesson's names
+(:func:`tutor.grading.notation.answer_forms`).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, TabbedContent, TabPane
+
+from tutor.ui.plain import markdown_literal
+
+if TYPE_CHECKING:
+    from tutor.course import Lesson
 
 KEYS = """\
 # How to use the tutor
@@ -92,8 +99,25 @@ derivative's value or its formula instead.
 """
 
 
-def answers_page() -> str:
-    """The Answers page: the fixed forms, then every operator and function of the op table."""
+def lesson_forms(lesson: Lesson) -> str:
+    """The forms the grader reads, with examples in this lesson's names (Markdown; every cell plain text)."""
+    from tutor.grading.notation import answer_forms
+
+    rows = ["## In this lesson", "", "| form | you type | it means |", "|---|---|---|"]
+    for form in answer_forms(lesson):
+        cells = (markdown_literal(form.what), _code(form.example), markdown_literal(form.means))
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n\n"
+
+
+def _code(text: str) -> str:
+    """An example as typed, in code spans (a backtick or a bar cannot end them early: lesson names have neither)."""
+    return "   ".join(f"`{part}`" for part in text.replace("`", "'").replace("|", "∣").split("   "))
+
+
+def answers_page(lesson: Lesson | None = None) -> str:
+    """The Answers page: on a lesson, its forms in its names; the fixed forms; every operator and function of the
+    op table."""
     from tutor.engine.ops import OPS
 
     rows = ["", "## Operators", "", "| you type | it means |", "|---|---|"]
@@ -108,7 +132,11 @@ def answers_page() -> str:
             typed = ", ".join(f"`{t}`" for t in spellings)
             also = f" (also {', '.join(f'`{a}`' for a in op.aliases)})" if op.aliases else ""
             rows.append(f"| {typed}{also} | {op.doc.replace('|', '∣')} |")
-    return ANSWERS_HEAD + "\n".join(rows) + "\n" + ANSWERS_TAIL
+    head = ANSWERS_HEAD
+    if lesson is not None:
+        title, _, rest = ANSWERS_HEAD.partition("\n\n")
+        head = f"{title}\n\n{lesson_forms(lesson)}{rest}"
+    return head + "\n".join(rows) + "\n" + ANSWERS_TAIL
 
 
 class HelpScreen(ModalScreen[None]):
@@ -120,9 +148,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("k,left", "page('keys')", "Keys"),
     ]
 
-    def __init__(self, page: str = "keys") -> None:
+    def __init__(self, page: str = "keys", lesson: Lesson | None = None) -> None:
         super().__init__()
         self.page = page
+        self.lesson = lesson
 
     def compose(self) -> ComposeResult:
         """The two pages in tabs, each scrollable."""
@@ -130,7 +159,7 @@ class HelpScreen(ModalScreen[None]):
             with TabPane("Keys", id="keys"), VerticalScroll(id="keys-scroll"):
                 yield Markdown(KEYS)
             with TabPane("Answers", id="answers"), VerticalScroll(id="answers-scroll"):
-                yield Markdown(answers_page(), id="answers-text")
+                yield Markdown(answers_page(self.lesson), id="answers-text")
 
     def on_mount(self) -> None:
         """The page shown scrolls with the arrow keys and PageUp/PageDown."""

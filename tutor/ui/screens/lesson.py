@@ -68,7 +68,8 @@ def verdict_feedback(verdict: Verdict, attempts: int) -> Feedback:
     read_as = f"   read as: {verdict.read_as_shown}" if verdict.read_as_shown else ""
     if verdict.status == "unreadable":
         return Feedback(f"{verdict.message}{read_as}   (not counted as an attempt)", "unreadable")
-    return Feedback(f"✗ {verdict.message}{read_as}   (attempt {attempts})", "wrong")
+    later = "   The formula comes with your next try, or after the hints (F2)." if verdict.formula_held_back else ""
+    return Feedback(f"✗ {verdict.message}{read_as}   (attempt {attempts}){later}", "wrong")
 
 
 class LessonScreen(Screen[None]):
@@ -670,7 +671,7 @@ class LessonScreen(Screen[None]):
         """How to answer, and the keys."""
         from tutor.ui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(lesson=self.lesson))
 
     # --- live reload ----------------------------------------------------------------------
 
