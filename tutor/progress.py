@@ -266,8 +266,8 @@ class StepProgress:
         if when(other.reset) < when(self.reset):
             other = other.since(self.reset)
         elif when(self.reset) < when(other.reset):
-            mine = self.since(other.reset)
-            self.status, self.attempts, self.hints, self.reset = mine.status, mine.attempts, mine.hints, mine.reset
+            kept = self.since(other.reset)
+            self.status, self.attempts, self.hints, self.reset = kept.status, kept.attempts, kept.hints, kept.reset
         if _STATUS_RANK[other.status] > _STATUS_RANK[self.status]:
             self.status = other.status
         self.hints = max(self.hints, other.hints)
@@ -370,8 +370,8 @@ class LessonProgress:
         if when(other.reset) < when(self.reset):
             other = other.since(self.reset)
         elif when(self.reset) < when(other.reset):
-            mine = self.since(other.reset)
-            self.current, self.steps, self.updated, self.reset = mine.current, mine.steps, mine.updated, mine.reset
+            kept = self.since(other.reset)
+            self.current, self.steps, self.updated, self.reset = kept.current, kept.steps, kept.updated, kept.reset
         if when(other.updated) > when(self.updated) or self.current is None:
             self.current = other.current if other.current is not None else self.current
         if when(other.updated) > when(self.updated):

@@ -291,7 +291,7 @@ class TutorApp(App[int]):
                     screen.confirm_reset_step(step)
             return
         entry = self.course.get(message.lesson_id)
-        record = entry and self.store.peek(entry.id, entry.content_hash, lesson_source(entry.path))
+        record = None if entry is None else self.store.peek(entry.id, entry.content_hash, lesson_source(entry.path))
         if entry is None or record is None or not record.started:
             self.notify("There is nothing to reset in that lesson yet.", timeout=3, markup=False)
             return

@@ -198,7 +198,8 @@ def _rows_to_show(view: GraphView, heights: list[int], expanded: bool, budget: i
     needed = [i for i in every if view.rows[i].needed or view.rows[i].current]
     if needed:
         return needed
-    keep, used = [], 0
+    keep: list[int] = []
+    used = 0
     for i in every:
         if used + heights[i] > budget and keep:
             break
@@ -275,9 +276,9 @@ class GraphPanel(Vertical):
         self.query_one("#graph-body", Static).update(layout.body)
         self.border_subtitle = Text(layout.note) if layout.note else None
         step_rows = [layout.offsets[r.name] for r in graph.rows if (r.current or r.needed) and r.name in layout.offsets]
-        self.call_after_refresh(self._scroll_to, min(step_rows, default=0))
+        self.call_after_refresh(self._scroll_rows_to, min(step_rows, default=0))
 
-    def _scroll_to(self, line: int) -> None:
+    def _scroll_rows_to(self, line: int) -> None:
         """Bring the current step's first row to the top of the rows, if they scroll."""
         self.query_one("#graph-rows", VerticalScroll).scroll_to(y=line, animate=False)
 
