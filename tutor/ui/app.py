@@ -27,6 +27,10 @@ if TYPE_CHECKING:  # the lesson screen, the engine and NumPy load when a lesson 
     from tutor.ui.screens.lesson import LessonScreen
 
 WATCH_INTERVAL = 0.5  # seconds between two looks at a watched lesson file
+#: seconds after the first paint before every lesson is checked in the background: the check imports NumPy and
+#: the engine, and done at once it held the interpreter while the terminal was still being written to (in a
+#: real terminal the lesson list showed ~0.1 s later; benchmarks/start_terminal.py)
+CHECK_DELAY = 0.4
 EXIT_USAGE = 2
 
 
@@ -117,8 +121,8 @@ class TutorApp(App[int]):
             self.set_interval(WATCH_INTERVAL, self._poll_watched, name="watch-lesson")
         elif self.start_lesson is not None:
             self.call_after_refresh(self._show_lesson, self.start_lesson)
-        if self._check_dirs is not None:  # after the first paint, so that the list shows at once
-            self.call_after_refresh(self._start_check)
+        if self._check_dirs is not None:  # a while after the first paint, so that the list shows at once
+            self.call_after_refresh(self.set_timer, CHECK_DELAY, self._start_check, name="check-lessons")
 
     # --- text from outside, errors ------------------------------------------------------------
 

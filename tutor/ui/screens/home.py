@@ -142,6 +142,7 @@ class HomeScreen(Screen[None]):
         self.course = course
         self.store = store
         self._width = 0  # the width the list was last laid out for
+        self._resumed = False  # shown once already (the list is filled when mounted)
 
     def compose(self) -> ComposeResult:
         """A line of welcome, the lessons, the problems."""
@@ -178,8 +179,10 @@ class HomeScreen(Screen[None]):
             problems.update(text)
 
     def on_screen_resume(self) -> None:
-        """Coming back from a lesson: its progress changed."""
-        self.fill()
+        """Coming back from a lesson: its progress changed (the first resume follows the mount, which filled it)."""
+        if self._resumed:
+            self.fill()
+        self._resumed = True
 
     def came_back_from(self, lesson_id: str) -> None:
         """The learner left a lesson: once it is finished, the list moves on to the next lesson to do."""
