@@ -82,6 +82,16 @@ async def test_two_layer_batch_step_1_shows_x_w1_and_b1_at_80x24():
             assert row in text, text
         assert "[[0.5, -1.2, 0.8]" in text and "[[0.1, -0.3, 0.2]]" in text and "[[0.6, -0.9]" in text
         assert "F7 shows all" in text
+        # every entry of the operands is on the screen (matrices on few lines), not cut
+        for entry in ("1.5, 0.4, -0.6]]", "-0.3, -0.4]", "-1.3, -0.7]]"):
+            assert entry in text, text
+        assert "cut to fit" not in text
+        # and the step's question has the room it needs under the panel: nothing more below it
+        for _ in range(50):
+            if "more below" not in screen_text(pilot):
+                break
+            await pilot.pause(0.02)
+        assert "Z1 = X @ W1 + b1" in text and "more below" not in screen_text(pilot)
 
 
 async def test_the_header_stays_aligned_after_f5_three_times_on_a_finished_batch_lesson():

@@ -557,6 +557,10 @@ class LessonScreen(Screen[None]):
         """Show or hide the linter's warnings."""
         self.query_one("#lesson-body").toggle_class("-warnings-hidden")
 
+    def on_graph_panel_redrawn(self) -> None:
+        """The graph changed height: the text may now fit, or not."""
+        self.call_after_refresh(self._more_below)
+
     def on_resize(self) -> None:
         """A new size: the text may now fit, or not, and the footer may have room for more keys."""
         self.call_after_refresh(self._more_below)

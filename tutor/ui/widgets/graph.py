@@ -17,6 +17,7 @@ import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Static
 
@@ -44,10 +45,12 @@ FRAME_LINES = 3
 COLUMNS = ("node", "op", "value", "grad", "locals")
 
 
-def show_cell(x: np.ndarray, digits: int = 5) -> str:
+def show_cell(x: np.ndarray, digits: int = 5, compact: bool = False) -> str:
     """A value for a table cell: a number, a vector, a column on one line as a transposed row (``[1, 2]ᵀ``), or a
-    matrix one row per line."""
+    matrix one row per line (``compact``: on one line, as typed)."""
     a = np.asarray(x, dtype=float)
+    if compact and a.ndim == 2 and a.shape[1] > 1:
+        return "[" + ", ".join(show_array(row, digits) for row in a) + "]"
     if a.ndim <= 1:
         return show_array(a, digits)
     if a.ndim == 2 and a.shape[1] == 1 and a.shape[0] > 1:
@@ -88,13 +91,13 @@ def _lines(text: str, style: str = "") -> list[Text]:
     return [Text(one_line(line), style=style) for line in text.split("\n")]
 
 
-def _number(x: np.ndarray | None, asked: bool, digits: int) -> list[Text]:
+def _number(x: np.ndarray | None, asked: bool, digits: int, compact: bool = False) -> list[Text]:
     """A value if earned, ``?`` if it is the question, ``·`` if not known yet."""
     if asked:
         return [Text(ASKED, style="bold reverse")]
     if x is None:
         return [Text(UNKNOWN, style="dim")]
-    return _lines(show_cell(x, digits))
+    return _lines(show_cell(x, digits, compact))
 
 
 def _locals(row: GraphRow, digits: int) -> list[Text]:
@@ -109,17 +112,21 @@ def _locals(row: GraphRow, digits: int) -> list[Text]:
     return out or [Text("")]
 
 
-def row_cells(row: GraphRow, digits: int, with_locals: bool) -> list[list[Text]]:
+def row_cells(row: GraphRow, digits: int, with_locals: bool, compact: bool = False) -> list[list[Text]]:
     """The cells of a row, each a list of lines: the node (marked when the step is about it or needs it),
-    what it computes, its value, its delta, and (with ``with_locals``) its earned local derivatives."""
+    what it computes, its value, its delta, and (with ``with_locals``) its earned local derivatives; with
+    ``compact`` every row is one line (a matrix as typed, cut to its column if it must be)."""
     mark = CURRENT_MARK if row.current else NEEDED_MARK if row.needed else " "
     name = Text(mark + " ", style="bold" if row.current else "")
     name.append(one_line(row.name), style="bold" if row.current or row.needed else "")
-    grad = [Text(CONSTANT, style="dim")] if row.computes == "constant" else _number(row.grad, row.grad_asked, digits)
+    if row.computes == "constant":
+        grad = [Text(CONSTANT, style="dim")]
+    else:
+        grad = _number(row.grad, row.grad_asked, digits, compact)
     cells = [
         [name],
         _lines(row.computes, "italic dim" if row.leaf else ""),
-        _number(row.value, row.value_asked, digits),
+        _number(row.value, row.value_asked, digits, compact),
         grad,
     ]
     if with_locals:
@@ -156,24 +163,44 @@ def _fit(widths: list[int], natural: list[list[int]], width: int) -> tuple[list[
     return widths, cut
 
 
-def lay_out(view: GraphView, width: int, *, expanded: bool = False, budget: int = 10**6) -> GraphLayout:
-    """The table for ``width`` columns: every row when ``expanded`` or when all fit in ``budget`` lines, else
-    the rows the current step needs (or, with none, as many as fit); columns narrowed to fit the width."""
-    titles = _header(view)
-    chosen: tuple[list[list[Text]], ...] = ()
+Cells = tuple[list[list[Text]], ...]
+
+
+def _measure(view: GraphView, titles: list[str], width: int, compact: bool) -> tuple[Cells, list[int], bool, int]:
+    """Every row's cells at the most digits that fit ``width`` (else at the fewest, columns narrowed and cut):
+    the cells, the column widths, whether anything was cut, the digits."""
+    chosen: Cells = ()
+    natural: list[list[int]] = []
     widths: list[int] = []
-    cut = False
-    digits = DIGITS[-1]
     for digits in DIGITS:
-        chosen = tuple(row_cells(r, digits, view.has_locals) for r in view.rows)
+        chosen = tuple(row_cells(r, digits, view.has_locals, compact) for r in view.rows)
         natural = [[len(t) for t in titles]] + [[_width_of(c) for c in cells] for cells in chosen]
         widths = [max(col) for col in zip(*natural, strict=True)]
         if sum(widths) + len(GAP) * (len(widths) - 1) <= width:
-            break
-    else:
-        widths, cut = _fit(widths, natural, width)
+            return chosen, widths, False, digits
+    widths, cut = _fit(widths, natural, width)
+    return chosen, widths, cut, DIGITS[-1]
+
+
+def lay_out(view: GraphView, width: int, *, expanded: bool = False, budget: int = 10**6) -> GraphLayout:
+    """The table for ``width`` columns: every row when ``expanded`` or when all fit in ``budget`` lines, else
+    the rows the current step needs (or, with none, as many as fit); columns narrowed to fit the width. When
+    even the rows the step needs are taller than ``budget``, each row takes one line (matrices as typed, cut
+    with … where they must be: F8 shows every entry)."""
+    titles = _header(view)
+    chosen, widths, cut, digits = _measure(view, titles, width, compact=False)
     heights = [max(len(c) for c in cells) for cells in chosen]
     keep = _rows_to_show(view, heights, expanded, budget)
+    if not expanded and sum(heights[i] for i in keep) > budget:
+        chosen, widths, cut, digits = _measure(view, titles, width, compact=True)
+        wrapped = tuple([_wrap(cell, w) for cell, w in zip(cells, widths, strict=True)] for cells in chosen)
+        wrapped_heights = [max(len(c) for c in cells) for cells in wrapped]
+        keep = _rows_to_show(view, wrapped_heights, expanded, budget)
+        if sum(wrapped_heights[i] for i in keep) <= budget:  # every entry fits, on a few lines
+            chosen, heights, cut = wrapped, wrapped_heights, False
+        else:  # one line each, cut
+            heights = [max(len(c) for c in cells) for cells in chosen]
+            keep = _rows_to_show(view, heights, expanded, budget)
     body = Text()
     offsets: dict[str, int] = {}
     line_no = 0
@@ -188,6 +215,26 @@ def lay_out(view: GraphView, width: int, *, expanded: bool = False, budget: int 
     header.stylize("bold")
     shown = tuple(view.rows[i].name for i in keep)
     return GraphLayout(header, body, offsets, shown, len(view.rows) - len(keep), cut, digits)
+
+
+def _wrap(cell: list[Text], width: int) -> list[Text]:
+    """A cell's lines broken after ``, `` to fit ``width`` (a piece wider than that stays whole, to be cut)."""
+    out: list[Text] = []
+    for line in cell:
+        if line.cell_len <= width:
+            out.append(line)
+            continue
+        pieces = line.plain.split(", ")
+        current = ""
+        for k, piece in enumerate(pieces):
+            piece += "," if k < len(pieces) - 1 else ""
+            if current and len(current) + 1 + len(piece) > width:
+                out.append(Text(current, style=line.style))
+                current = " " + piece
+            else:
+                current = f"{current} {piece}" if current else piece
+        out.append(Text(current, style=line.style))
+    return out
 
 
 def _rows_to_show(view: GraphView, heights: list[int], expanded: bool, budget: int) -> list[int]:
@@ -222,6 +269,9 @@ def _line(cells: list[Text], widths: list[int]) -> Text:
 
 class GraphPanel(Vertical):
     """The lesson's graph, filling in as the learner earns values (forward) and deltas (backward)."""
+
+    class Redrawn(Message):
+        """The panel was laid out again (its height may have changed: the text under it has more or less room)."""
 
     #: what to show; every assignment redraws the table (lessons have a handful of nodes)
     graph: var[GraphView | None] = var(None, always_update=True, init=False)
@@ -277,6 +327,7 @@ class GraphPanel(Vertical):
         self.border_subtitle = Text(layout.note) if layout.note else None
         step_rows = [layout.offsets[r.name] for r in graph.rows if (r.current or r.needed) and r.name in layout.offsets]
         self.call_after_refresh(self._scroll_rows_to, min(step_rows, default=0))
+        self.post_message(self.Redrawn())
 
     def _scroll_rows_to(self, line: int) -> None:
         """Bring the current step's first row to the top of the rows, if they scroll."""
