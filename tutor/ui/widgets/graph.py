@@ -149,9 +149,10 @@ def _width_of(cell: list[Text]) -> int:
 
 def _fit(widths: list[int], natural: list[list[int]], width: int) -> tuple[list[int], bool]:
     """Column widths within ``width``: the widest of the columns after the node's narrowed first (never below
-    MIN_CELL or the title); whether any cell is now cut."""
+    MIN_CELL); whether any cell or title is now cut."""
     widths = list(widths)
-    floor = [max(MIN_CELL, w) if i else w for i, w in enumerate(natural[0])]  # natural[0]: the titles' widths
+    # the node column keeps its width; the others may go down to MIN_CELL, their titles cut with … as well
+    floor = [w if i == 0 else min(MIN_CELL, w) for i, w in enumerate(widths)]
     total = sum(widths) + len(GAP) * (len(widths) - 1)
     while total > width:
         wide = max(range(1, len(widths)), key=lambda i: widths[i] - floor[i])
