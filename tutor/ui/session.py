@@ -278,9 +278,9 @@ class LessonSession:
             return step_id
 
     def formula_tip(self, step: Step) -> str:
-        """On the lesson's first step that a formula may answer (the first that is not a forward value), once:
-        that formulas work, in this lesson's names. "" on every other step."""
-        first = next((s for s in self.steps if s.kind is not VALUE), None)
+        """On the lesson's first step that a formula may answer (the first asked step that is neither a forward
+        value nor answered in words), once: that formulas work, in this lesson's names. "" on every other step."""
+        first = next((s for s in self.steps if s.kind is not VALUE and not s.kind.words and not s.given), None)
         if step is not first:
             return ""
         program = self.lesson.program
