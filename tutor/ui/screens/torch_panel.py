@@ -92,15 +92,15 @@ class TorchPanel(ModalScreen[None]):
         learner_text: str = "",
         *,
         solution: Solution | None = None,
-        answered: bool = False,
+        answered: bool = True,
         on_reveal: Callable[[], None] | None = None,
     ) -> None:
         """Show ``step`` of ``lesson``; ``learner_answer`` is the learner's last graded value and ``learner_text``
         what they typed, if anything (a backward step's formula becomes a custom Function, checked by gradcheck).
 
         ``solution`` is the engine's (solved once for the lesson screen; solved here if not given). Unless the
-        step is ``answered``, its numbers stay hidden until ``v``, which calls ``on_reveal`` (the lesson screen
-        counts the step as shown).
+        step is ``answered`` (the default; the lesson screen says), its numbers stay hidden until ``v``, which
+        calls ``on_reveal`` (the lesson screen counts the step as shown).
         """
         super().__init__()
         self.learner_text = learner_text
