@@ -82,6 +82,7 @@ import os
 import re
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -152,6 +153,17 @@ def now() -> str:
         t = _last_stamp + timedelta(milliseconds=1)
     _last_stamp = t
     return t.isoformat(timespec="milliseconds")
+
+
+def _after(steps: Iterable[StepProgress]) -> str:
+    """The time of a reset of these steps: now, but always later than their last attempt. Times are kept to the
+    millisecond and a merge keeps what was done at or after a reset, so an attempt made in the same millisecond
+    as the reset would otherwise come back with the next save's merge, its step solved again."""
+    at = now()
+    last = max((when(a.at) for step in steps for a in step.attempts), default=_EPOCH)
+    if when(at) <= last:
+        at = (last + timedelta(milliseconds=1)).isoformat(timespec="milliseconds")
+    return at
 
 
 def lesson_source(path: Path | None) -> str | None:
@@ -863,7 +875,7 @@ class ProgressStore:
     def reset_lesson(self, record: LessonProgress) -> None:
         """Start a lesson afresh: the record's steps and place go to the history, the record is emptied and
         stamped with the reset's time, and the file is saved (OSError if it cannot be)."""
-        at = now()
+        at = _after(record.steps.values())
         self._keep(record, Reset(at, "lesson", record.copy_as(record.source)))
         record.steps.clear()
         record.current = None
@@ -872,7 +884,7 @@ class ProgressStore:
 
     def reset_step(self, record: LessonProgress, step_id: str) -> None:
         """Start one step afresh: its record goes to the history, and the file is saved (OSError if not)."""
-        at = now()
+        at = _after([record.steps[step_id]] if step_id in record.steps else [])
         old = LessonProgress(record.lesson_id, record.content_hash, record.current, source=record.source)
         old.updated = record.updated
         old.steps[step_id] = record.step(step_id)
