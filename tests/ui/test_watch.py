@@ -137,7 +137,7 @@ async def test_watch_shows_the_linters_warnings_and_keeps_answers_that_did_not_c
         assert await wait_for(pilot, lambda: bool(screen.warnings))
         strip = str(screen.query_one("#warnings-text", Static).render())
         assert "linter warnings about this lesson file (F9 hides them)" in strip
-        assert "mine.yaml:" in strip and "warning:" in strip
+        assert "\nmine.yaml:" in strip and ": warning W" in strip  # the file named, located; each warning with its code
         assert screen.query_one("#warnings").display
         await pilot.press("f9")
         await pilot.pause()

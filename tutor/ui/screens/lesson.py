@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -548,7 +549,9 @@ class LessonScreen(Screen[None]):
         """The linter's warnings, one ``file:line:col`` line each (plain text), in a strip F9 hides."""
         count = len(warnings)
         head = f"{count} linter warning{'s' if count != 1 else ''} about this lesson file (F9 hides them):"
-        lines = [head, *(one_line(str(w)) for w in warnings)]
+        # the file's name, not its whole path: the learner knows which file is watched, and a long path would push
+        # the line and column (and the warning itself) past the strip's right edge
+        lines = [head, *(one_line(str(replace(w, file=Path(w.file).name))) for w in warnings)]
         self.query_one("#warnings-text", PlainStatic).update("\n".join(lines) if warnings else "")
         self.query_one("#lesson-body").set_class(bool(warnings), "-warnings")
         self.refresh_bindings()
