@@ -20,6 +20,13 @@ from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.screens.numbers import NumbersScreen
 from tutor.ui.session import LessonSession
 from tutor.ui.widgets.graph import GAP, GraphPanel, lay_out
+from tutor.ui.widgets.pictures import PictureSwitch
+
+
+@pytest.fixture
+def table_view(monkeypatch):
+    """The lesson screen opens on the table (the circuit is the default view; these tests are about the table)."""
+    monkeypatch.setattr(PictureSwitch, "chosen", "table")
 
 
 def column_starts(header: str, titles: list[str]) -> list[int]:
@@ -70,7 +77,7 @@ def test_a_step_needs_its_operands_and_for_a_delta_what_it_feeds():
     assert set(session.needed_rows(lesson.step("grad:b1"))) == {"b1", "Z1"}
 
 
-async def test_two_layer_batch_step_1_shows_x_w1_and_b1_at_80x24():
+async def test_two_layer_batch_step_1_shows_x_w1_and_b1_at_80x24(table_view):
     course = load_course()
     app = TutorApp.with_course(course, lesson=course.get("two-layer-batch"))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -94,7 +101,7 @@ async def test_two_layer_batch_step_1_shows_x_w1_and_b1_at_80x24():
         assert "Z1 = X @ W1 + b1" in text and "more below" not in screen_text(pilot)
 
 
-async def test_the_header_stays_aligned_after_f5_three_times_on_a_finished_batch_lesson():
+async def test_the_header_stays_aligned_after_f5_three_times_on_a_finished_batch_lesson(table_view):
     course = load_course()
     lesson = course.get("two-layer-batch")
     app = TutorApp.with_course(course, lesson=lesson)
@@ -176,7 +183,7 @@ async def test_f7_shows_every_row_and_back():
         assert graph.layout_shown.hidden > 0
 
 
-async def test_the_locals_earned_are_on_the_screen_to_multiply():
+async def test_the_locals_earned_are_on_the_screen_to_multiply(table_view):
     course = load_course()
     lesson = course.get("chain-rule-paths")
     solution = solve(lesson)
