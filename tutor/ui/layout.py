@@ -504,12 +504,9 @@ def lesson_circuit(lesson: Lesson, solution: Solution, width: int | None = None)
 
 
 def earned_locals(session: LessonSession) -> set[tuple[str, str]]:
-    """The wires (input, node) whose local derivative or Jacobian step the learner has done."""
-    return {
-        (s.wrt, s.node)
-        for s in session.steps
-        if s.wrt is not None and s.kind in (LOCAL, JACOBIAN) and session.progress(s).done
-    }
+    """The wires (input, node) whose local derivative or Jacobian step the learner has done (the session's rule,
+    as the table's locals column shows them)."""
+    return {(s.wrt, s.node) for s in session.earned_local_steps() if s.wrt is not None}
 
 
 def circuit_rows(circuit: Circuit, graph: GraphView, earned: set[tuple[str, str]] | None = None) -> list[Row]:
@@ -529,7 +526,7 @@ def _box_text(circuit: Circuit, row: GraphRow) -> BoxText:
     lines = [((VALUE_MARK, "value"), _number(row.value, row.value_asked, "value", circuit.cut))]
     if row.computes != "constant":
         lines.append(((GRAD_MARK, "grad"), _number(row.grad, row.grad_asked, "grad", circuit.cut)))
-    role = "current" if row.current else "needed" if getattr(row, "needed", False) else "box"
+    role = "current" if row.current else "needed" if row.needed else "box"
     return BoxText(circuit.titles[row.name], tuple(tuple(line) for line in lines), role)
 
 

@@ -401,11 +401,16 @@ class LessonSession:
                 terms.append(names_in(e))
         return [n for names in terms if operand in names for n in names if n != operand]
 
+    def earned_local_steps(self) -> list[Step]:
+        """The local-derivative and Jacobian steps the learner has done (solved or shown), in lesson order: what
+        the table's locals column and the circuit's wires show."""
+        return [s for s in self.steps if s.wrt is not None and s.kind in (LOCAL, JACOBIAN) and self.progress(s).done]
+
     def earned_locals(self, node: str) -> tuple[Local, ...]:
         """The local derivatives and Jacobians of ``node`` whose steps are done, in lesson order."""
         out = []
-        for s in self.steps:
-            if s.node == node and s.wrt is not None and s.kind in (LOCAL, JACOBIAN) and self.progress(s).done:
+        for s in self.earned_local_steps():
+            if s.node == node:
                 label = f"∂{s.node}/∂{s.wrt}" if s.kind is LOCAL else f"J ∂{s.node}/∂{s.wrt}"
                 out.append(Local(label, self.solution.answer(s), s.kind is JACOBIAN))
         return tuple(out)
