@@ -373,8 +373,10 @@ class LessonSession:
         program = self.lesson.program
         if step.kind is VALUE:
             return (step.node, *program.assignment(step.node).inputs)
-        if step.wrt is not None:  # a local derivative or a Jacobian
+        if step.wrt is not None and step.kind.pair:  # a local derivative, a Jacobian, one line's backward
             return (step.node, step.wrt, *self.partners(step.node, step.wrt))
+        if step.wrt is not None:  # a question of the kind's own (autograd's "grad after L.backward()")
+            return (step.node,)
         names = [step.node]
         frontier = [step.node]
         while frontier:
