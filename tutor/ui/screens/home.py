@@ -154,7 +154,8 @@ class HomeScreen(Screen[None]):
                 "↑ ↓ and Enter open a lesson; your progress is saved after every answer.",
                 id="home-intro",
             )
-            yield OptionList(id="lessons")
+            with Vertical(id="lessons-room"):  # the list scrolls in the room the welcome and any problems leave
+                yield OptionList(id="lessons")
             yield Static(id="load-problems")
         yield Footer()
 
