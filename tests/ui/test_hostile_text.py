@@ -152,11 +152,13 @@ WATCHED = ("w[red]x[", "bold] [@click=app.quit]q\x1b[2J\u202e.yaml")
 BROKEN = 'format: 1\nid: broken\ntitle: Broken\n"[@click=app.quit]k\\e[2J [/": 1\ninputs: {x: 1}\ngraph: [L = x]\n'
 
 
-async def test_problems_screen_and_watch_show_file_names_and_problems_literally(tmp_path):
+async def test_problems_screen_and_watch_show_file_names_and_problems_literally(tmp_path, monkeypatch):
     path = tmp_path.joinpath(*WATCHED)
     path.parent.mkdir()
     path.write_text(BROKEN, encoding="utf-8")
     app = TutorApp(index_course([]), watch=path)
+    notify = app.notify  # the 'Reloaded' notice lasts 2 s: kept on screen until looked at, on a slow machine too
+    monkeypatch.setattr(app, "notify", lambda message, **kw: notify(message, **{**kw, "timeout": 60}))
     async with app.run_test(size=(200, 30), notifications=True) as pilot:
         for _ in range(100):
             await settle(pilot)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from conftest import ROOT
@@ -137,7 +138,11 @@ async def test_watch_shows_the_linters_warnings_and_keeps_answers_that_did_not_c
         assert await wait_for(pilot, lambda: bool(screen.warnings))
         strip = str(screen.query_one("#warnings-text", Static).render())
         assert "linter warnings about this lesson file (F9 hides them)" in strip
-        assert "\nmine.yaml:" in strip and ": warning W" in strip  # the file named, located; each warning with its code
+        # each warning on its own line: the file's name (not its folder), line and column, code and label, the step
+        warnings = strip.splitlines()[1:]
+        assert warnings and str(tmp_path) not in strip
+        for line in warnings:
+            assert re.match(r"mine\.yaml:\d+:\d+: warning W\d{3} [a-z-]+: \[[a-z_]+:\S+\] \S", line), line
         assert screen.query_one("#warnings").display
         await pilot.press("f9")
         await pilot.pause()
