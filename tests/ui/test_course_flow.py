@@ -132,10 +132,11 @@ async def test_reset_a_lesson_from_the_palette_on_the_lesson_list():
         await pilot.press("ctrl+p")
         await pilot.pause()
         number = [e.id for e in app.course.entries].index("chain-rule") + 1
-        await pilot.press(*f"reset lesson {number}")
+        await pilot.press(*"reset chain-rule")  # found by the lesson's id, as by its title
         for _ in range(20):
             await pilot.pause(0.05)
         assert f"Reset lesson {number}: The chain rule" in screen_text(pilot)
+        assert "chain-rule · start it again" in screen_text(pilot)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)

@@ -37,7 +37,7 @@ class LessonCommands(Provider):
             for i, lesson in enumerate(app.course.entries, 1)
         ]
         for i, lesson in enumerate(app.course.entries, 1):
-            why = "start it again from the beginning (asks first; your answers are kept in the progress file)"
+            why = one_line(f"{lesson.id} · start it again from the beginning (asks first; your answers are kept)")
             out.append((one_line(f"Reset lesson {i}: {lesson.title}"), why, partial(post, ResetChosen(lesson.id))))
         if app.can_practise_again():
             why = "the lesson open, with new numbers drawn from its vary: section (your progress on it is kept)"
@@ -59,10 +59,12 @@ class LessonCommands(Provider):
             yield DiscoveryHit(with_help(Content(text), help_text), action, text=text)
 
     async def search(self, query: str) -> Hits:
-        """Lessons whose title or id matches what is typed."""
+        """Lessons whose title or id matches what is typed (``chain-rule`` opens it, ``reset chain-rule`` resets it)."""
         matcher = self.matcher(query)
         for text, help_text, action in self._entries():
-            score = max(matcher.match(text), matcher.match(help_text.split(" · ")[0]))
+            lesson_id = help_text.split(" · ")[0] if " · " in help_text else ""
+            words = f"reset {lesson_id}" if lesson_id and text.startswith("Reset") else lesson_id
+            score = max(matcher.match(text), matcher.match(words) if words else 0)
             if text.startswith("Reset") and "reset" not in query.lower():
                 score /= 2  # a title typed finds its lesson to open first
             if score > 0:
