@@ -15,6 +15,10 @@ through :mod:`tutor.safefile` (regular files only, size checked before reading) 
 (the loader's own safe YAML pass: depth, aliases, tags, merge keys, huge numbers) and
 :mod:`tutor.course.format` (the loader's own reader of a lesson's structure); a folder that cannot be read is a
 problem, never an exception.
+
+What the cheap pass reads from a file is kept in :mod:`tutor.course.outline_cache`, keyed by the file's text: at
+the next start an unchanged file is listed from its hash, and PyYAML, the format reader and the step rules are
+imported only for a file that changed (they are imported here on first use, not with this module).
 """
 
 from __future__ import annotations
@@ -26,12 +30,10 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from tutor.course.format import read_outline
+from tutor.course.outline_cache import OutlineCache, text_key
 from tutor.course.problems import LessonError, Problem
-from tutor.course.steps import default_walk, step_id
-from tutor.course.yamlpos import MAX_FILE_BYTES, load_located
 from tutor.safefile import FileRefused, list_dir_files, read_text
 
 if TYPE_CHECKING:  # only for LessonEntry.of: the index itself never imports the lesson model (or NumPy)
@@ -43,6 +45,9 @@ ENV_VAR = "BACKPROP_TUTOR_LESSONS"
 #: lesson files read from one folder; the rest are reported (10,000 files took 27 s before the list appeared)
 MAX_LESSON_FILES = 1000
 LESSON_SUFFIXES = (".yaml", ".yml")
+#: the largest lesson (or course order) file read: :data:`tutor.course.yamlpos.MAX_FILE_BYTES`, written out here so
+#: that files are read without importing PyYAML (tests/test_index_cache.py keeps the two equal)
+MAX_FILE_BYTES = 256 * 1024
 
 
 def shipped_lessons_dir() -> Path:
@@ -116,17 +121,34 @@ def folder_problem(directory: Path, origin: str) -> Problem | None:
 def read_order(directory: Path) -> tuple[list[str], dict[str, Problem], list[Problem]]:
     """A directory's ``course.yaml``: the ids in order, a problem ready for each id (if it has no lesson),
     and the problems of the file itself."""
+    text, problems = _order_text(directory)
+    if text is None:
+        return [], {}, problems
+    return parse_order(text, directory)
+
+
+def _order_text(directory: Path) -> tuple[str | None, list[Problem]]:
+    """The text of a directory's ``course.yaml``; None with no problem when it has none, None and the problem
+    when it cannot be read."""
     order_file = directory / ORDER_FILE
     if _stat_error(order_file) in (errno.ENOENT, errno.ENOTDIR):
-        return [], {}, []
+        return None, []
     try:
-        what = "course order file"
-        doc = load_located(read_text(order_file, MAX_FILE_BYTES, what), str(order_file), what)
+        return read_text(order_file, MAX_FILE_BYTES, "course order file"), []
+    except (OSError, UnicodeDecodeError) as e:  # FileRefused too: its strerror says why
+        reason = getattr(e, "strerror", None) or str(e)
+        return None, [Problem(str(order_file), 1, 1, f"cannot read the course order: {reason}")]
+
+
+def parse_order(text: str, directory: Path) -> tuple[list[str], dict[str, Problem], list[Problem]]:
+    """The ids of a ``course.yaml``'s text in order, a problem ready for each id, and the file's problems."""
+    from tutor.course.yamlpos import load_located
+
+    order_file = directory / ORDER_FILE
+    try:
+        doc = load_located(text, str(order_file), "course order file")
     except LessonError as e:
         return [], {}, e.problems
-    except (OSError, UnicodeDecodeError) as e:
-        reason = getattr(e, "strerror", None) or str(e)
-        return [], {}, [Problem(str(order_file), 1, 1, f"cannot read the course order: {reason}")]
     if not isinstance(doc.data, dict) or not isinstance(doc.data.get("order"), list):
         return [], {}, [doc.problem(("order",), "course.yaml holds 'order:', a list of lesson ids in teaching order")]
     problems = [
@@ -258,6 +280,16 @@ def index_entry(path: Path, origin: str = "shipped") -> LessonEntry:
     types, names, sizes, each step's kind and target), without the engine: a file it refuses, the loader refuses.
     """
     text = read_lesson_text(path)
+    return _entry(read_outline_of(text, path), text, path, origin)
+
+
+def read_outline_of(text: str, path: Path) -> dict[str, Any]:
+    """What the list needs of a lesson file's text (id, title, summary, steps, given); LessonError when the cheap
+    pass finds it broken. Imports PyYAML, the format reader and the step rules (only for a file not in the cache)."""
+    from tutor.course.format import read_outline
+    from tutor.course.steps import default_walk, step_id
+    from tutor.course.yamlpos import load_located
+
     outline, problems = read_outline(load_located(text, str(path)))
     if problems:
         raise LessonError(problems)
@@ -268,16 +300,34 @@ def index_entry(path: Path, origin: str = "shipped") -> LessonEntry:
     else:
         nodes = [g.name for g in outline.graph]
         ids = [step_id(kind, name) for kind, name in default_walk(nodes, list(outline.inputs))]
+    summary = _summary(outline.summary)
+    return {"id": outline.id, "title": outline.title, "summary": summary, "steps": ids, "given": given}
+
+
+def _entry(outline: dict[str, Any], text: str, path: Path, origin: str) -> LessonEntry:
+    """The list's entry from an outline (read now or from the cache) and the file's text."""
     return LessonEntry(
-        id=outline.id or path.stem,
-        title=outline.title or path.stem,
-        summary=_summary(outline.summary),
-        step_ids=tuple(ids),
+        id=outline["id"] or path.stem,
+        title=outline["title"] or path.stem,
+        summary=outline["summary"],
+        step_ids=tuple(outline["steps"]),
         content_hash=content_hash(text),
         path=path,
         origin=origin,
-        given_ids=tuple(given),
+        given_ids=tuple(outline["given"]),
     )
+
+
+def cached_entry(path: Path, origin: str, cache: OutlineCache) -> LessonEntry:
+    """The entry of one lesson file, its outline from ``cache`` when the file's text is unchanged (else read and
+    kept there); LessonError as :func:`index_entry`."""
+    text = read_lesson_text(path)
+    key = text_key(text)
+    outline = cache.lesson(key)
+    if outline is None:
+        outline = read_outline_of(text, path)
+        cache.remember_lesson(key, outline)
+    return _entry(outline, text, path, origin)
 
 
 def _summary(text: str) -> str:
@@ -302,8 +352,15 @@ def read_lesson_text(path: Path) -> str:
     return raw
 
 
-def index_course(extra_dirs: Iterable[str | Path] = (), include_shipped: bool = True) -> CourseIndex:
-    """Every lesson file of every lesson directory, in course order, read cheaply (no engine run)."""
+def index_course(
+    extra_dirs: Iterable[str | Path] = (), include_shipped: bool = True, cache: OutlineCache | None = None
+) -> CourseIndex:
+    """Every lesson file of every lesson directory, in course order, read cheaply (no engine run).
+
+    Outlines come from ``cache`` (by default the learner's, :meth:`OutlineCache.for_user`) for files whose text
+    is unchanged; the cache is saved afterwards with the outlines of this course."""
+    if cache is None:
+        cache = OutlineCache.for_user()
     index = CourseIndex()
     seen: set[str] = set()
     for d, origin in lesson_dirs(extra_dirs, include_shipped):
@@ -311,13 +368,13 @@ def index_course(extra_dirs: Iterable[str | Path] = (), include_shipped: bool = 
         if problem is not None:
             index.problems.append(problem)
             continue
-        order, _, _ = read_order(d)
+        order = _cached_order(d, cache)
         files, listing_problems = list_lessons(d)
         index.problems.extend(listing_problems)
         found: list[LessonEntry] = []
         for f in files:
             try:
-                entry = index_entry(f, origin)
+                entry = cached_entry(f, origin, cache)
             except LessonError as e:
                 index.problems.extend(e.problems)
                 continue
@@ -328,4 +385,19 @@ def index_course(extra_dirs: Iterable[str | Path] = (), include_shipped: bool = 
         by_id = {e.id: e for e in [*index.entries, *found]}
         ids = place([e.id for e in index.entries], [e.id for e in found], order)
         index.entries = [by_id[x] for x in ids]
+    cache.save()
     return index
+
+
+def _cached_order(directory: Path, cache: OutlineCache) -> list[str]:
+    """The ids a directory's ``course.yaml`` lists (none when it has none or cannot be read), from ``cache`` when
+    its text is unchanged."""
+    text, _ = _order_text(directory)
+    if text is None:
+        return []
+    key = text_key(text)
+    ids = cache.order(key)
+    if ids is None:
+        ids = parse_order(text, directory)[0]
+        cache.remember_order(key, ids)
+    return ids
