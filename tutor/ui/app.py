@@ -108,9 +108,18 @@ class TutorApp(App[int]):
         app._check_dirs = None
         return app
 
+    def get_default_screen(self) -> HomeScreen:
+        """The lesson list, at the bottom of the screen stack from the start.
+
+        Textual draws its default screen in the first frame it writes. A home screen pushed in ``on_mount`` was
+        drawn while the app's start-up batch held back every write, and the frame was dropped: the list reached the
+        terminal only with the next full redraw (after the terminal's first resize event), ~0.1 s later under load
+        and a second full render in CPU (benchmarks/start_terminal.py).
+        """
+        return HomeScreen(self.course, self.store)
+
     def on_mount(self) -> None:
-        """Home first; then the lesson asked for, or the watched file; a warning about bad progress."""
-        self.push_screen(HomeScreen(self.course, self.store))
+        """The lesson asked for, or the watched file, over the lesson list; a warning about bad progress."""
         if self.store.warning:
             self.notify(self.store.warning, title="Progress file", severity="warning", timeout=12, markup=False)
         # A screen pushed over the home screen before it has been drawn once can race its Header (a
