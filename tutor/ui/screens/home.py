@@ -147,7 +147,8 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """A line of welcome, the lessons, the problems."""
         yield TitleBar()
-        yield Static(id="home-review")  # above the list, so that it shows however long the course is
+        # above the list, so that it shows however long the course is; counted after the first paint (on_mount)
+        yield Static("Review: …", id="home-review")
         with Vertical(id="home-pane"):
             yield Static(
                 "Learn backprop by computing every value, local derivative and delta yourself.\n"
@@ -163,7 +164,8 @@ class HomeScreen(Screen[None]):
         """Fill the list and show problems, if any."""
         self.title = "backprop-tutor"
         self.sub_title = "lessons"
-        self.fill()
+        self.fill(review=False)
+        self.call_after_refresh(self.show_review)  # after the first paint: it imports the scheduler (fsrs)
         self.call_after_refresh(self._relayout)  # once laid out, the list's own width
         self.show_problems()
         if not self.course.entries:
@@ -214,10 +216,11 @@ class HomeScreen(Screen[None]):
         width = laid_out if laid_out > 0 else self.app.size.width - LIST_FRAME
         return min(max(width, 20), MAX_LIST_WIDTH)
 
-    def fill(self) -> None:
+    def fill(self, review: bool = True) -> None:
         """(Re)build the list, keeping the highlight (the first lesson not finished when there is none); count the
-        review cards due."""
-        self.show_review()
+        review cards due (unless ``review`` is False)."""
+        if review:
+            self.show_review()
         options = self.query_one("#lessons", OptionList)
         keep = options.highlighted
         if not self.course.entries:
