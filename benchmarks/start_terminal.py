@@ -1,13 +1,24 @@
 """Start-up as a learner sees it: from launch until the first lesson title is on a real terminal's screen.
 
-    python benchmarks/start_terminal.py [--repeat 9] [--size 100x30]
+    python benchmarks/start_terminal.py [--repeat 9] [--size 100x30] [--cold] [--no-bytecode]
 
 Each run starts a fresh tmux session of the given size running the command, and polls
 ``tmux capture-pane`` every few milliseconds until the expected text is on the screen; the time is from
 just before ``tmux new-session`` to the first capture that shows it. The tutor (``backprop-tutor``, in a
 fresh progress folder, until the first lesson's title shows) and a bare Textual app showing one line (until
 that line shows) are run alternately, so that both see the same load; the result is the median of each.
-Needs tmux.
+
+A learner starts the tutor with the lesson list's outline cache filled by the start before
+(:mod:`tutor.course.outline_cache`): each run's fresh folder gets the cache that indexing the course wrote once
+before the runs. ``--cold`` measures the first start instead (no cache: every lesson file is parsed).
+
+Both apps run with Python's bytecode cache, as an installed app does (pip compiles a package when it installs
+it; an editable install compiles at its first start): ``PYTHONPYCACHEPREFIX`` names a folder of the benchmark's
+own, filled by the first pair of runs, which is not counted, and ``PYTHONDONTWRITEBYTECODE`` is cleared. On a
+machine that sets ``PYTHONDONTWRITEBYTECODE=1`` every start would otherwise compile the tutor's own modules,
+which the bare app (all of it compiled in site-packages) never does; ``--no-bytecode`` measures that case.
+
+The 1-minute load average is printed before and after: under load, compare ratios, not times. Needs tmux.
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ class Bare(App):
 
 Bare().run()
 """
+FILL_CACHE = "from tutor.course.index import index_course; index_course()"
 
 
 def first_title() -> str:
@@ -48,7 +60,11 @@ def first_title() -> str:
     sys.path.insert(0, str(ROOT))
     from tutor.course.index import index_course
 
-    return index_course([]).entries[0].title
+    try:
+        from tutor.course.outline_cache import OutlineCache
+    except ImportError:  # a tutor from before the outline cache (to compare with)
+        return index_course([]).entries[0].title
+    return index_course([], cache=OutlineCache(None)).entries[0].title
 
 
 def _tmux(*args: str) -> subprocess.CompletedProcess[str]:
@@ -80,46 +96,73 @@ def time_to_screen(command: list[str], want: str, size: str, env: dict[str, str]
         _tmux("kill-session", "-t", session)
 
 
-def measure(repeat: int, size: str) -> tuple[list[float], list[float]]:
+def measure(repeat: int, size: str, cold: bool = False, bytecode: bool = True) -> tuple[list[float], list[float]]:
     """The tutor's and the bare app's times, ``repeat`` runs each, alternated."""
-    tutor, bare = [], []
     _tmux("new-session", "-d", "-s", "keeper", "sleep 3600")
     try:
-        return _runs(repeat, size, tutor, bare)
+        with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
+            return _runs(Path(tmp), repeat, size, cold, bytecode)
     finally:
         _tmux("kill-server")
 
 
-def _runs(repeat: int, size: str, tutor: list[float], bare: list[float]) -> tuple[list[float], list[float]]:
+def run_env(tmp: Path, bytecode: bool) -> dict[str, str]:
+    """The environment both apps get: the terminal's, and the same bytecode cache (or none)."""
+    env = {"TERM": os.environ.get("TERM", "xterm-256color"), "LANG": os.environ.get("LANG", "C.UTF-8")}
+    if bytecode:
+        return env | {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
+    return env | {"PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def warm_cache(tmp: Path, env: dict[str, str]) -> Path | None:
+    """The outline cache an earlier start leaves (indexing the course fills it), or None if none was written."""
+    home = tmp / "warm-home"
+    home.mkdir()
+    run = {**os.environ, **env, "BACKPROP_TUTOR_HOME": str(home)}
+    subprocess.run([sys.executable, "-c", FILL_CACHE], env=run, capture_output=True, check=True, timeout=LIMIT)
+    cache = home / "cache"
+    return cache if cache.is_dir() else None
+
+
+def _runs(tmp: Path, repeat: int, size: str, cold: bool, bytecode: bool) -> tuple[list[float], list[float]]:
     """The alternated runs (in the benchmark's own tmux server)."""
-    with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
-        bare_script = Path(tmp) / "bare_app.py"
-        bare_script.write_text(BARE_APP, encoding="utf-8")
-        env = {"TERM": os.environ.get("TERM", "xterm-256color"), "LANG": os.environ.get("LANG", "C.UTF-8")}
-        title = first_title()
-        for i in range(repeat + 1):  # the first pair warms the disk cache and is not counted
-            home = Path(tmp) / f"home{i}"
-            home.mkdir()
-            tutor_env = {**env, "BACKPROP_TUTOR_HOME": str(home)}
-            t = time_to_screen([str(BIN / "backprop-tutor")], title, size, tutor_env)
-            b = time_to_screen([sys.executable, str(bare_script)], BARE_LINE, size, env)
-            if i:
-                tutor.append(t)
-                bare.append(b)
+    bare_script = tmp / "bare_app.py"
+    bare_script.write_text(BARE_APP, encoding="utf-8")
+    env = run_env(tmp, bytecode)
+    title = first_title()
+    cache = None if cold else warm_cache(tmp, env)
+    tutor: list[float] = []
+    bare: list[float] = []
+    for i in range(repeat + 1):  # the first pair warms the disk and bytecode caches and is not counted
+        home = tmp / f"home{i}"
+        home.mkdir()
+        if cache is not None:
+            shutil.copytree(cache, home / "cache")
+        t = time_to_screen([str(BIN / "backprop-tutor")], title, size, {**env, "BACKPROP_TUTOR_HOME": str(home)})
+        b = time_to_screen([sys.executable, str(bare_script)], BARE_LINE, size, env)
+        if i:
+            tutor.append(t)
+            bare.append(b)
     return tutor, bare
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Measure, print the medians and the ratio."""
+    """Measure, print the conditions, the medians and the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--size", default="100x30")
+    parser.add_argument("--cold", action="store_true", help="the first start: no lesson outline cache")
+    parser.add_argument("--no-bytecode", action="store_true", help="no .pyc files: every start compiles the tutor")
     args = parser.parse_args(argv)
     if shutil.which("tmux") is None:
         print("tmux is not installed: this benchmark needs a real terminal", file=sys.stderr)
         return 2
-    tutor, bare = measure(args.repeat, args.size)
+    load_before = os.getloadavg()[0]
+    tutor, bare = measure(args.repeat, args.size, args.cold, not args.no_bytecode)
     t, b = statistics.median(tutor), statistics.median(bare)
+    cache = "cold (first start)" if args.cold else "warm"
+    pyc = "none" if args.no_bytecode else "compiled"
+    print(f"{args.size}, outline cache {cache}, bytecode {pyc}, load {load_before:.1f} → {os.getloadavg()[0]:.1f}")
     print(f"tutor: median {t * 1000:.0f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in tutor)})")
     print(f"bare:  median {b * 1000:.0f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in bare)})")
     print(f"ratio: {t / b:.2f}x")
