@@ -196,7 +196,7 @@ def test_a_saturating_range_is_refused_by_validate(tmp_path):
 
 
 def test_a_lesson_without_vary_has_only_variant_zero(capsys):
-    code, _, err = run_cli(capsys, "solve", "chain-rule-paths", "--variant", "2")
+    code, _, err = run_cli(capsys, "solve", "var-class", "--variant", "2")
     assert code == 2
     assert "has no vary: section" in err and "Traceback" not in err
 
