@@ -10,7 +10,8 @@ next draw of the same seed is tried, at most :data:`MAX_TRIES` times. Every op i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,11 @@ import numpy as np
 from tutor.course import Lesson
 from tutor.course.load import parse_lesson
 from tutor.course.problems import LessonError
+from tutor.drill_notes import Note, delta_note, local_note, value_note
 from tutor.engine.ops import OPS
+from tutor.engine.shapes import expr_shape
+from tutor.lang import names_in, parse
+from tutor.lang.syntax import Expr
 
 LEVELS = (1, 2, 3, 4)
 MAX_TRIES = 30  # draws tried for one seed before the level is said to give no clean drill
@@ -43,10 +48,17 @@ class Graph:
     constants: dict[str, Any]
     lines: list[str]
     about: str
+    vary: dict[str, str] = field(default_factory=dict)  # a leaf's vary: rule, where it is not NUMBERS
+
+
+def number_rule(low: float = -2.0, high: float = 2.0) -> str:
+    """The ``vary:`` rule that draws what :func:`_num` draws: quarters from low to high, never 0 or ±1."""
+    avoid = ", ".join(f"{v:g}" for v in (-1, 0, 1) if low <= v <= high)
+    return f"{{range: [{low:g}, {high:g}], step: 0.25, avoid: [{avoid}]}}"
 
 
 def _num(rng: np.random.Generator, low: float = -2.0, high: float = 2.0) -> float:
-    """A number a learner can compute with: one decimal, never 0 or ±1 (they hide slips)."""
+    """A number a learner can compute with: a quarter, never 0 or ±1 (they hide slips)."""
     while True:
         x = round(float(rng.uniform(low, high)) * 4) / 4
         if abs(x) not in (0.0, 1.0):
@@ -89,12 +101,14 @@ def _level_4(rng: np.random.Generator) -> Graph:
     n, d, k = int(rng.integers(2, 4)), 2, int(rng.integers(1, 3))
     act, loss = [("sigmoid", "bce"), ("sigmoid", "mse"), ("tanh", "mse")][int(rng.integers(0, 3))]
     labels = [[float(rng.integers(0, 2)) for _ in range(k)] for _ in range(n)]
+    vary = {"b": number_rule(-0.5, 0.5), "Y": "{labels: true}"}
     if loss == "mse":
         labels = [[_num(rng, -0.75, 0.75) for _ in range(k)] for _ in range(n)]
+        vary["Y"] = number_rule(-0.75, 0.75)
     inputs = {"W": _matrix(rng, d, k), "b": [[_num(rng, -0.5, 0.5) for _ in range(k)]]}
     constants = {"X": _matrix(rng, n, d), "Y": labels}
     lines = ["Z = X @ W + b", f"A = {act}(Z)", f"L = {loss}(A, Y)"]
-    return Graph(inputs, constants, lines, f"a {act} layer with {loss} over {n} samples")
+    return Graph(inputs, constants, lines, f"a {act} layer with {loss} over {n} samples", vary)
 
 
 DRAW = {1: _level_1, 2: _level_2, 3: _level_3, 4: _level_4}
@@ -108,28 +122,66 @@ def _yaml_value(value: object) -> str:
     return repr(float(value))  # type: ignore[arg-type]
 
 
-def _steps(graph: Graph) -> list[str]:
+def _steps(graph: Graph) -> list[tuple[str, str]]:
     """Values forward; then, from the output down, each node's locals to its inputs, and each delta as soon as
     every node it feeds has been passed (a value that fans out gets its delta once, after both paths)."""
-    from tutor.lang import names_in, parse
-
-    nodes: list[tuple[str, list[str]]] = []
-    for line in graph.lines:
-        name, expr = (part.strip() for part in line.split("=", 1))
-        used = [n for n in dict.fromkeys(names_in(parse(expr))) if n not in graph.constants]
-        nodes.append((name, used))
-    out = [f"  - value: {name}" for name, _ in nodes]
+    nodes = [
+        (name, [n for n in dict.fromkeys(names_in(expr)) if n not in graph.constants]) for name, expr in _parsed(graph)
+    ]
+    out = [("value", name) for name, _ in nodes]
     passed: set[str] = set()
-    whole = {name for name, expr in zip((n for n, _ in nodes), graph.lines, strict=True) if _not_elementwise(expr)}
+    whole = {name for name, line in zip((n for n, _ in nodes), graph.lines, strict=True) if _not_elementwise(line)}
     for name, used in reversed(nodes):
         if name not in whole:  # a matrix product or a reduction has a Jacobian, not a local: its delta is asked
-            out += [f"  - local: {name}/{u}" for u in used]
+            out += [("local", f"{name}/{u}") for u in used]
         passed.add(name)
         for u in used:
             feeds = [n for n, us in nodes if u in us]
-            if all(n in passed for n in feeds) and f"  - grad: {u}" not in out:
-                out.append(f"  - grad: {u}")
+            if all(n in passed for n in feeds) and ("grad", u) not in out:
+                out.append(("grad", u))
     return out
+
+
+def _parsed(graph: Graph) -> list[tuple[str, Expr]]:
+    """The graph's lines as (node, expression)."""
+    found = []
+    for line in graph.lines:
+        name, expr = (part.strip() for part in line.split("=", 1))
+        found.append((name, parse(expr)))
+    return found
+
+
+def _summed(graph: Graph) -> frozenset[str]:
+    """The inputs broadcast over the rows of a node they are added to (a layer's bias): their delta sums rows."""
+    shapes: dict[str, tuple[int, ...]] = {k: np.shape(v) for k, v in {**graph.inputs, **graph.constants}.items()}
+    found = set()
+    for name, expr in _parsed(graph):
+        shapes[name] = expr_shape(expr, shapes)[0]
+        found |= {n for n in names_in(expr) if n in graph.inputs and np.prod(shapes[n]) < np.prod(shapes[name])}
+    return frozenset(n for n in found if len(shapes[n]) == 2 and shapes[n][0] == 1)
+
+
+def _note(graph: Graph, kind: str, target: str) -> Note:
+    """The hints and explanation of one step, from the op table."""
+    lines = dict(_parsed(graph))
+    if kind == "value":
+        return value_note(target, lines[target])
+    if kind == "local":
+        node, wrt = target.split("/")
+        return local_note(node, lines[node], wrt)
+    users = [(n, e) for n, e in lines.items() if target in names_in(e)]
+    return delta_note(target, users, _summed(graph))
+
+
+def _step_yaml(graph: Graph, kind: str, target: str) -> list[str]:
+    """One step in the lesson file: its kind and target, its hints and its explanation (JSON strings are YAML)."""
+    note = _note(graph, kind, target)
+    hints = ", ".join(json.dumps(h, ensure_ascii=False) for h in note.hints)
+    return [
+        f"  - {kind}: {target}",
+        f"    hint: [{hints}]",
+        f"    explain: {json.dumps(note.explain, ensure_ascii=False)}",
+    ]
 
 
 def _not_elementwise(line: str) -> bool:
@@ -153,7 +205,10 @@ def drill_yaml(level: int, seed: int, attempt: int = 0) -> str:
     ]
     if graph.constants:
         lines += ["constants:", *(f"  {k}: {_yaml_value(v)}" for k, v in graph.constants.items())]
-    lines += ["graph:", *(f"  - {line}" for line in graph.lines), "steps:", *_steps(graph)]
+    lines += ["vary:  # new numbers for practice and for a review of a step: the same graph, drawn like the drill's"]
+    lines += [f"  {k}: {graph.vary.get(k, number_rule())}" for k in (*graph.inputs, *graph.constants)]
+    lines += ["graph:", *(f"  - {line}" for line in graph.lines), "steps:"]
+    lines += [row for kind, target in _steps(graph) for row in _step_yaml(graph, kind, target)]
     return "\n".join(lines) + "\n"
 
 
@@ -164,6 +219,7 @@ def make_drill(level: int, seed: int) -> tuple[str, Lesson]:
     if not 0 <= seed <= MAX_SEED:
         raise DrillError(f"seed {seed} is out of range: choose 0 to {MAX_SEED}")
     from tutor.authoring.lint import lint_report
+    from tutor.authoring.variants import check_variants
 
     last = ""
     for attempt in range(MAX_TRIES):
@@ -174,9 +230,13 @@ def make_drill(level: int, seed: int) -> tuple[str, Lesson]:
             last = str(e.problems[0])
             continue
         report = lint_report(lesson)
-        if not report.warnings:
+        if report.warnings:
+            last = str(report.warnings[0])
+            continue
+        unvaried = check_variants(lesson, warnings=[])  # what validate checks: the vary: rules give a clean variant
+        if not unvaried:
             return text, lesson
-        last = str(report.warnings[0])
+        last = str(unvaried[0])
     raise DrillError(f"no clean drill at level {level} for seed {seed} in {MAX_TRIES} draws (the last: {last})")
 
 
