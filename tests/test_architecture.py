@@ -23,7 +23,7 @@ LAYERS: list[set[str]] = [
     {"tutor.engine"},
     {"tutor.course"},
     {"tutor.grading", "tutor.progress"},
-    {"tutor.authoring", "tutor.reveal", "tutor.review"},
+    {"tutor.authoring", "tutor.reveal", "tutor.review", "tutor.skills", "tutor.drill_notes"},
     {"tutor.train"},  # training with the learner's formulas: the grader's names, progress, PyTorch's child
     {"tutor.drill"},  # drills are lesson files checked by the linter
     {"tutor.ui", "tutor.cli"},
@@ -52,6 +52,8 @@ RUN_TIME_CORE = [
     "tutor.progress",
     "tutor.review",
     "tutor.drill",
+    "tutor.drill_notes",
+    "tutor.skills",
     "tutor.paths",
     "tutor.safefile",
     "tutor.safetext",

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("tutor.cli.report_cmd", "learners' progress for a teacher, from progress files (--json, --csv)"),
     "review": ("tutor.cli.review_cmd", "your review cards, made from your diagnosed mistakes (--list, --json)"),
     "drill": ("tutor.cli.drill_cmd", "a fresh small graph to work through (--level 1-4, --seed S, --print)"),
+    "skills": ("tutor.cli.skills_cmd", "how reliably you get each rule right, from your first tries (--json)"),
 }
 
 EXIT_USAGE = 2
