@@ -313,23 +313,18 @@ def charged(tried: FirstTry, exercised: tuple[str, ...]) -> tuple[tuple[str, ...
     return (), mine or claim
 
 
-LessonFinder = Callable[[LessonProgress], "Lesson | None"]
+StepSkills = dict[str, tuple[str, ...]]
+#: a record's steps and their skills (None when its lesson can no longer be loaded)
+SkillFinder = Callable[[LessonProgress], "StepSkills | None"]
 
 
-def skill_rates(store: ProgressStore, find: LessonFinder, recent: int = RECENT) -> list[SkillRate]:
-    """Every skill's rate over its latest first tries, in table order; ``find`` gives a record's lesson (None when
-    it can no longer be loaded: its first tries are left out)."""
+def skill_rates(store: ProgressStore, find: SkillFinder, recent: int = RECENT) -> list[SkillRate]:
+    """Every skill's rate over its latest first tries, in table order; ``find`` gives a record's steps' skills (None
+    when its lesson can no longer be loaded: its first tries are left out)."""
     events: dict[str, list[tuple[datetime, bool]]] = {s.id: [] for s in SKILLS}
-    maps: dict[tuple[str, str | None], dict[str, tuple[str, ...]] | None] = {}
     for record in store.records():
         tries = first_tries(record)
-        if not tries:
-            continue
-        key = (record.lesson_id, record.source)
-        if key not in maps:
-            lesson = find(record)
-            maps[key] = None if lesson is None else skill_map(lesson)
-        mapping = maps[key]
+        mapping = find(record) if tries else None
         if mapping is None:
             continue
         for t in tries:
@@ -345,29 +340,45 @@ def skill_rates(store: ProgressStore, find: LessonFinder, recent: int = RECENT) 
     return out
 
 
-def course_finder(lessons: dict[str, Path]) -> LessonFinder:
-    """A finder that loads a record's lesson: the course's file with its id from the same place, else the file the
-    record came from (a drill, a lesson opened by path) while it is there; each file loaded once."""
-    from tutor.course import load_lesson
-    from tutor.course.problems import LessonError
+_MAPS: dict[tuple[str, int, int], StepSkills | None] = {}  # by file, modification time and size
+_MAX_MAPS = 2000
+
+
+def course_finder(lessons: dict[str, Path]) -> SkillFinder:
+    """A finder that maps a record's steps from its lesson: the course's file with its id from the same place, else
+    the file the record came from (a drill, a lesson opened by path) while it is there. A file is loaded once per
+    version (kept by its modification time and size, so that coming back to the home screen costs no loading)."""
     from tutor.progress import lesson_source
 
-    loaded: dict[Path, Lesson | None] = {}
-
-    def find(record: LessonProgress) -> Lesson | None:
+    def find(record: LessonProgress) -> StepSkills | None:
         path = lessons.get(record.lesson_id)
         if path is None or lesson_source(path) != record.source:
             path = Path(record.source) if record.source else None
-        if path is None or not path.is_file():
+        try:
+            stat = path.stat() if path is not None else None
+        except OSError:
             return None
-        if path not in loaded:
-            try:
-                loaded[path] = load_lesson(path)
-            except (LessonError, OSError):
-                loaded[path] = None
-        return loaded[path]
+        if path is None or stat is None:
+            return None
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if key not in _MAPS:
+            if len(_MAPS) >= _MAX_MAPS:
+                _MAPS.clear()
+            _MAPS[key] = _map_file(path)
+        return _MAPS[key]
 
     return find
+
+
+def _map_file(path: Path) -> StepSkills | None:
+    """The skills of a lesson file's steps, or None when it does not load."""
+    from tutor.course import load_lesson
+    from tutor.course.problems import LessonError
+
+    try:
+        return skill_map(load_lesson(path))
+    except (LessonError, OSError):
+        return None
 
 
 def weakest(rates: list[SkillRate]) -> SkillRate | None:
