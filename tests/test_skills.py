@@ -169,3 +169,19 @@ def test_a_lesson_that_no_longer_loads_is_left_out(known_progress, capsys, tmp_p
     Path(path).unlink()
     assert skills_json(capsys)["power"]["tried"] == before - 1
     assert BY_ID["power"].name == "power rule"
+
+
+@pytest.mark.parametrize("source", ["fifo", "dir", "nul"])
+def test_a_record_that_names_a_strange_file_is_left_out_without_hanging(capsys, tmp_path, source):
+    """The progress file is untrusted: a record's source may name a pipe, a folder or no possible file."""
+    import os
+
+    place = {"fifo": tmp_path / "pipe.yaml", "dir": tmp_path, "nul": "bad\x00name.yaml"}[source]
+    if source == "fifo":
+        os.mkfifo(place)
+    store = ProgressStore()
+    record = store.lesson("stray", "0" * 64, str(place))
+    record.step("local:L/y").attempts.append(Attempt("1", False, None, T0.isoformat()))
+    store.save()
+    got = skills_json(capsys)
+    assert all(s["tried"] == 0 for s in got.values())

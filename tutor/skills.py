@@ -356,7 +356,7 @@ def course_finder(lessons: dict[str, Path]) -> SkillFinder:
             path = Path(record.source) if record.source else None
         try:
             stat = path.stat() if path is not None else None
-        except OSError:
+        except (OSError, ValueError):  # gone, unreadable, or a name no file can have (a NUL in a damaged record)
             return None
         if path is None or stat is None:
             return None
@@ -385,3 +385,40 @@ def weakest(rates: list[SkillRate]) -> SkillRate | None:
     """The tried skill with the lowest rate (the most tries breaks a tie), or None when none was tried."""
     tried = [r for r in rates if r.tried]
     return min(tried, key=lambda r: (r.rate, -r.tried)) if tried else None
+
+
+BAR = 10  # the bar's width in squares
+
+
+def bar(rate: SkillRate, width: int = BAR) -> str:
+    """``■■■■■■■□□□`` for 7 of 10 right; blank for a skill not tried yet."""
+    if not rate.tried:
+        return " " * width
+    filled = (rate.right * width) // rate.tried
+    return "■" * filled + "□" * (width - filled)
+
+
+def headline(rates: list[SkillRate]) -> str:
+    """What the listing is: the latest first tries of each skill, and how many skills were tried."""
+    tried = sum(1 for r in rates if r.tried)
+    return f"Skills: first tries, the latest {RECENT} of each ({tried} of {len(rates)} skills tried so far)."
+
+
+def skill_line(rate: SkillRate, width: int) -> str:
+    """One skill: its name padded to ``width``, its bar, and how many of its latest first tries were right."""
+    return f"{rate.skill.name:<{width}}  {bar(rate)}  {rate.said()}"
+
+
+def as_text(rates: list[SkillRate]) -> list[str]:
+    """The listing: a headline, then one line per skill (at most 80 columns)."""
+    width = max(len(r.skill.name) for r in rates)
+    return [headline(rates), *(f"  {skill_line(r, width)}" for r in rates)]
+
+
+def summary(rates: list[SkillRate]) -> str:
+    """One line for the home screen: how many skills were tried and the one least sure."""
+    low = weakest(rates)
+    tried = sum(1 for r in rates if r.tried)
+    if low is None:
+        return "Skills: no first tries yet (each answer you give counts for the rules it needs)."
+    return f"Skills: {tried} of {len(rates)} tried; least sure: {low.skill.name}, {low.right}/{low.tried}."

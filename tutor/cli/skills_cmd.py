@@ -13,10 +13,9 @@ import sys
 
 from tutor.progress import ProgressStore
 from tutor.safetext import one_line
-from tutor.skills import RECENT, SkillRate, course_finder, skill_rates
+from tutor.skills import RECENT, as_text, course_finder, skill_rates
 
 EXIT_OK, EXIT_FAIL = 0, 1
-BAR = 10
 
 
 def add_skills_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,20 +38,3 @@ def run_skills(args: argparse.Namespace) -> int:
         for line in as_text(rates):
             print(line)
     return EXIT_FAIL if store.warning else EXIT_OK
-
-
-def bar(rate: SkillRate, width: int = BAR) -> str:
-    """``■■■■■■■□□□`` for 7 of 10 right; blank for a skill not tried yet."""
-    if not rate.tried:
-        return " " * width
-    filled = (rate.right * width) // rate.tried
-    return "■" * filled + "□" * (width - filled)
-
-
-def as_text(rates: list[SkillRate]) -> list[str]:
-    """The human listing: a headline, then one line per skill."""
-    tried = sum(1 for r in rates if r.tried)
-    lines = [f"Skills: first tries, the latest {RECENT} of each ({tried} of {len(rates)} skills tried so far)."]
-    width = max(len(r.skill.name) for r in rates)
-    lines += [f"  {r.skill.name:<{width}}  {bar(r)}  {r.said()}" for r in rates]
-    return lines
