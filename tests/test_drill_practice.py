@@ -104,3 +104,21 @@ def test_a_card_from_a_drill_is_asked_in_a_new_drill_of_the_same_shape(tmp_path)
     assert any(not np.array_equal(old[k], new[k]) for k in old), "the review replays the same numbers"
     right = show_array(review.session.solution.answer(review.step), 8)
     assert review.check(right).correct
+
+
+def test_a_drill_card_whose_file_is_gone_or_old_is_asked_in_a_drill_made_again(tmp_path):
+    from tutor.ui.screens.review import lesson_of
+
+    lesson, store = made_in_a_drill(tmp_path)
+    (card,) = due_cards(store, datetime.now(UTC) + timedelta(hours=2))
+    path = tmp_path / "drill-2-5.yaml"
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index("vary:"), text.index("graph:")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")  # as drills were saved before they varied
+    assert not load_lesson(path).vary
+    again = lesson_of(card, path)
+    assert again.vary and again.path == path and again.leaf_values().keys() == lesson.leaf_values().keys()
+    review, _ = review_of(again, card, store)
+    assert review.lesson.variant >= 1 and review.step.id == "grad:w"
+    path.unlink()
+    assert lesson_of(card, path).vary

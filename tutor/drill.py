@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -255,10 +256,10 @@ def adapted_level(records: list[tuple[str, str, list[bool]]]) -> int:
     The level of the latest drill, one up when at least 80% of the last steps were right at the first try, one
     down under 50%; level 1 for a learner with no drills yet.
     """
-    drills = sorted((r for r in records if _level_of(r[0]) is not None), key=lambda r: r[1])
+    drills = sorted((r for r in records if level_of(r[0]) is not None), key=lambda r: r[1])
     if not drills:
         return 1
-    level = _level_of(drills[-1][0]) or 1
+    level = level_of(drills[-1][0]) or 1
     recent = [ok for _, _, tries in drills for ok in tries][-RECENT_STEPS:]
     if len(recent) < 4:
         return level
@@ -270,7 +271,22 @@ def adapted_level(records: list[tuple[str, str, list[bool]]]) -> int:
     return level
 
 
-def _level_of(lesson_id: str) -> int | None:
+def remade(lesson_id: str, path: Path) -> Lesson | None:
+    """A drill made again from its id (``drill-L-S``) as ``drill`` makes it now, standing at ``path`` (where it was
+    saved): for a review whose drill file is gone, or was saved before drills had a ``vary:`` section. None for
+    another lesson's id, or when the drill cannot be made."""
+    level = level_of(lesson_id)
+    seed = lesson_id.rsplit("-", 1)[-1]
+    if level is None or not seed.isdigit() or len(seed) > 19:
+        return None
+    try:
+        text, _ = make_drill(level, int(seed))
+        return parse_lesson(text, file=str(path), path=path)
+    except (DrillError, LessonError):
+        return None
+
+
+def level_of(lesson_id: str) -> int | None:
     """The level of a drill's lesson id (``drill-L-S``), None for any other lesson."""
     parts = lesson_id.split("-")
     if len(parts) == 3 and parts[0] == "drill" and parts[1].isdigit() and int(parts[1]) in LEVELS:

@@ -174,10 +174,7 @@ def start_review(app: TutorApp) -> None:
     assert path is not None
 
     def load() -> tuple[ReviewSession, Solution]:
-        from tutor.course import load_lesson
-
-        lesson = load_lesson(path)
-        return review_of(lesson, card, app.store)
+        return review_of(lesson_of(card, path), card, app.store)
 
     app.in_background(
         f"opening a review of {one_line(card.lesson_id)}",
@@ -213,14 +210,36 @@ def _show(app: TutorApp, screen: ReviewScreen) -> None:
     app.push_screen(screen)
 
 
+def lesson_of(card: ReviewCard, path: Path) -> Lesson:
+    """The lesson of a card (off the UI thread): its file, or, for a drill whose file is gone or was saved before
+    drills varied, the drill made again from its id, so that the review asks a new drill of the same shape."""
+    from tutor.course import load_lesson
+    from tutor.drill import remade
+
+    lesson = load_lesson(path) if path.is_file() else None
+    if lesson is None or not lesson.vary:
+        again = remade(card.lesson_id, path)
+        if again is not None and any(s.id == card.step_id for s in again.steps):
+            return again
+    if lesson is None:
+        raise LookupError(f"the lesson file {one_line(str(path))} is gone")
+    return lesson
+
+
 def _lesson_file(app: TutorApp, card: ReviewCard) -> Path | None:
     """The file of the lesson a card belongs to: the course's lesson with its id from the same place, or the
-    file the card came from (a drill, a lesson opened by path) while it is still there; None otherwise."""
+    file the card came from (a drill, a lesson opened by path) while it is still there, or a drill's place (a
+    drill can be made again from its id); None otherwise."""
+    from tutor.drill import level_of
     from tutor.progress import lesson_source
 
     entry = app.course.get(card.lesson_id)
     if entry is not None and lesson_source(entry.path) == card.source:
         return entry.path
-    if card.source is not None and Path(card.source).is_file():
-        return Path(card.source)
-    return None
+    if card.source is None:
+        return None
+    source = Path(card.source)
+    try:
+        return source if source.is_file() or level_of(card.lesson_id) is not None else None
+    except (OSError, ValueError):  # a name no file can have (a damaged card)
+        return None
