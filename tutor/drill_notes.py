@@ -120,7 +120,7 @@ def _product(parts: list[str], alone: bool = True) -> str:
     when it is not ``alone`` (a delta's factor after ``dnode ·``)."""
     kept = [p for p in parts if p != "1"]
     if len(kept) > 1 or alone is False:
-        kept = [f"({p})" if _a_sum(p) else p for p in kept]
+        kept = [f"({p})" if _a_sum(p) or " if " in p else p for p in kept]
     return " · ".join(kept) if kept else "1"
 
 
