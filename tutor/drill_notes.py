@@ -154,12 +154,12 @@ def local_note(node: str, expr: Expr, wrt: str) -> Note:
     first = f"{line}: hold every other input fixed. By the op table, {rules}."
     formula = _product([f.shown for f in found])
     typed = [f.typed for f in found if f.shown != "1"]
-    number = f" = {_live(' * '.join(f'({t})' for t in typed))}" if typed and None not in typed else ""
-    if not typed or all(t is not None and not names_in(parse(t)) for t in typed):
+    if None in typed:  # a local the op table says in words (ReLU's): the values it is taken at
+        number = ", at " + ", ".join(f"{n} = {_live(n)}" for n in dict.fromkeys(names_in(expr)))
+    elif any(names_in(parse(t)) for t in typed if t is not None):
+        number = f" = {_live(' * '.join(f'({t})' for t in typed))}"
+    else:
         number = ""  # a constant local (1, −1) is its own number
-    if None in typed:
-        at = ", ".join(f"{n} = {_live(n)}" for n in dict.fromkeys(names_in(expr)))
-        number = f", at {at}"
     hints = (first, f"∂{node}/∂{wrt} = {formula}")
     return Note(hints, f"`∂{node}/∂{wrt} = {formula}{number}`: the chain of the line's local rules.")
 
