@@ -75,7 +75,7 @@ class SkillsScreen(Screen[None]):
             yield Static("Counting your first tries…", id="skills-head")
             yield Vertical(id="skills-list")
             yield Static(
-                "A step counts for each rule it needs; a mistake the tutor names counts against its rule.",
+                "Each step counts for the rules it needs; a named mistake, against its rule.",
                 id="skills-foot",
             )
         yield Footer(compact=True, show_command_palette=False)
