@@ -133,6 +133,7 @@ class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", show=True, priority=False),
         Binding("r", "review", "Review"),
+        Binding("s", "skills", "Skills"),
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
@@ -149,6 +150,7 @@ class HomeScreen(Screen[None]):
         yield TitleBar()
         # above the list, so that it shows however long the course is; counted after the first paint (on_mount)
         yield Static("Review: …", id="home-review")
+        yield Static(id="home-skills")  # the skill the learner is least sure of (counted in the background)
         with Vertical(id="home-pane"):
             yield Static(
                 "Learn backprop by computing every value, local derivative and delta yourself.\n"
@@ -166,6 +168,7 @@ class HomeScreen(Screen[None]):
         self.sub_title = "lessons"
         self.fill(review=False)
         self.call_after_refresh(self.show_review)  # after the first paint: it imports the scheduler (fsrs)
+        self.call_after_refresh(self.count_skills)  # after the first paint too: it reads the progress of every lesson
         self.call_after_refresh(self._relayout)  # once laid out, the list's own width
         self.show_problems()
         if not self.course.entries:
@@ -185,6 +188,7 @@ class HomeScreen(Screen[None]):
         """Coming back from a lesson: its progress changed (the first resume follows the mount, which filled it)."""
         if self._resumed:
             self.fill()
+            self.count_skills()
         self._resumed = True
 
     def came_back_from(self, lesson_id: str) -> None:
@@ -256,6 +260,27 @@ class HomeScreen(Screen[None]):
         else:
             text = f"Review: nothing due now ({total} card{'s' if total != 1 else ''} scheduled)."
         line.update(Text(text, style="bold" if due else ""))
+
+    def count_skills(self) -> None:
+        """The Skills line: count the first tries in the background (it loads the lessons they name), then show
+        the skill the learner is least sure of."""
+        from tutor.skills import summary
+        from tutor.ui.screens.skills import count_skills
+
+        lessons = {e.id: e.path for e in self.course.entries}
+        self.app.in_background(  # type: ignore[attr-defined]
+            "counting your skills",
+            lambda: count_skills(self.store, lessons),
+            lambda rates: self.query_one("#home-skills", Static).update(Text(summary(rates))),
+            lambda error: self.query_one("#home-skills", Static).update(Text("")),
+            quiet=True,
+        )
+
+    def action_skills(self) -> None:
+        """The skills page: every rule with how often the first try was right."""
+        from tutor.ui.screens.skills import SkillsScreen
+
+        self.app.push_screen(SkillsScreen(self.store, {e.id: e.path for e in self.course.entries}))
 
     def action_review(self) -> None:
         """Review the card due first."""
