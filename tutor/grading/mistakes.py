@@ -37,6 +37,7 @@ from tutor.engine import (
     local_problem,
     op_of,
 )
+from tutor.engine.autograd import Fact
 from tutor.engine.node import Node
 from tutor.engine.ops import VJP, Op, Slip
 from tutor.grading.points import Point
@@ -160,9 +161,11 @@ def candidates_of(sol: Solution, step: Step, texts: bool = True) -> list[Candida
     """The computed wrong answers of ``step`` in one solved run: the sign flipped and the transpose (every kind),
     the mistakes computed from the graph that the step's kind names, and the kind's own. Without ``texts`` the
     graph's mistakes come with empty messages and slip names (the same values, keys and order): the linter's
-    values-only path, which names only the few that coincide."""
+    values-only path, which names only the few that coincide. A step answered in words (a Fact) has none."""
     lesson = sol.lesson
     expected = sol.answer(step)
+    if isinstance(expected, Fact):  # a word (None, True, a grad_fn's name): no sign, transpose or slip to compute
+        return []
     what = describe(lesson, step) if texts else ""
     found = [
         Candidate(
