@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tutor.course import load_lesson, shipped_lessons_dir, solve
+from tutor.grading import grade
 
 
 def _trace(lesson_id: str):
@@ -125,6 +126,21 @@ def test_chained_functions_float32_prints_the_pages_y_grad():
     assert y.grad.tolist() == [0.0, 0.0, 3 * 2**-24]
     assert f"{y.grad[2].item():.4e}" == "1.7881e-07"
     assert [round(g, 4) for g in x.grad.tolist()] == [0.4165, -0.4137, -1.9011]
+
+
+def test_chained_functions_asks_for_y_grad_and_takes_both_the_exact_zero_and_pytorchs_float32_print():
+    """grad:y is asked: 0 and the page's [0, 0, 1.7881e-07] pass; 1e-4, the local 2y alone and one path do not."""
+    lesson = load_lesson(shipped_lessons_dir() / "chained-functions.yaml")
+    sol = solve(lesson)
+    step = next(s for s in lesson.steps if s.id == "grad:y")
+    assert [s.id for s in lesson.steps].index("grad:y") > [s.id for s in lesson.steps].index("local:r/b")
+    for typed in ("[0, 0, 0]", "[0, 0, 1.7881e-07]", "[0, 0, 1.79e-7]"):
+        assert grade(sol, step, typed).status == "correct", typed
+    assert "expected 3 (the shape of y)" in grade(sol, step, "0").message
+    assert grade(sol, step, "[0, 0, 1e-4]").status != "correct"
+    assert "local derivative ∂b/∂y = 2y alone" in grade(sol, step, "2*y").message
+    assert "path through c alone" in grade(sol, step, "dc*a*2*y").message
+    assert "1.7881e−7" in step.explain and "exactly zero" in step.explain
 
 
 def _neuron_loss(t, w):
