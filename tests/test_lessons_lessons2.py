@@ -249,6 +249,54 @@ def test_torch_leaves_reproduces_the_notes_and_every_pytorch_claim():
     assert y.grad.item() == 1 == float(t.grads["y"]) and x.grad.tolist() == [1, 5, 9, 13]
 
 
+def _torch_leaves_in_pytorch(torch, question: str):
+    """Run one of torch-leaves' autograd questions ('x.grad after y.backward(); s.backward()') in real PyTorch."""
+    import warnings
+
+    x = torch.arange(4.0, dtype=torch.float64, requires_grad=True)
+    y = 2 * torch.dot(x, x)
+    s = x.sum()
+    t = {"x": x, "y": y, "s": s, "total": y + s}
+    target, _, calls = question.partition(" after ")
+    for call in filter(None, (c.strip() for c in calls.split(";"))):
+        name, _, rest = call.partition(".")
+        if rest == "backward()":
+            t[name].backward(retain_graph=True)
+        elif rest == "retain_grad()":
+            t[name].retain_grad()
+        elif rest == "grad.zero_()":
+            t[name].grad.zero_()
+        else:
+            assert rest == "grad = None", call
+            t[name].grad = None
+    name, _, attribute = target.partition(".")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # .grad of a non-leaf warns
+        held = getattr(t[name], attribute)
+    if attribute == "grad_fn":
+        return type(held).__name__ if held is not None else None
+    return held.tolist() if isinstance(held, torch.Tensor) else held
+
+
+def test_torch_leaves_every_autograd_answer_is_what_pytorch_holds():
+    """Each autograd step of the shipped lesson, run in PyTorch: the engine's answer is what PyTorch holds."""
+    from tutor.engine.autograd import Fact
+
+    torch = _torch()
+    lesson = load_lesson(shipped_lessons_dir() / "torch-leaves.yaml")
+    sol = solve(lesson)
+    asked = [s for s in lesson.steps if s.kind.words]
+    assert len(asked) >= 8 and any("grad = None" in s.id for s in asked)
+    for step in asked:
+        engine = sol.answer(step)
+        held = _torch_leaves_in_pytorch(torch, step.id.partition(":")[2])
+        if isinstance(engine, Fact):
+            assert engine.value == held, step.id
+        else:
+            assert np.allclose(engine, held, atol=1e-12), step.id
+    assert [s.id for s in lesson.steps if s.given] == ["grad:x"]
+
+
 def test_torch_leaves_outro_without_requires_grad_and_zero_grad():
     """No requires_grad: backward raises; optimizer.zero_grad() sets .grad back to None (PyTorch 2.0 and later)."""
     torch = _torch()
