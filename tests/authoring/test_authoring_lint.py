@@ -94,7 +94,7 @@ def test_each_warning(name):
     assert found, f"{name}: no warning"
     assert all(p.severity == "warning" and p.file == "t.yaml" for p in found)
     if want is None:
-        want = (12, 5, "grad:S", "who transposes it (gives the transpose of ∂L/∂S) is marked right")
+        want = (12, 5, "grad:S", "who transposes it (gives the transpose of dS) is marked right")
     line, col, step, fragment = want
     assert any((p.line, p.col, p.step) == (line, col, step) and fragment in p.message for p in found), found
 

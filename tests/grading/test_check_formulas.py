@@ -44,7 +44,7 @@ def test_check_gives_the_diagnoses(tmp_path, capsys):
     assert code == 1
     results = {r["id"]: r for r in json.loads(out)["results"]}
     assert results["grad:Z2"]["feedback"].startswith("That is 4 times the right answer, with N = 4 samples")
-    assert results["grad:W2"]["feedback"].startswith("That is the transpose of ∂L/∂W2")
+    assert results["grad:W2"]["feedback"].startswith("That is the transpose of dW2")
     assert results["grad:W2"]["read_as"] == "dZ2ᵀ @ A1"
     assert "You took the local derivative at the input Z1, as Z1(1 − Z1)" in results["grad:Z1"]["feedback"]
     assert "add them up over the batch" in results["grad:b1"]["feedback"]

@@ -36,17 +36,17 @@ def test_1_sign_flipped():
     for text in ("-2*(y-t)", "2*(t-y)", number("chain", "grad:y", lambda e: -e)):
         v = graded("chain", "grad:y", text)
         assert v.diagnosis == "sign", (text, v.message)
-        assert v.message == "The sign is flipped: that is −∂L/∂y; check each minus sign on the way."
+        assert v.message == "The sign is flipped: that is −dy; check each minus sign on the way."
     assert graded("net", "grad:W1", "-(X.T @ dZ1)").diagnosis == "sign"
 
 
 def test_2_transposed_same_shape_and_wrong_shape():
     v = graded("square", "grad:W", "X @ dS.T")  # (dS Xᵀ)ᵀ = X dSᵀ, same 2×2 shape
     assert v.diagnosis == "transposed"
-    assert v.message.startswith("That is the transpose of ∂L/∂W, which has shape 2×2")
+    assert v.message.startswith("That is the transpose of dW, which has shape 2×2")
     assert graded("square", "grad:W", number("square", "grad:W", lambda e: e.T)).diagnosis == "transposed"
     v = graded("net", "grad:W2", "dZ2.T @ A1")  # 1×3 where 3×1 is due
-    assert v.diagnosis == "transposed" and "∂L/∂W2, which has shape 3×1" in v.message
+    assert v.diagnosis == "transposed" and "dW2, which has shape 3×1" in v.message
     v = graded("net", "grad:W1", "[[1, 2], [3, 4], [5, 6]]")  # 3×2 where 2×3 is due, and not the transpose
     assert v.diagnosis == "shape"
     assert v.message == (
@@ -59,8 +59,7 @@ def test_3_local_derivative_alone_upstream_forgotten():
     v = graded("net", "grad:Z1", "A1 * (1 - A1)")
     assert v.diagnosis == "upstream-forgotten"
     assert v.message == (
-        "That is the local derivative ∂A1/∂Z1 = A1(1 − A1) alone: you left out the upstream factor ∂L/∂A1, "
-        "the delta of A1."
+        "That is the local derivative ∂A1/∂Z1 = A1(1 − A1) alone: you left out the upstream delta dA1 = ∂L/∂A1."
     )
     v = graded("chain", "grad:x", "2")
     assert v.diagnosis == "upstream-forgotten" and "∂y/∂x = 2 alone" in v.message
@@ -69,7 +68,7 @@ def test_3_local_derivative_alone_upstream_forgotten():
 def test_4_upstream_delta_alone_local_forgotten():
     v = graded("net", "grad:Z1", "dA1")
     assert v.diagnosis == "local-forgotten"
-    assert v.message == "That is ∂L/∂A1 alone: you left out the local factor ∂A1/∂Z1."
+    assert v.message == "That is dA1 = ∂L/∂A1 alone, the upstream delta: you left out the local factor ∂A1/∂Z1."
     assert v.formula == "∂A1/∂Z1 = A1(1 − A1)."  # held back on the first try, shown on the second:
     assert graded("net", "grad:Z1", "dA1", wrong_before=1).message.endswith("∂A1/∂Z1. ∂A1/∂Z1 = A1(1 − A1).")
     v = graded("chain", "grad:x", number("chain", "grad:y", lambda e: e), wrong_before=1)
@@ -108,7 +107,7 @@ def test_6_bias_not_summed_over_the_batch_or_off_by_n():
     assert v.diagnosis == "factor-n"
     assert v.message == (
         "That is 4 times the right answer, with N = 4 samples: the loss is a mean over the batch, so the "
-        "gradient carries the factor 1/4."
+        "delta carries the factor 1/4."
     )
     assert graded("net", "grad:b2", number("net", "grad:Z2", lambda e: e)).diagnosis == "unsummed"
 
@@ -117,7 +116,7 @@ def test_7_fan_out_only_one_path():
     v = graded("fanout", "grad:x", "ds * y")
     assert v.diagnosis == "fan-out"
     assert v.message == "That is only the path through q: x also feeds s, and at a fan-out the contributions add."
-    assert v.formula == "∂L/∂x = ∂L/∂q·∂q/∂x + ∂L/∂s·∂s/∂x."
+    assert v.formula == "dx = dq·∂q/∂x + ds·∂s/∂x."
     v = graded("fanout", "grad:x", number("fanout", "grad:s", lambda e: e))
     assert v.diagnosis == "fan-out" and v.message.startswith("That is only the path through s: x also feeds q")
 
@@ -216,7 +215,7 @@ def test_15_paths_multiplied_instead_of_added():
     v = graded("fanout", "grad:x", "dq * y * ds")
     assert v.diagnosis == "fan-out-product"
     assert v.message == "That multiplies the contributions of the paths through q and s: at a fan-out they add."
-    assert v.formula == "∂L/∂x = ∂L/∂q·∂q/∂x + ∂L/∂s·∂s/∂x."
+    assert v.formula == "dx = dq·∂q/∂x + ds·∂s/∂x."
 
 
 def test_16_the_swapped_factor_of_a_product():

@@ -82,11 +82,11 @@ def test_right_here_but_not_in_general():
     # 2(y − 4.25) is −2.5 at the lesson's values, as is 2(y − t), but t is 4.25 only here
     v = graded("chain", "grad:y", "2*(y-4.25)")
     assert v.status == "wrong" and v.diagnosis == "not-general"
-    assert "Right value at this point, but 2·(y − 4.25) is not ∂L/∂y in general" in v.message
+    assert "Right value at this point, but 2·(y − 4.25) is not dy = ∂L/∂y in general" in v.message
     assert "the number 4.25 is t here: write t" in v.message
     # a formula that only coincides with the answer: −2.5 = −(x + 1) at x = 1.5
     v = graded("chain", "grad:y", "-(x + 1)")
-    assert v.diagnosis == "not-general" and "not ∂L/∂y in general" in v.message
+    assert v.diagnosis == "not-general" and "not dy = ∂L/∂y in general" in v.message
 
 
 def test_a_number_is_graded_as_a_number():

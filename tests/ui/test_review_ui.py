@@ -43,7 +43,7 @@ async def test_a_mistake_comes_back_for_review_with_the_old_answer(monkeypatch):
         await settle(pilot)
         title = shown(pilot, "#review-title")
         assert title.startswith("Review · ") and "new numbers (1)" in title and "step 4 of" in title
-        assert "δ = ∂L/∂y = ?" in shown(pilot, "#review-question")
+        assert "dy = ∂L/∂y = ?" in shown(pilot, "#review-question")
         last = shown(pilot, "#review-last")
         assert last.startswith("Last time you answered 2.5: The sign is flipped")
         review = pilot.app.screen.review

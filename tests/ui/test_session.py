@@ -39,17 +39,17 @@ def test_the_line_carried_over_is_the_question_answered():
     s = chain_rule()
     lesson = s.lesson
     assert s.carried_line(lesson.step("value:y")) == "✓ y = 3"
-    assert s.carried_line(lesson.step("grad:y")) == "✓ δ = ∂L/∂y = -2.5"
+    assert s.carried_line(lesson.step("grad:y")) == "✓ dy = ∂L/∂y = -2.5"
     assert s.carried_line(lesson.step("local:L/y")) == "✓ ∂L/∂y = -2.5  (local: other inputs fixed)"
-    assert s.prompt(lesson.step("grad:y")).question == "δ = ∂L/∂y = ?"  # the question itself is unchanged
+    assert s.prompt(lesson.step("grad:y")).question == "dy = ∂L/∂y = ?"  # the question itself is unchanged
 
 
-def test_the_carried_line_of_a_matrix_delta_keeps_its_note():
+def test_the_carried_line_of_a_matrix_delta_names_it_as_the_hints_do():
     lesson = find_lesson("two-layer-net", [])
     s = LessonSession(lesson, ProgressStore())
     step = next(x for x in lesson.steps if x.kind is GRAD and np.ndim(s.value(x.node)) > 0)
     line = s.carried_line(step)
-    assert line.startswith(f"✓ δ = ∂{lesson.output}/∂{step.node} = [") and line.endswith(f"  (d{step.node})")
+    assert line.startswith(f"✓ d{step.node} = ∂{lesson.output}/∂{step.node} = [") and line.endswith("]")
 
 
 def edited(tmp_path, lesson, old: str, new: str):

@@ -261,6 +261,16 @@ CODES: tuple[LintCode, ...] = (
         "The delta that comes down is 1 here: a backward that returns the local derivative alone is marked right.",
         _lesson("inputs: {x: 1.0, w: 1.0}", "graph: [y = w * x, L = y ** 2 / 2]", "steps: [{backward: y/x}]"),
     ),
+    LintCode(
+        "W129",
+        "autograd-reset",
+        "The gradients a reset (zero_() or .grad = None) threw away add up to 0 here: counting them is marked right.",
+        _lesson(
+            "inputs: {x: 0.0}",
+            "graph: [y = x ** 2, s = 3 * x, L = y + s]",
+            "steps: [{autograd: 'x.grad after y.backward(); x.grad.zero_(); s.backward()'}]",
+        ),
+    ),
     # ---------------------------------------------------------------- W2xx: numbers that teach nothing
     LintCode(
         "W201",
@@ -426,6 +436,7 @@ CANDIDATE_CODES: dict[str, str] = {
     "after-update-estimate": "W126",
     "autograd-accumulates": "W127",
     "backward-local-only": "W128",
+    "autograd-reset": "W129",
 }
 #: the code shared by every slip of an op's derivative from the op table (``Op.slips``)
 DERIVATIVE_SLIP = "W109"

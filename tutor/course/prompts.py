@@ -1,4 +1,4 @@
-"""What each step asks, in readable maths: ``∂L/∂y = ?``, ``δ = ∂L/∂Z2 (dZ2), shape 1×1``."""
+"""What each step asks, in readable maths: ``∂y/∂x = ?``, ``dZ2 = ∂L/∂Z2 = ?``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tutor.engine import fmt_shape
 
 @dataclass(frozen=True)
 class Prompt:
-    """A step's question: what is asked in maths (``δ = ∂L/∂y``), the shape expected, one line of context,
+    """A step's question: what is asked in maths (``dy = ∂L/∂y``), the shape expected, one line of context,
     and a note after the question (``(dy)``)."""
 
     asks: str
@@ -28,7 +28,7 @@ class Prompt:
 
     @property
     def question(self) -> str:
-        """The headline: ``δ = ∂L/∂y = ?  (dy)``."""
+        """The headline: ``dy = ∂L/∂y = ?``."""
         return self.answered("?")
 
     def answered(self, answer: str) -> str:

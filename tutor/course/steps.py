@@ -52,7 +52,7 @@ class StepContext:
 
 @dataclass(frozen=True)
 class Question:
-    """What a step asks, in maths (``δ = ∂L/∂y``), one line of context, a note after the question (``(dy)``), and
+    """What a step asks, in maths (``dy = ∂L/∂y``), one line of context, a note after the question (``(dy)``), and
     the form of the answer where a shape does not say it (``True or False``)."""
 
     asks: str
@@ -397,13 +397,10 @@ def _grad_problem(ctx: StepContext, node: str, wrt: str | None) -> str | None:
 
 
 def _grad_question(lesson: Lesson, step: Step, values: Values) -> Question:
-    import numpy as np
-
     users = lesson.program.consumers(step.node)
     return Question(
-        f"δ = ∂{lesson.output}/∂{step.node}",
+        f"d{step.node} = ∂{lesson.output}/∂{step.node}",
         f"{step.node} feeds {', '.join(users)}" if users else "",
-        f"(d{step.node})" if np.ndim(values[step.node]) > 0 else "",
     )
 
 
@@ -419,7 +416,7 @@ def _grad_torch(w: TorchWriter, lesson: Lesson, step: Step) -> TorchCode:
 
 GRAD = StepKind(
     name="grad",
-    title="delta (gradient of the output)",
+    title="delta (gradient of the loss)",
     noun="delta",
     doc="The delta dy = ∂L/∂y: the derivative of the loss (the output) with respect to a node or an input.",
     pair=False,
@@ -428,7 +425,7 @@ GRAD = StepKind(
     shape=lambda values, step: _shape_of(values, step.node),
     shape_of="node",
     question=_grad_question,
-    describe=lambda lesson, step: f"∂{lesson.output}/∂{step.node}",
+    describe=lambda lesson, step: f"d{step.node} = ∂{lesson.output}/∂{step.node}",
     torch=_grad_torch,
     graph_mistakes=("chain",),
     own="grad",
@@ -476,6 +473,19 @@ def _jacobian_torch(w: TorchWriter, lesson: Lesson, step: Step) -> TorchCode:
     )
 
 
+def _jacobian_question(lesson: Lesson, step: Step, values: Values) -> Question:
+    """``Jacobian ∂S/∂X``, with how its rows and columns are ordered, in the learner's words."""
+    import numpy as np
+
+    node, wrt = step.node, step.wrt or ""
+    first = f"{node}₁₁, {node}₁₂, …" if np.ndim(values[node]) == 2 else f"{node}₁, {node}₂, …"
+    return Question(
+        f"Jacobian ∂{node}/∂{wrt}",
+        f"{lesson.program.assignment(node).text}; one row per entry of {node}, one column per entry of {wrt}, "
+        f"each in reading order ({first})",
+    )
+
+
 JACOBIAN = StepKind(
     name="jacobian",
     title="Jacobian",
@@ -487,11 +497,7 @@ JACOBIAN = StepKind(
     expected=_jacobian_expected,
     shape=_jacobian_shape,
     shape_of="",
-    question=lambda lesson, step, values: Question(
-        f"Jacobian ∂{step.node}/∂{step.wrt}",
-        f"{lesson.program.assignment(step.node).text}; rows: {step.node} entries, columns: {step.wrt} entries, "
-        "row-major",
-    ),
+    question=_jacobian_question,
     describe=lambda lesson, step: f"the Jacobian ∂{step.node}/∂{step.wrt}",
     torch=_jacobian_torch,
     derivative="jacobian",
@@ -536,7 +542,7 @@ def _rate(lesson: Lesson) -> str:
 
 def _update_question(lesson: Lesson, step: Step, values: Values) -> Question:
     w, out = step.node, lesson.output
-    context = f"one step of gradient descent with the learning rate lr = {_rate(lesson)}, using δ = ∂{out}/∂{w}"
+    context = f"one step of gradient descent with the learning rate lr = {_rate(lesson)}, using d{w} = ∂{out}/∂{w}"
     return Question(f"{w} − lr·∂{out}/∂{w}", context, f"(the new {w})")
 
 

@@ -463,13 +463,13 @@ def _factor_n(lesson: Lesson, step: Step, n: int, times: bool, expected: np.ndar
         return Diagnosis(
             "factor-n",
             f"That is {n} times the right answer, with N = {n} samples: {step.node} is a mean over the batch, "
-            "not a sum.",
+            "not a sum: divide by N.",
         )
     if times:
         return Diagnosis(
             "factor-n",
             f"That is {n} times the right answer, with N = {n} samples: the loss is a mean over the batch, so the "
-            f"gradient carries the factor 1/{n}.",
+            f"delta carries the factor 1/{n}.",
         )
     reduced = np.ndim(expected) == 0 or np.shape(expected)[0] != n  # no batch rows left: a sum over the batch
     tail = (

@@ -22,7 +22,7 @@ import numpy as np
 
 from tutor.course.model import Lesson, Step
 from tutor.course.solution import Solution
-from tutor.course.steps import KINDS, Candidate
+from tutor.course.steps import GRAD, KINDS, Candidate
 from tutor.engine import (
     Application,
     Assignment,
@@ -148,6 +148,11 @@ def describe(lesson: Lesson, step: Step) -> str:
     return step.kind.describe(lesson, step)
 
 
+def _short(lesson: Lesson, step: Step) -> str:
+    """What a step asks for, in a sentence's shortest form: ``dy`` for a delta, else as :func:`describe` says."""
+    return f"d{step.node}" if step.kind is GRAD else describe(lesson, step)
+
+
 def candidates(point: Point, step: Step) -> list[Candidate]:
     """The computed wrong answers of ``step`` at ``point`` (cached on the point)."""
     hit = point.cache.get(step.id)
@@ -166,7 +171,7 @@ def candidates_of(sol: Solution, step: Step, texts: bool = True) -> list[Candida
     expected = sol.answer(step)
     if isinstance(expected, Fact):  # a word (None, True, a grad_fn's name): no sign, transpose or slip to compute
         return []
-    what = describe(lesson, step) if texts else ""
+    what = _short(lesson, step) if texts else ""  # dy for a delta: "that is −dy", "the transpose of dW"
     found = [
         Candidate(
             "sign",
@@ -365,8 +370,8 @@ def _local_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = Tru
             "delta-for-local",
             "delta-for-local",
             tr.grads.get(step.wrt, np.zeros(shape)),
-            f"That is the delta ∂{lesson.output}/∂{step.wrt}; this step asks only for the local derivative "
-            f"∂{step.node}/∂{step.wrt}, with the other inputs held fixed.",
+            f"That is the delta d{step.wrt} = ∂{lesson.output}/∂{step.wrt}; this step asks only for the local "
+            f"derivative ∂{step.node}/∂{step.wrt}, with the other inputs held fixed.",
             f"gives the delta ∂{lesson.output}/∂{step.wrt} instead",
         )
     )
@@ -449,7 +454,7 @@ def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = True
                 )
             )
     if len(users) >= 2:
-        terms = " + ".join(f"∂{out}/∂{c}·∂{c}/∂{v}" for c in users)
+        terms = " + ".join(f"d{c}·∂{c}/∂{v}" for c in users)
         product = np.prod(np.stack([np.broadcast_to(parts[c], shape) for c in users]), axis=0)
         found.append(
             Candidate(
@@ -458,7 +463,7 @@ def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = True
                 product,
                 f"That multiplies the contributions of the paths through {' and '.join(users)}: at a fan-out they add.",
                 "multiplies the paths' contributions instead of adding them",
-                formula=f"∂{out}/∂{v} = {terms}.",
+                formula=f"d{v} = {terms}.",
             )
         )
         for c in users:
@@ -471,7 +476,7 @@ def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = True
                     f"That is only the path through {c}: {v} also feeds {others}, and at a fan-out the "
                     "contributions add.",
                     f"takes only the path through {c} (forgets to add the path through {others})",
-                    formula=f"∂{out}/∂{v} = {terms}.",
+                    formula=f"d{v} = {terms}.",
                 )
             )
     if len(users) == 1 and users[0] != out:
@@ -484,7 +489,7 @@ def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = True
                     "upstream-forgotten",
                     _local_derivative(sol, c, v),
                     f"That is the local derivative ∂{c}/∂{v}{_equals(local)} alone: you left out the upstream "
-                    f"factor ∂{out}/∂{c}, the delta of {c}.",
+                    f"delta d{c} = ∂{out}/∂{c}.",
                     f"forgets the upstream delta ∂{out}/∂{c} (gives the local derivative ∂{c}/∂{v} alone)",
                 )
             )
@@ -493,7 +498,7 @@ def _grad_mistakes(lesson: Lesson, sol: Solution, step: Step, texts: bool = True
                 "local-forgotten",
                 "local-forgotten",
                 grads[c],
-                f"That is ∂{out}/∂{c} alone: you left out the local factor ∂{c}/∂{v}.",
+                f"That is d{c} = ∂{out}/∂{c} alone, the upstream delta: you left out the local factor ∂{c}/∂{v}.",
                 f"forgets the local factor ∂{c}/∂{v} (gives the upstream delta ∂{out}/∂{c} alone)",
                 formula=f"∂{c}/∂{v} = {local}." if not local.startswith("∂") else "",
             )
