@@ -330,8 +330,19 @@ class LessonSession:
     # --- what the graph shows ---------------------------------------------------------------
 
     def _done(self, column: str, node: str) -> bool:
-        """Whether a step that earns ``node``'s value or delta (its kind's ``marks``) is done (or given)."""
-        return any(s.kind.marks == column and s.node == node and (s.given or self.progress(s).done) for s in self.steps)
+        """Whether a step that earns ``node``'s value or delta (its kind's ``marks``) is done (or given and reached)."""
+        return any(
+            s.kind.marks == column and s.node == node and (self._given_reached(s) or self.progress(s).done)
+            for s in self.steps
+        )
+
+    def _given_reached(self, step: Step) -> bool:
+        """A given step shows its worked value once the learner is at it or past it (from the intro on, it would
+        give away the steps before it: mlp-loop's dW2 = A1.T @ dZ2 shows dZ2)."""
+        if not step.given:
+            return False
+        i = self.steps.index(step)
+        return i <= self.position or any(self.progress(s).done for s in self.steps[i + 1 :])
 
     def value_known(self, name: str) -> bool:
         """A leaf's value from the start; a node's once its value step is done (or if the lesson never asks)."""
