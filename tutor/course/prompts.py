@@ -13,7 +13,7 @@ from tutor.engine import fmt_shape
 @dataclass(frozen=True)
 class Prompt:
     """A step's question: what is asked in maths (``dy = ∂L/∂y``), the shape expected, one line of context,
-    and a note after the question (``(dy)``)."""
+    and a note after the question (``(the new w)``)."""
 
     asks: str
     shape: str

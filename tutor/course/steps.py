@@ -52,8 +52,8 @@ class StepContext:
 
 @dataclass(frozen=True)
 class Question:
-    """What a step asks, in maths (``dy = ∂L/∂y``), one line of context, a note after the question (``(dy)``), and
-    the form of the answer where a shape does not say it (``True or False``)."""
+    """What a step asks, in maths (``dy = ∂L/∂y``), one line of context, a note after the question
+    (``(the new w)``), and the form of the answer where a shape does not say it (``True or False``)."""
 
     asks: str
     context: str = ""
