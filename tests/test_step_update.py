@@ -52,7 +52,7 @@ def test_the_answer_is_one_step_of_gradient_descent():
     np.testing.assert_allclose(sol.answer(lesson.step("update:w")), tr.values["w"] - 0.5 * tr.grads["w"])
     np.testing.assert_allclose(sol.answer(lesson.step("update:b")), tr.values["b"] - 0.5 * tr.grads["b"])
     q = prompt(lesson, lesson.step("update:w"), tr.values)
-    assert q.question == "w − lr·∂L/∂w = ?  (the new w)" and q.shape == "2"
+    assert q.question == "w − lr·dw = ?  (the new w)" and q.shape == "2"
     assert "learning rate lr = 0.5" in q.context
 
 

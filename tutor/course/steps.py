@@ -543,7 +543,7 @@ def _rate(lesson: Lesson) -> str:
 def _update_question(lesson: Lesson, step: Step, values: Values) -> Question:
     w, out = step.node, lesson.output
     context = f"one step of gradient descent with the learning rate lr = {_rate(lesson)}, using d{w} = ∂{out}/∂{w}"
-    return Question(f"{w} − lr·∂{out}/∂{w}", context, f"(the new {w})")
+    return Question(f"{w} − lr·d{w}", context, f"(the new {w})")
 
 
 def _update_torch(w: TorchWriter, lesson: Lesson, step: Step) -> TorchCode:
@@ -593,7 +593,7 @@ def _update_mistakes(lesson: Lesson, trace: Trace, step: Step) -> list[Candidate
             "update-gradient",
             "update-gradient",
             grad,
-            f"That is the gradient ∂{out}/∂{w}; the step asks for the new value of {w}, {right}.",
+            f"That is the gradient d{w} = ∂{out}/∂{w}; the step asks for the new value of {w}, {right}.",
             f"gives the gradient d{w}",
         ),
     ]
@@ -610,7 +610,7 @@ UPDATE = StepKind(
     shape=lambda values, step: _shape_of(values, step.node),
     shape_of="node",
     question=_update_question,
-    describe=lambda lesson, step: f"{step.node} − lr·∂{lesson.output}/∂{step.node}",
+    describe=lambda lesson, step: f"{step.node} − lr·d{step.node}",
     torch=_update_torch,
     mistakes=_update_mistakes,
     settings=(LEARNING_RATE,),
