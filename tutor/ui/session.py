@@ -271,7 +271,7 @@ class LessonSession:
         self.store.save(self.record)
 
     def step_label(self, step_id: str) -> str:
-        """A step as the learner met it, by its question (``δ = ∂L/∂y``), not its id."""
+        """A step as the learner met it, by its question (``dy = ∂L/∂y``), not its id."""
         try:
             return self.prompt(self.lesson.step(step_id)).asks
         except KeyError:

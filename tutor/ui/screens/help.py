@@ -25,13 +25,15 @@ KEYS = """\
 # How to use the tutor
 
 Each lesson is a small computation graph. You compute it **forward** (every node's value),
-then **backward**: each node's *local derivative* and its *delta* δ = ∂L/∂node, the
-gradient of the output with respect to that node. The graph panel fills in as you go.
+then **backward**: each node's *local derivative* `∂node/∂input` (that node alone, its other
+inputs held fixed), and each value's *delta* `dv = ∂L/∂v`: how the loss moves with `v` (NumPy's
+`dv`, PyTorch's `v.grad`). The graph panel fills in as you go.
 
 Type a number, a list or a formula (the **Answers** page, `a` or →, says every form), and
 press Enter. Three significant digits are enough. The prompt says the
 **shape** expected (`scalar`, `3`, `2×3`). An answer that cannot be read is not counted
-as an attempt.
+as an attempt. `dy/du` is one delta divided by another, not the local derivative ∂y/∂u:
+type the slope itself.
 
 ## Keys on a lesson
 

@@ -136,7 +136,7 @@ def row_cells(row: GraphRow, digits: int, with_locals: bool, compact: bool = Fal
 
 def _header(view: GraphView) -> list[str]:
     """The column titles."""
-    titles = ["  node", "computes", "value", one_line(f"δ = ∂{view.output}/∂node")]
+    titles = ["  node", "computes", "value", one_line(f"delta ∂{view.output}/∂node")]
     if view.has_locals:
         titles.append("local derivatives")
     return titles
