@@ -51,7 +51,7 @@ async def test_the_summary_names_steps_by_their_question_and_enter_starts_the_ne
         await pilot.pause(0.2)
         summary = screen.query_one("#step-text").source
         text = screen_text(pilot)
-        assert "δ = ∂L/∂y" in text and "∂y/∂x" in text  # the table names the steps by their questions
+        assert "dy = ∂L/∂y" in text and "∂y/∂x" in text  # the table names the steps by their questions
         assert "grad:y" not in text and "local:y/x" not in text
         assert "Press **Enter** for the next lesson, *Locals first, then multiply along paths*" in summary.replace(
             "\\", ""

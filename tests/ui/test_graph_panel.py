@@ -61,7 +61,7 @@ def test_the_header_sits_over_its_columns_and_the_steps_rows_are_shown(width):
         view = session.graph()
         layout = lay_out(view, width, budget=6)
         header = layout.header.plain
-        titles = ["computes", "value", "δ ="] + (["local"] if view.has_locals else [])  # a narrow panel cuts titles
+        titles = ["computes", "value", "delta"] + (["local"] if view.has_locals else [])  # a narrow panel cuts titles
         assert_aligned(header, layout.body.plain, titles)
         assert set(session.needed_rows(step)) <= set(layout.shown), (lesson_id, step.id)
         if width >= 60:  # narrower, the widest lessons' columns cannot all fit: the panel cuts the lines
@@ -158,7 +158,7 @@ async def test_wide_matrices_are_cut_and_f8_shows_every_entry():
         dz1 = solution.trace.grads["Z1"]
         for entry in np.asarray(dz1).reshape(-1):  # every entry of dZ1, in full
             assert show_array(entry, 6) in text
-        assert "δ = ∂L/∂Z1, 4×3:" in text
+        assert "dZ1 = ∂L/∂Z1, 4×3:" in text
         box = numbers.query_one("#numbers-box", VerticalScroll)
         assert box.max_scroll_y > 0  # it scrolls: a modal of its own
         await pilot.press("escape")
