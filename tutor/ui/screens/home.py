@@ -39,7 +39,9 @@ SOLVED_MARK, SHOWN_MARK, OPEN_MARK = "■", "▣", "□"
 MARK_WIDTH = 5  # "✓ 1. " before the title
 #: columns the list takes from the terminal's width before it is laid out: the pane's padding, the list's border
 #: and padding, and a scrollbar
-LIST_FRAME = 2 + 2 + 2 + 2
+LIST_FRAME = 2 + 2 + 2 + 1
+#: the blank column each row leaves on its right, between its status and the list's scrollbar
+SCROLLBAR_GAP = 1
 #: the widest the lesson list is laid out for (titles and summaries are cut with "…" beyond it)
 MAX_LIST_WIDTH = 160
 
@@ -217,7 +219,7 @@ class HomeScreen(Screen[None]):
         """The width an option has: the list's, once laid out, else the terminal's less the frame."""
         options = self.query_one("#lessons", OptionList)
         laid_out = options.scrollable_content_region.width
-        width = laid_out if laid_out > 0 else self.app.size.width - LIST_FRAME
+        width = (laid_out if laid_out > 0 else self.app.size.width - LIST_FRAME) - SCROLLBAR_GAP
         return min(max(width, 20), MAX_LIST_WIDTH)
 
     def fill(self, review: bool = True) -> None:
