@@ -59,7 +59,9 @@ def row_numbers(row: GraphRow, output: str) -> RenderableType:
 
     part("value", row.value, "the question now" if row.value_asked else "not known yet")
     if row.computes != "constant":
-        part(f"d{row.name} = ∂{output}/∂{row.name}", row.grad, "the question now" if row.grad_asked else "not known yet")
+        part(
+            f"d{row.name} = ∂{output}/∂{row.name}", row.grad, "the question now" if row.grad_asked else "not known yet"
+        )
     for local in row.locals:
         part(local.label, local.value, "")
     return Group(*parts, Text(""))
