@@ -73,3 +73,15 @@ def test_a_plot_in_the_sigmoid_neurons_explanation(snap_compare):
         assert "● z = −0.76:   σ = 0.319   σ′ = 0.217" in text and "⠉⠉⠉  σ" in text
 
     assert snap_compare(ProseApp(explain), terminal_size=SIZE, run_before=run_before)
+
+
+def test_the_loss_along_a_step_in_the_training_steps_explanation(snap_compare):
+    lesson = load_course().get("torch-training-step")
+    explain = next(s.explain for s in lesson.steps if s.id.startswith("after_update"))
+
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.pause()
+        text = screen_text(pilot)
+        assert "L at W − η·dW, b − η·db" in text and "● η = lr = 0.5:   L = 0.377" in text and "⣀⣀  L" in text
+
+    assert snap_compare(ProseApp(explain), terminal_size=SIZE, run_before=run_before)

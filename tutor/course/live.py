@@ -57,6 +57,8 @@ class Numbers:
 
     trace: Trace
     work_left: int = MAX_LIVE_WORK
+    #: the lesson-level numbers (``learning_rate``) a plot may mark
+    settings: Mapping[str, float] = field(default_factory=dict)
     count: int = 0
     _names: dict[str, np.ndarray] | None = field(default=None, repr=False)
     _env: dict[str, Node] | None = field(default=None, repr=False)

@@ -121,7 +121,8 @@ def parse_lesson(text: str, file: str = "<lesson>", path: Path | None = None) ->
 
     steps, derived = _steps(r, outline, StepContext(program, trace.values, outline.settings, trace.grads), mistakes)
     live: dict[str, Any] = {}  # the live numbers at the lesson's values, computed once for the check and the display
-    prose = check_prose(doc, text, trace, live)  # live numbers {{ }} that cannot be shown; maths that will not read
+    # live numbers {{ }} that cannot be shown; maths that will not read; plots that cannot be drawn
+    prose = check_prose(doc, text, trace, live, outline.settings)
     r.problems += prose.errors
     if r.problems:
         raise LessonError(r.problems)

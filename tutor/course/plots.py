@@ -12,9 +12,16 @@ A plot block in a Markdown prose field (intro, outro, prompt, explanation) holds
 ``relu``, ``exp`` ...), a trailing ``'`` for the op's derivative (from its VJP in the table); ``x`` is the
 range; ``mark`` (optional) is an expression of the answer language in the lesson's names, as in a live
 number, whose entries are marked on every curve and named under the plot; ``height`` and ``width``
-(optional) size it in characters. The block is data: it is parsed here, never evaluated as code, and every
-size is bounded before any work. :func:`plot_blocks` finds the blocks, :func:`check_plot` says what is wrong
-with one (where, and what to write instead), :func:`render_plot` draws it at a trace's numbers.
+(optional) size it in characters.
+
+Instead of ``curves``, ``step: L`` draws a node of the lesson (one number, the loss) along a step of gradient
+descent: every input ``θ`` moved to ``θ − η·dθ`` (the deltas of the lesson's run), the graph run again by the
+engine, for each step size ``η`` of the ``x`` range. Its ``mark`` is a step size: ``lr`` (the lesson's
+``learning_rate``, marked by default when the lesson has one) or an expression.
+
+The block is data: it is parsed here, never evaluated as code, and every size is bounded before any work.
+:func:`plot_blocks` finds the blocks, :func:`check_plot` says what is wrong with one (where, and what to write
+instead), :func:`render_plot` draws it at a trace's numbers.
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor.course.live import LiveProblem, Numbers, evaluate, show_number
+from tutor.engine import EvalError, Program, Trace, forward
 from tutor.engine.ops import OPS, Op
+from tutor.engine.shapes import MAX_RUN_WORK, program_shapes
 from tutor.safetext import one_line
 
 MAX_CURVES = 4
@@ -38,9 +47,15 @@ MAX_PLOTS = 20  # plot blocks in one prose field
 MAX_RANGE = 1e6  # |x| at either end of the range
 WIDTH = (20, 72, 56)  # least, most, default columns of the drawing (the y labels and names come on top)
 HEIGHT = (3, 16, 8)  # least, most, default rows
-KEYS = ("curves", "x", "mark", "height", "width")
+KEYS = ("curves", "step", "x", "mark", "height", "width")
+#: work units the runs of one step plot may take together (one forward run of the graph per step size drawn)
+MAX_STEP_WORK = 2 * MAX_RUN_WORK
+#: the name a step plot's mark gives the lesson's learning rate
+RATE = "lr"
+RATE_SETTING = "learning_rate"
 
 _BLOCK = re.compile(r"^([ ]{0,3})(`{3,}|~{3,})[ \t]*plot[ \t]*\n(.*?)^\1?\2[ \t]*$", re.M | re.S)
+_NAME = re.compile(r"\A[A-Za-z_][A-Za-z_0-9]{0,63}\Z")
 _RANGE = re.compile(r"\A\[\s*([^,\]]+?)\s*,\s*([^,\]]+?)\s*\]\Z")
 #: Braille dot bits by (column, row) within a cell of 2 × 4 dots
 _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
@@ -78,8 +93,42 @@ class Curve:
 
 
 @dataclass(frozen=True)
+class AlongStep:
+    """A node of the lesson along a step of gradient descent: its value when every input θ is θ − η·dθ."""
+
+    trace: Trace
+    node: str
+
+    @property
+    def name(self) -> str:
+        """How the plot names it: the node's name."""
+        return one_line(self.node)
+
+    def at(self, etas: np.ndarray) -> np.ndarray:
+        """Its values at the step sizes ``etas``, from the engine (NaN where the run is not finite)."""
+        program, values, grads = self.trace.program, self.trace.values, self.trace.grads
+        out = np.full(len(etas), np.nan)
+        for k, eta in enumerate(etas):
+            leaves = {n: values[n] for n in (*program.inputs, *program.constants)}
+            leaves.update({n: values[n] - float(eta) * grads[n] for n in program.inputs})
+            with np.errstate(all="ignore"):
+                value = forward(program, leaves)[self.node].value
+            out[k] = float(np.reshape(value, -1)[0])
+        return out
+
+    def caption(self, width: int) -> str:
+        """What is drawn, in one line: ``L at W − η·dW, b − η·db``."""
+        inputs = [one_line(n) for n in self.trace.program.inputs]
+        steps = ", ".join(f"{n} − η·d{n}" for n in inputs)
+        if len(steps) > width:
+            steps = "every input θ − η·dθ"
+        return f"{self.name} at {steps}   (η →)"
+
+
+@dataclass(frozen=True)
 class PlotSpec:
-    """A plot block, read: the curves, the range, the mark's expression (or none), the size."""
+    """A plot block, read: the curves (or the node drawn along a step), the range, the mark's expression (or
+    none), the size."""
 
     curves: tuple[Curve, ...]
     low: float
@@ -87,6 +136,7 @@ class PlotSpec:
     mark: str | None
     width: int
     height: int
+    step: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,11 +186,23 @@ def read_plot(block: PlotBlock) -> PlotSpec | PlotProblem:
         if key in fields:
             return PlotProblem(here, key, f"plot: '{key}' is given twice")
         fields[key] = (value.strip(), here + line.index(":") + 1 + (len(value) - len(value.lstrip())))
-    for key in ("curves", "x"):
-        if key not in fields:
-            example = "curves: sigmoid, sigmoid'" if key == "curves" else "x: [-6, 6]"
-            return PlotProblem(block.start, "```", f"plot: '{key}' is missing: add a line like '{example}'")
-    curves = _curves(*fields["curves"])
+    if "curves" in fields and "step" in fields:
+        return PlotProblem(
+            fields["step"][1], fields["step"][0][:20] or ":", "plot: 'curves' or 'step', not both: one plot each"
+        )
+    if "curves" not in fields and "step" not in fields:
+        return PlotProblem(
+            block.start,
+            "```",
+            "plot: 'curves' is missing: add a line like 'curves: sigmoid, sigmoid'' (or 'step: L' for the loss "
+            "along a step of gradient descent)",
+        )
+    if "x" not in fields:
+        return PlotProblem(block.start, "```", "plot: 'x' is missing: add a line like 'x: [-6, 6]'")
+    step = fields["step"][0] if "step" in fields else None
+    if step is not None and not _NAME.match(step):
+        return PlotProblem(fields["step"][1], step[:20] or ":", "plot: step: name one node of the graph, e.g. step: L")
+    curves = _curves(*fields["curves"]) if step is None else ()
     if isinstance(curves, PlotProblem):
         return curves
     bounds = _range(*fields["x"])
@@ -153,7 +215,7 @@ def read_plot(block: PlotBlock) -> PlotSpec | PlotProblem:
             return size
         sizes.append(size)
     mark = fields["mark"][0] if "mark" in fields else None
-    return PlotSpec(curves, bounds[0], bounds[1], mark or None, sizes[0], sizes[1])
+    return PlotSpec(curves, bounds[0], bounds[1], mark or None, sizes[0], sizes[1], step)
 
 
 def _curves(text: str, at: int) -> tuple[Curve, ...] | PlotProblem:
@@ -208,16 +270,52 @@ def check_plot(block: PlotBlock, numbers: Numbers) -> PlotProblem | None:
     spec = read_plot(block)
     if isinstance(spec, PlotProblem):
         return spec
+    drawn = _drawn(spec, numbers.trace)
+    if isinstance(drawn, str):
+        at = block.body_start + block.body.find("step")
+        return PlotProblem(at, "step", f"plot: step: {drawn}")
     marks = _marks(spec, numbers)
     if isinstance(marks, LiveProblem):
         at = block.body_start + block.body.find("mark")
         return PlotProblem(at, "mark", f"plot: mark: {marks.message}")
     xs = np.linspace(spec.low, spec.high, 2 * spec.width)
-    for c in spec.curves:
+    for c in drawn:
         if not np.any(np.isfinite(c.at(xs))):
-            at = block.body_start + block.body.find("curves")
-            return PlotProblem(at, "curves", f"plot: {c.name} is not defined anywhere on [{spec.low:g}, {spec.high:g}]")
+            key = "step" if spec.step else "curves"
+            at = block.body_start + block.body.find(key)
+            return PlotProblem(at, key, f"plot: {c.name} is not defined anywhere on [{spec.low:g}, {spec.high:g}]")
     return None
+
+
+def _drawn(spec: PlotSpec, trace: Trace) -> tuple[Curve, ...] | tuple[AlongStep] | str:
+    """What the plot draws: its op curves, or its node along a step once the node and the work are checked."""
+    if spec.step is None:
+        return spec.curves
+    program = trace.program
+    node = spec.step
+    if node not in program.nodes:
+        close = difflib.get_close_matches(node, program.nodes, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f": the graph's nodes are {', '.join(program.nodes)}"
+        return f"'{one_line(node)[:30]}' is not a node of the graph{hint}"
+    size = np.size(trace.values[node])
+    if size != 1:
+        return f"{node} holds {size} numbers: a step plot draws one, e.g. the loss, step: {program.output}"
+    work = _run_work(program, trace) * 2 * spec.width
+    if work > MAX_STEP_WORK:
+        return (
+            f"running the graph at {2 * spec.width} step sizes takes {work} work units, more than the "
+            f"{MAX_STEP_WORK} a plot may use: make the plot narrower (width) or the graph smaller"
+        )
+    return (AlongStep(trace, node),)
+
+
+def _run_work(program: Program, trace: Trace) -> int:
+    """The work units of one forward run of the graph at the trace's leaf shapes."""
+    leaves = {n: np.shape(trace.values[n]) for n in (*program.inputs, *program.constants)}
+    try:
+        return program_shapes(program, leaves).work
+    except EvalError:  # the lesson's own run passed this check; a trace that did not is not drawn
+        return MAX_STEP_WORK + 1
 
 
 def check_plots(text: str, numbers: Numbers) -> list[PlotProblem]:
@@ -233,11 +331,25 @@ def check_plots(text: str, numbers: Numbers) -> list[PlotProblem]:
     return found
 
 
+def _mark_text(spec: PlotSpec, numbers: Numbers) -> str | None:
+    """The mark as written; for a step plot without one, the lesson's learning rate (``lr``) if it has one."""
+    if spec.mark is None and spec.step is not None and RATE_SETTING in numbers.settings:
+        return RATE
+    return spec.mark
+
+
 def _marks(spec: PlotSpec, numbers: Numbers) -> np.ndarray | LiveProblem:
     """The x of every marked point (none without a mark), within bounds."""
-    if spec.mark is None:
+    mark = _mark_text(spec, numbers)
+    if mark is None:
         return np.zeros(0)
-    value = evaluate(spec.mark, numbers)
+    if spec.step is not None and mark.strip() == RATE and RATE not in numbers.names():
+        if RATE_SETTING not in numbers.settings:
+            return LiveProblem(
+                0, f"'{RATE}' is the lesson's {RATE_SETTING}, and this lesson has none: add one, or mark a number"
+            )
+        return np.array([float(numbers.settings[RATE_SETTING])])
+    value = evaluate(mark, numbers)
     if isinstance(value, LiveProblem):
         return value
     flat = np.asarray(value, dtype=float).reshape(-1)
@@ -254,10 +366,12 @@ def render_plot(block: PlotBlock, numbers: Numbers) -> str:
         return f"(plot not drawn: {problem.message})"
     spec = read_plot(block)
     assert isinstance(spec, PlotSpec)
+    drawn = _drawn(spec, numbers.trace)
+    assert not isinstance(drawn, str)
     marks = _marks(spec, numbers)
     assert not isinstance(marks, LiveProblem)
     xs = np.linspace(spec.low, spec.high, 2 * spec.width)
-    ys = [c.at(xs) for c in spec.curves]
+    ys = [c.at(xs) for c in drawn]
     finite = np.concatenate([y[np.isfinite(y)] for y in ys])
     top, bottom = float(finite.max()), float(finite.min())
     if top - bottom < 1e-12:
@@ -280,20 +394,23 @@ def render_plot(block: PlotBlock, numbers: Numbers) -> str:
                 dots[rr // 4][i // 2] |= _DOTS[i % 2][rr % 4]
             previous = r
     cells = [[chr(0x2800 + d) for d in row] for row in dots]
-    for x in marks:
+    at_marks = [c.at(marks) for c in drawn]
+    for k, x in enumerate(marks):
         if not spec.low <= x <= spec.high:
             continue
         col = min(spec.width - 1, int((x - spec.low) / (spec.high - spec.low) * spec.width))
-        for c in spec.curves:
-            v = float(c.at(np.array([x]))[0])
+        for values in at_marks:
+            v = float(values[k])
             if math.isfinite(v):
                 cells[dot_row(v) // 4][col] = "●"
     names: dict[int, list[str]] = {}
-    for c, y in zip(spec.curves, ys, strict=True):
+    for c, y in zip(drawn, ys, strict=True):
         last = next((float(v) for v in y[::-1] if math.isfinite(v)), None)
         if last is not None:
             names.setdefault(dot_row(last) // 4, []).append(c.name)
-    return "\n".join(_framed(spec, cells, names, (top, bottom)) + _marked(spec, marks))
+    caption = [c.caption(spec.width) for c in drawn if isinstance(c, AlongStep)]
+    marked = _marked(_mark_text(spec, numbers), marks, [c.name for c in drawn], at_marks, spec.step is not None)
+    return "\n".join(caption + _framed(spec, cells, names, (top, bottom)) + marked)
 
 
 def _framed(spec: PlotSpec, cells: list[list[str]], names: dict[int, list[str]], ys: tuple[float, float]) -> list[str]:
@@ -311,14 +428,19 @@ def _framed(spec: PlotSpec, cells: list[list[str]], names: dict[int, list[str]],
     return lines
 
 
-def _marked(spec: PlotSpec, marks: np.ndarray) -> list[str]:
-    """The line under the plot naming the marked points and each curve's value there (none without marks)."""
-    if spec.mark is None or not len(marks):
+def _marked(mark: str | None, marks: np.ndarray, names: list[str], at_marks: list[np.ndarray], step: bool) -> list[str]:
+    """The line under the plot naming the marked points and each curve's value there (none without marks); a step
+    plot's mark is a step size, ``η = lr = 0.5``."""
+    if mark is None or not len(marks):
         return []
     one = len(marks) == 1
     at = show_number(marks[0] if one else marks, ".3g")
-    values = "   ".join(f"{c.name} = {show_number(c.at(marks)[0] if one else c.at(marks), '.3g')}" for c in spec.curves)
-    return [f"● {one_line(spec.mark)[:30]} = {at}:   {values}"]
+    values = "   ".join(
+        f"{name} = {show_number(v[0] if one else v, '.3g')}" for name, v in zip(names, at_marks, strict=True)
+    )
+    label = one_line(mark)[:30]
+    label = ("η" if label == at else f"η = {label}") if step else label
+    return [f"● {label} = {at}:   {values}"]
 
 
 def render_plots(text: str, numbers: Numbers) -> str:

@@ -11,7 +11,7 @@ live numbers that cannot be shown (errors) and the maths and Markdown that will 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -57,7 +57,7 @@ def show_lesson(lesson: Lesson, trace: Trace, values: dict[str, Any] | None = No
     ``lesson`` holds its prose as written (a variant: as written, at its own numbers); the result keeps it in
     ``as_written``, so that a variant is filled again from the text, never from text already filled.
     """
-    numbers = Numbers(trace, values={} if values is None else values)
+    numbers = Numbers(trace, values={} if values is None else values, settings=lesson.settings)
 
     def markdown(text: str) -> str:
         return show_text(text, numbers, markdown=True)
@@ -101,11 +101,18 @@ def _has_markup(text: str) -> bool:
     return "{{" in text or "$" in text or "\\(" in text or "\\[" in text
 
 
-def check_prose(doc: Located, source: str, trace: Trace, values: dict[str, Any] | None = None) -> ProseProblems:
+def check_prose(
+    doc: Located,
+    source: str,
+    trace: Trace,
+    values: dict[str, Any] | None = None,
+    settings: Mapping[str, float] | None = None,
+) -> ProseProblems:
     """Every prose field's live numbers that cannot be shown, and its maths and Markdown that will not render
-    (``values`` keeps the live numbers computed, for :func:`show_lesson` at the same trace)."""
+    (``values`` keeps the live numbers computed, for :func:`show_lesson` at the same trace; ``settings``: the
+    lesson's ``learning_rate``, which a plot may mark)."""
     found = ProseProblems([], [])
-    numbers = Numbers(trace, values={} if values is None else values)
+    numbers = Numbers(trace, values={} if values is None else values, settings=settings or {})
     for f in prose_fields(doc.data):
         where = _locator(doc, source, f)
         if "{{" in f.text:
