@@ -11,6 +11,7 @@ from tutor.progress import SOLVED, ProgressStore
 from tutor.ui.layout import earned_locals
 from tutor.ui.session import LessonSession
 from tutor.ui.widgets.circuit import CircuitPanel
+from tutor.ui.widgets.network import NetworkPanel
 
 
 def session_at(lesson_id: str, home: Path, solved: int, at: int | None = None) -> LessonSession:
@@ -38,3 +39,20 @@ class CircuitApp(App[None]):
         """Draw the session's graph."""
         s = self.session
         self.query_one(CircuitPanel).show(s.lesson, s.solution, s.graph(), earned_locals(s))
+
+
+class NetworkApp(App[None]):
+    """The network picture of one session, alone on the screen."""
+
+    def __init__(self, session: LessonSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        """Only the picture."""
+        yield NetworkPanel(id="network")
+
+    def on_mount(self) -> None:
+        """Draw the session's network."""
+        s = self.session
+        self.query_one(NetworkPanel).show(s.lesson, s.solution, s.graph())

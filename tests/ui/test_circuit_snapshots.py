@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from circuit_harness import CircuitApp, session_at
+from circuit_harness import CircuitApp, NetworkApp, session_at
 from helpers import screen_text
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -49,6 +49,18 @@ def test_sigmoid_neuron_circuit_at_dz(snap_compare, tmp_path: Path):
 
 def test_two_layer_net_circuit_at_dw2(snap_compare, tmp_path: Path):
     circuit_snapshot(snap_compare, tmp_path, "two-layer-net", 7, ["W2 3×1", "Z1 1×3", "← ?", "→ 0.582"])
+
+
+def test_two_layer_net_network_with_its_weights_on_the_wires(snap_compare, tmp_path: Path):
+    # at grad:W2: W2's layer lit, every weight of W1 and W2 written on its connection
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.pause()
+        text = screen_text(pilot)
+        for expected in ("◉ A2₁", "W1 on the wires", "W2 on the wires", " −1.2 ", " −0.6 ", " 1.2 ", " −0.8 "):
+            assert expected in text, f"{expected!r} is not in the picture:\n{text}"
+
+    app = NetworkApp(session_at("two-layer-net", tmp_path, 7))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
 class ProseApp(App[None]):

@@ -86,4 +86,10 @@ async def test_the_network_of_two_layer_net_is_2_3_1_with_the_current_layer_lit(
         assert [text.count(f"{name}{i}") for name, i in (("X", "₁"), ("X", "₂"), ("A1", "₃"), ("A2", "₁"))] == [1] * 4
         assert "A1₄" not in text and "A2₂" not in text
         assert text.count("◉") == 1 and "◉ A2₁" in text  # the layer of W2 is lit: its one output unit
-        assert "W2: from ↓ to →" in text and "−0.8" in text
+        assert "W2 on the wires" in text and " −0.8 " in text  # 100 columns: every weight on its connection
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        text = panel.text  # 80 columns: the narrow picture, the lit W2's entries in a legend under it
+        assert "W2: from ↓ to →" in text and "on the wires" not in text and "−0.8" in text
+        assert max(len(line) for line in text.split("\n")) <= panel.scrollable_content_region.width

@@ -1,6 +1,7 @@
-"""A layer lesson's network: units as circles, the connections between them, each layer's weights under them.
+"""A layer lesson's network: units as circles, the connections between them, each weight on its connection.
 
-Laid out by :mod:`tutor.ui.netlayout` (pure); the layer the current step is about is lit.
+Laid out by :mod:`tutor.ui.netlayout` (pure) for the panel's width: where the weights do not fit on their wires,
+the lit layer's stand in a legend under the picture; the layer the current step is about is lit.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class NetworkPanel(PicturePanel):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.drawn_layers: list[Layer] = []
+        self._shown: tuple[Lesson, Solution, GraphView] | None = None
 
     def show(self, lesson: Lesson, solution: Solution, graph: GraphView) -> None:
         """Draw the lesson's network, lighting the layer of the current step."""
@@ -34,5 +36,12 @@ class NetworkPanel(PicturePanel):
             ),
             None,
         )
-        rows = draw_network(self.drawn_layers, lesson.program, values, lit)
+        width = self.scrollable_content_region.width or self.app.size.width - 2
+        rows = draw_network(self.drawn_layers, lesson.program, values, lit, width)
         self.draw_rows(rows, max((sum(len(run) for run, _ in row) for row in rows), default=0))
+        self._shown = (lesson, solution, graph)
+
+    def on_resize(self) -> None:
+        """Draw again for the new width (the weights go on the wires where they fit)."""
+        if self._shown is not None:
+            self.show(*self._shown)
