@@ -27,14 +27,15 @@ from tutor.ui.session import LessonSession  # noqa: E402
 from tutor.ui.widgets.circuit import CircuitPanel  # noqa: E402
 from tutor.ui.widgets.network import NetworkPanel  # noqa: E402
 
-#: file name, lesson, steps solved, what to draw, terminal size
+#: file name, lesson, steps solved, what to draw (a plot: the step whose explanation holds it), terminal size
 PICTURES = [
     ("chain-rule-circuit", "chain-rule", 5, "circuit", (60, 10)),
     ("fan-out-circuit", "fan-out", 7, "circuit", (70, 11)),
     ("sigmoid-neuron-circuit", "sigmoid-neuron", 5, "circuit", (80, 16)),
     ("two-layer-net-circuit", "two-layer-net", 7, "circuit", (100, 16)),
-    ("two-layer-net-network", "two-layer-net", 7, "network", (80, 12)),
-    ("sigmoid-neuron-plot", "sigmoid-neuron", 5, "plot", (80, 14)),
+    ("two-layer-net-network", "two-layer-net", 7, "network", (90, 13)),
+    ("sigmoid-neuron-plot", "sigmoid-neuron", 5, "plot local:q/z", (80, 14)),
+    ("torch-training-step-plot", "torch-training-step", 10, "plot after_update:L", (80, 13)),
 ]
 
 
@@ -48,10 +49,10 @@ class Picture(App[None]):
 
     def compose(self) -> ComposeResult:
         """The widget that draws it."""
-        if self.kind == "plot":
+        if self.kind.startswith("plot "):
             lesson = self.session.lesson
             shown = show_lesson(lesson, self.session.solution.trace)
-            text = next(s.explain for s in shown.steps if s.id == "local:q/z")
+            text = next(s.explain for s in shown.steps if s.id == self.kind.removeprefix("plot "))
             yield LessonMarkdown(text[text.index("````") :])
         else:
             yield CircuitPanel() if self.kind == "circuit" else NetworkPanel()
