@@ -8,7 +8,7 @@ import pytest
 
 from tutor.course import load_course, solve
 from tutor.progress import ProgressStore
-from tutor.ui.layout import ARROW, MAX_PARTS, Part, TooLarge, circuit_rows, lay_out, lesson_circuit
+from tutor.ui.layout import ARROW, MAX_PARTS, Part, TooLarge, circuit_rows, lay_out, lesson_circuit, path_cells
 from tutor.ui.session import LessonSession
 
 LESSONS = [lesson.id for lesson in load_course().lessons]
@@ -59,6 +59,19 @@ def test_every_wire_leaves_its_source_and_arrives_at_its_own_row_of_the_target(l
             assert lines[row][target.x - 1] == ARROW and lines[row][target.x] == "│"
             source = boxes[i]
             assert lines[source.exit_row][source.right] in "─┬┴┼╮╯"
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+def test_no_wire_runs_through_a_box(lesson_id: str):
+    # gradient-check's x → g crosses two layers: its row in the first was taken from the second, t's bottom border
+    _, circuit = circuit_of(lesson_id, None)
+    layout = circuit.layout
+    inside = {
+        (x, y): b.name for b in layout.boxes.values() for x in range(b.x, b.right) for y in range(b.y, b.y + b.height)
+    }
+    for w in layout.wires:
+        crossed = {inside[c] for c in path_cells(w.points) if c in inside}
+        assert not crossed, f"the wire {w.source} → {w.target} runs through {sorted(crossed)}"
 
 
 def test_the_picture_does_not_move_as_the_learner_earns_numbers(tmp_path: Path):

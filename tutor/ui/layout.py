@@ -149,7 +149,7 @@ def lay_out(parts: Sequence[Part], label_widths: Mapping[tuple[str, str], int] |
         xs.append(x)
         x += widths[k]
     width = x
-    rows: dict[str | tuple[str, str], int] = {}  # the row each slot's wire leaves from
+    rows: dict[str | tuple[str, str, int], int] = {}  # the row each box's wire leaves from; a wire's in each layer
     boxes: dict[str, Box] = {}
     for k in range(depth):
         free = 0
@@ -165,7 +165,7 @@ def lay_out(parts: Sequence[Part], label_widths: Mapping[tuple[str, str], int] |
             else:
                 source = slot[0]
                 row = max(free, rows[source] if source in rows else free)
-                rows[slot] = row
+                rows[(*slot, k)] = row  # a wire crossing several layers has a row in each
                 free = row + 1 + ROW_GAP
     height = max([b.y + b.height for b in boxes.values()] + [r + 1 for r in rows.values()], default=0)
     if width * height > MAX_CELLS:
@@ -204,7 +204,7 @@ def _box_width(p: Part) -> int:
     return max(MIN_BOX_WIDTH, p.text_width + BOX_PADDING)
 
 
-def _aligned_top(p: Part, rows: Mapping[str | tuple[str, str], int]) -> int:
+def _aligned_top(p: Part, rows: Mapping[str | tuple[str, str, int], int]) -> int:
     """The top row that lines a box's first text row up with its first input's wire (0 for a leaf)."""
     if not p.inputs:
         return 0
@@ -217,7 +217,7 @@ def _route(
     arriving: list[tuple[str, str]],
     slots: list[list[str | tuple[str, str]]],
     layer: Mapping[str, int],
-    rows: Mapping[str | tuple[str, str], int],
+    rows: Mapping[str | tuple[str, str, int], int],
     boxes: dict[str, Box],
     gap_x: int,
     layer_x: int,
@@ -226,22 +226,25 @@ def _route(
     """The wires that end in layer ``k`` (at a box, or at a pass-through slot), each with its own channel."""
     ends: list[tuple[tuple[str, str], int, int, int]] = []  # edge, start row, end row, end column
     by_target: dict[str, list[tuple[str, str]]] = {}
+
+    def start_row(e: tuple[str, str]) -> int:
+        """The row a wire comes from: its source box, or its slot in the layer before."""
+        return rows[e[0]] if layer[e[0]] == k - 1 else rows[(*e, k - 1)]
+
     for e in arriving:
-        source, target = e
-        start = rows[source] if layer[source] == k - 1 else rows[e]
+        target = e[1]
         if layer[target] == k:
             by_target.setdefault(target, []).append(e)
         else:
-            ends.append((e, start, rows[e], layer_x))
+            ends.append((e, start_row(e), rows[(*e, k)], layer_x))
     for target, edges in by_target.items():
         box = boxes[target]
         part_inputs = [s for s, _ in edges]
-        ordered = sorted(edges, key=lambda e: rows[e[0]] if layer[e[0]] == k - 1 else rows[e])
+        ordered = sorted(edges, key=start_row)
         entries = {e[0]: box.y + 1 + i for i, e in enumerate(ordered)}
         box.entry_rows.update({s: entries[s] for s in part_inputs})
         for e in ordered:
-            start = rows[e[0]] if layer[e[0]] == k - 1 else rows[e]
-            ends.append((e, start, entries[e[0]], box.x))
+            ends.append((e, start_row(e), entries[e[0]], box.x))
     # channels: wires going up take the channels nearest the sources, wires going down those nearest the
     # targets, so that a wire's last stretch does not run along another's first
     ends.sort(key=lambda t: (t[2] - t[1] >= 0, -t[1] if t[2] >= t[1] else t[1], t[2]))
