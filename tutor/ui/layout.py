@@ -407,8 +407,9 @@ def _draw_box(canvas: Canvas, box: Box, text: BoxText) -> None:
 
 #: the longest text shown for a number inside a box or on a wire (a matrix shows a preview: F8 shows it all)
 PREVIEW = 12
-MIN_PREVIEW = 5
+MIN_PREVIEW = 6  # at 5 a small delta reads "−0.0…": a picture that needs fewer scrolls sideways
 SCROLLED_PREVIEW = 9  # the numbers of a picture that scrolls sideways anyway
+DIGITS = (3, 2, 1)  # significant digits of a number in the picture, fewer only where more do not fit
 VALUE_MARK = "→ "  # forward: the value, in the value colour
 GRAD_MARK = "← "  # backward: the delta, in the gradient colour
 UNKNOWN = "·"
@@ -416,13 +417,27 @@ ASKED = "?"
 
 
 def preview(x: np.ndarray | float, width: int = PREVIEW) -> str:
-    """A number as it fits in a box: short, ``−`` for minus; a vector or matrix cut with ``…``."""
+    """A number as it fits in ``width`` columns: 3 significant digits, fewer where that fits, ``−`` for minus; a vector
+    or matrix as its entries in reading order (the title says the shape), as many whole ones as fit, then ``…``. A
+    number is cut only when not even one digit fits (``−0.0…`` reads as nothing)."""
     a = np.asarray(x, dtype=float)
+    entries = a.reshape(-1)[:width]
+    texts = {d: [show_number(v, f".{d}g") for v in entries] for d in DIGITS}
     if a.size == 1:
-        text = show_number(a.reshape(()), ".3g")
-    else:  # the entries in reading order; the title says the shape
-        text = " ".join(show_number(v, ".3g") for v in a.reshape(-1)[:width])
-    return text if len(text) <= width else text[: width - 1] + "…"
+        return next((t[0] for t in texts.values() if len(t[0]) <= width), texts[DIGITS[-1]][0][: width - 1] + "…")
+    for d in DIGITS[:2]:
+        if a.size == len(entries) and len(" ".join(texts[d])) <= width:
+            return " ".join(texts[d])
+    for d in DIGITS:
+        shown: list[str] = []
+        for t in texts[d]:
+            if len(" ".join([*shown, t, "…"])) > width:
+                break
+            shown.append(t)
+        if shown:
+            return " ".join([*shown, "…"])
+    first = next((t[0] for t in texts.values() if len(t[0]) < width), None)  # one entry, the … close up
+    return first + "…" if first is not None else " ".join(texts[DIGITS[-1]])[: width - 1] + "…"
 
 
 def title_of(name: str, shape: tuple[int, ...]) -> str:
