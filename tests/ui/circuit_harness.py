@@ -25,11 +25,16 @@ def session_at(lesson_id: str, home: Path, solved: int, at: int | None = None) -
 
 
 class CircuitApp(App[None]):
-    """The circuit of one session, alone on the screen."""
+    """The circuit of one session, alone on the screen; the boxes clicked are kept in ``chosen``."""
 
     def __init__(self, session: LessonSession) -> None:
         super().__init__()
         self.session = session
+        self.chosen: list[str] = []
+
+    def on_circuit_panel_box_chosen(self, message: CircuitPanel.BoxChosen) -> None:
+        """Keep the name of the box clicked."""
+        self.chosen.append(message.name)
 
     def compose(self) -> ComposeResult:
         """Only the picture."""

@@ -93,3 +93,31 @@ async def test_the_network_of_two_layer_net_is_2_3_1_with_the_current_layer_lit(
         text = panel.text  # 80 columns: the narrow picture, the lit W2's entries in a legend under it
         assert "W2: from ↓ to →" in text and "on the wires" not in text and "−0.8" in text
         assert max(len(line) for line in text.split("\n")) <= panel.scrollable_content_region.width
+
+
+async def test_a_click_on_a_box_chooses_it_and_a_click_between_boxes_does_not(tmp_path: Path):
+    app = CircuitApp(session_at("two-layer-net", tmp_path, 7))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        panel = app.query_one(CircuitPanel)
+        boxes = panel._circuit.layout.boxes
+        for name in ("W2", "Z1", "L"):
+            box = boxes[name]
+            await pilot.click(CircuitPanel, offset=(box.x + 2, box.y + 1))
+        await pilot.click(CircuitPanel, offset=(boxes["W1"].right + 1, panel._circuit.layout.height + 1))
+        await pilot.pause()
+        assert app.chosen == ["W2", "Z1", "L"]
+
+
+async def test_a_click_on_a_scrolled_picture_chooses_the_box_under_the_pointer(tmp_path: Path):
+    app = CircuitApp(session_at("two-layer-net", tmp_path, 12))  # at grad:b1: scrolled down to b1
+    async with app.run_test(size=(80, 12)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        panel = app.query_one(CircuitPanel)
+        scroll = panel.scroll_offset
+        assert scroll.y > 0
+        box = panel._circuit.layout.boxes["b1"]
+        await pilot.click(CircuitPanel, offset=(box.x + 2 - scroll.x, box.y + 1 - scroll.y))
+        await pilot.pause()
+        assert app.chosen == ["b1"]

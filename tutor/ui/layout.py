@@ -96,6 +96,10 @@ class Layout:
         """The wire from ``source`` into ``target`` (None if there is none)."""
         return next((w for w in self.wires if w.source == source and w.target == target), None)
 
+    def box_at(self, x: int, y: int) -> str | None:
+        """The name of the box drawn at column ``x``, row ``y`` (its border included), or None."""
+        return next((b.name for b in self.boxes.values() if b.x <= x < b.right and b.y <= y < b.y + b.height), None)
+
 
 def layers(parts: Sequence[Part]) -> dict[str, int]:
     """Each part's layer: nodes one right of their latest input, leaves one left of their first consumer."""

@@ -8,11 +8,14 @@ maps the picture's roles to theme colours and scrolls it so the current step's b
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -126,7 +129,14 @@ def _overlay(runs: list[tuple[str, str]], marks: dict[int, tuple[str, str]]) -> 
 
 
 class CircuitPanel(PicturePanel):
-    """The lesson's graph as a circuit that fills in as the learner earns values, locals and deltas."""
+    """The lesson's graph as a circuit that fills in as the learner earns values, locals and deltas; a click on a box
+    asks for its numbers in full (the screen opens them, as F8 does for the current step)."""
+
+    @dataclass
+    class BoxChosen(Message):
+        """The learner clicked the box of ``name``."""
+
+        name: str
 
     #: what to show; every assignment redraws the picture
     graph: var[GraphView | None] = var(None, always_update=True, init=False)
@@ -194,6 +204,15 @@ class CircuitPanel(PicturePanel):
                 timer.stop()
 
         timer = self.set_interval(FLOW_SECONDS / FLOW_FRAMES, advance)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a box chooses it (its numbers in full); elsewhere nothing."""
+        offset = event.get_content_offset(self)
+        if self._circuit is None or offset is None:
+            return
+        name = self._circuit.layout.box_at(offset.x + self.scroll_offset.x, offset.y + self.scroll_offset.y)
+        if name is not None:
+            self.post_message(self.BoxChosen(name))
 
     def on_resize(self) -> None:
         """Lay out again for the new width."""
