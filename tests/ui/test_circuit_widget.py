@@ -9,7 +9,7 @@ import pytest
 from circuit_harness import CircuitApp, session_at
 from helpers import screen_text
 
-from tutor.ui.layout import flow_back
+from tutor.ui.layout import earned_locals, flow_back
 from tutor.ui.widgets.circuit import PULSE, CircuitPanel, motion_wanted
 from tutor.ui.widgets.network import NetworkPanel
 
@@ -112,9 +112,12 @@ async def test_a_click_on_a_box_chooses_it_and_a_click_between_boxes_does_not(tm
 async def test_a_click_on_a_scrolled_picture_chooses_the_box_under_the_pointer(tmp_path: Path):
     app = CircuitApp(session_at("two-layer-net", tmp_path, 12))  # at grad:b1: scrolled down to b1
     async with app.run_test(size=(80, 12)) as pilot:
-        await pilot.pause()
-        await pilot.pause()
         panel = app.query_one(CircuitPanel)
+        panel.styles.height = 6  # as in the lesson screen: the panel has its own height, the picture scrolls in it
+        session = app.session
+        panel.show(session.lesson, session.solution, session.graph(), earned_locals(session))
+        await pilot.pause()
+        await pilot.pause()
         scroll = panel.scroll_offset
         assert scroll.y > 0
         box = panel._circuit.layout.boxes["b1"]
