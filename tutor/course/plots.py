@@ -267,6 +267,22 @@ def _size(key: str, field: tuple[str, int] | None, least: int, most: int, defaul
 
 def check_plot(block: PlotBlock, numbers: Numbers) -> PlotProblem | None:
     """What is wrong with a plot block at a trace's numbers (None if it draws)."""
+    ready = _prepared(block, numbers)
+    return ready if isinstance(ready, PlotProblem) else None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A plot block ready to draw: its spec, what it draws, the marked x, and each curve's values at the samples."""
+
+    spec: PlotSpec
+    drawn: tuple[Curve, ...] | tuple[AlongStep]
+    marks: np.ndarray
+    ys: list[np.ndarray]
+
+
+def _prepared(block: PlotBlock, numbers: Numbers) -> _Prepared | PlotProblem:
+    """A plot block read, checked and computed once (a step plot runs the graph once per sample), or its problem."""
     spec = read_plot(block)
     if isinstance(spec, PlotProblem):
         return spec
@@ -279,12 +295,13 @@ def check_plot(block: PlotBlock, numbers: Numbers) -> PlotProblem | None:
         at = block.body_start + block.body.find("mark")
         return PlotProblem(at, "mark", f"plot: mark: {marks.message}")
     xs = np.linspace(spec.low, spec.high, 2 * spec.width)
-    for c in drawn:
-        if not np.any(np.isfinite(c.at(xs))):
+    ys = [c.at(xs) for c in drawn]
+    for c, y in zip(drawn, ys, strict=True):
+        if not np.any(np.isfinite(y)):
             key = "step" if spec.step else "curves"
             at = block.body_start + block.body.find(key)
             return PlotProblem(at, key, f"plot: {c.name} is not defined anywhere on [{spec.low:g}, {spec.high:g}]")
-    return None
+    return _Prepared(spec, drawn, marks, ys)
 
 
 def _drawn(spec: PlotSpec, trace: Trace) -> tuple[Curve, ...] | tuple[AlongStep] | str:
@@ -361,17 +378,10 @@ def _marks(spec: PlotSpec, numbers: Numbers) -> np.ndarray | LiveProblem:
 def render_plot(block: PlotBlock, numbers: Numbers) -> str:
     """The plot drawn in text (Braille curves, ● marks, the y range on the left, the x range below, names
     on the right, the marked points under it); a plot that cannot be drawn says why instead."""
-    problem = check_plot(block, numbers)
-    if problem is not None:
-        return f"(plot not drawn: {problem.message})"
-    spec = read_plot(block)
-    assert isinstance(spec, PlotSpec)
-    drawn = _drawn(spec, numbers.trace)
-    assert not isinstance(drawn, str)
-    marks = _marks(spec, numbers)
-    assert not isinstance(marks, LiveProblem)
-    xs = np.linspace(spec.low, spec.high, 2 * spec.width)
-    ys = [c.at(xs) for c in drawn]
+    ready = _prepared(block, numbers)
+    if isinstance(ready, PlotProblem):
+        return f"(plot not drawn: {ready.message})"
+    spec, drawn, marks, ys = ready.spec, ready.drawn, ready.marks, ready.ys
     finite = np.concatenate([y[np.isfinite(y)] for y in ys])
     top, bottom = float(finite.max()), float(finite.min())
     if top - bottom < 1e-12:
