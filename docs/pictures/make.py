@@ -33,7 +33,7 @@ PICTURES = [
     ("fan-out-circuit", "fan-out", 7, "circuit", (70, 11)),
     ("sigmoid-neuron-circuit", "sigmoid-neuron", 5, "circuit", (80, 16)),
     ("two-layer-net-circuit", "two-layer-net", 7, "circuit", (100, 16)),
-    ("two-layer-net-network", "two-layer-net", 7, "network", (90, 13)),
+    ("two-layer-net-network", "two-layer-net", 7, "network", (90, 12)),
     ("sigmoid-neuron-plot", "sigmoid-neuron", 5, "plot local:q/z", (80, 14)),
     ("torch-training-step-plot", "torch-training-step", 10, "plot after_update:L", (80, 13)),
 ]

@@ -25,8 +25,8 @@ from tutor.ui.layout import Row
 MAX_UNITS = 12  # units per column drawn; a larger layer shows no network picture
 UNIT = "◯"
 UNIT_LIT = "◉"
-GAP = 26  # columns between two columns of units
-WIRE_GAPS = (26, 32, 40)  # the wider gaps tried, in order, to write a layer's weights on its wires
+GAP = 24  # columns between two columns of units (a 2-3-1 network is 74 wide: it fits 80 columns, a scrollbar beside)
+WIRE_GAPS = (24, 32, 40)  # the gaps tried, in order, to write a layer's weights on its wires
 LABEL = 6  # columns for a unit's name
 LAST = LABEL + 2  # columns of the last column of units: its circle, a space, a name of 4 and 2 subscript digits
 SPREAD_UNITS = 4  # up to this many units in a column, rows 3 apart (4 up to 3 units: room for the weights), else 2
@@ -158,12 +158,12 @@ def draw_network(
         role = "wire-current" if layer.weights == lit else "wire"
         title = f"{one_line(layer.weights)[:10]}{'' if layer.rows else 'ᵀ'}"
         where = ": from ↓ to →" if k in legends else " on the wires" if plan.placed[k] is not None else ""
-        canvas.put(xs[k] + LABEL + 3, plan.height + 1, title + where, role)
+        canvas.put(xs[k] + LABEL + 3, plan.height, title + where, role)
     for k in legends:
         layer = layers[k]
         for i in range(layer.units_in):
             cells = " ".join(f"{labels[k][i, j]:>5}" for j in range(layer.units_out))
-            canvas.put(xs[k] + LABEL + 3, plan.height + 2 + i, cells, "local")
+            canvas.put(xs[k] + LABEL + 3, plan.height + 1 + i, cells, "local")
     return canvas.rows()
 
 

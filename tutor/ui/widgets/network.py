@@ -36,7 +36,9 @@ class NetworkPanel(PicturePanel):
             ),
             None,
         )
-        width = self.scrollable_content_region.width or self.app.size.width - 2
+        # the room inside the border, less a vertical scrollbar's (there when the picture is taller than the
+        # panel, and then the picture must still fit beside it)
+        width = (self.content_region.width or self.app.size.width - 2) - self.styles.scrollbar_size_vertical
         rows = draw_network(self.drawn_layers, lesson.program, values, lit, width)
         self.draw_rows(rows, max((sum(len(run) for run, _ in row) for row in rows), default=0))
         self._shown = (lesson, solution, graph)
