@@ -8,7 +8,7 @@ from textual.app import App, ComposeResult
 
 from tutor.course import load_course, solve
 from tutor.progress import SOLVED, ProgressStore
-from tutor.ui.layout import earned_locals
+from tutor.ui.layout import asked_local, earned_locals
 from tutor.ui.session import LessonSession
 from tutor.ui.widgets.circuit import CircuitPanel
 from tutor.ui.widgets.network import NetworkPanel
@@ -43,7 +43,7 @@ class CircuitApp(App[None]):
     def on_mount(self) -> None:
         """Draw the session's graph."""
         s = self.session
-        self.query_one(CircuitPanel).show(s.lesson, s.solution, s.graph(), earned_locals(s))
+        self.query_one(CircuitPanel).show(s.lesson, s.solution, s.graph(), earned_locals(s), asked_local(s))
 
 
 class NetworkApp(App[None]):

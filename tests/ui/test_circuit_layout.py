@@ -8,7 +8,18 @@ import pytest
 
 from tutor.course import load_course, solve
 from tutor.progress import ProgressStore
-from tutor.ui.layout import ARROW, MAX_PARTS, Part, TooLarge, circuit_rows, lay_out, lesson_circuit, path_cells
+from tutor.ui.layout import (
+    ARROW,
+    MAX_PARTS,
+    Part,
+    TooLarge,
+    asked_local,
+    circuit_rows,
+    earned_locals,
+    lay_out,
+    lesson_circuit,
+    path_cells,
+)
 from tutor.ui.session import LessonSession
 
 LESSONS = [lesson.id for lesson in load_course().lessons]
@@ -117,3 +128,27 @@ def _session(lesson, home: Path | None = None) -> LessonSession:
     """A fresh learner's session on a lesson."""
     home = home or Path("/nonexistent-pictures-home")
     return LessonSession(lesson, ProgressStore(home / "progress.json"), solve(lesson))
+
+
+@pytest.mark.parametrize(("lesson_id", "step_id", "asked", "earned"), [
+    ("chain-rule", "local:L/y", "×?▶", "×−2.5▶"),
+    ("softmax-ce", "jacobian:P/Z", "J ?▶", "J 6×6▶"),
+])  # fmt: skip
+def test_the_wire_whose_local_the_step_asks_shows_a_question_mark_until_it_is_done(
+    tmp_path: Path, lesson_id: str, step_id: str, asked: str, earned: str
+):
+    lesson, circuit = circuit_of(lesson_id)
+    session = _session(lesson, tmp_path)
+    index = next(i for i, s in enumerate(lesson.steps) if s.id == step_id)
+    session.go(index)
+    step = lesson.steps[index]
+    wire_row = circuit.layout.boxes[step.node].entry_rows[step.wrt]
+
+    def wire_line() -> str:
+        return text(circuit_rows(circuit, session.graph(), earned_locals(session), asked_local(session)))[wire_row]
+
+    assert asked_local(session) == (step.wrt, step.node) and asked in wire_line()
+    session.progress(step).status = "solved"
+    assert asked_local(session) is None and earned in wire_line() and "?" not in wire_line()
+    session.go(index + 1)  # the next step asks for no local: no question mark on any wire
+    assert "×?" not in "\n".join(text(circuit_rows(circuit, session.graph(), earned_locals(session), None)))

@@ -531,13 +531,28 @@ def earned_locals(session: LessonSession) -> set[tuple[str, str]]:
     return {(s.wrt, s.node) for s in session.earned_local_steps() if s.wrt is not None}
 
 
-def circuit_rows(circuit: Circuit, graph: GraphView, earned: set[tuple[str, str]] | None = None) -> list[Row]:
+def asked_local(session: LessonSession) -> tuple[str, str] | None:
+    """The wire (input, node) whose local derivative or Jacobian the current step asks, if it is not done yet."""
+    step = session.step
+    if step is None or step.wrt is None or step.kind not in (LOCAL, JACOBIAN) or session.progress(step).done:
+        return None
+    return step.wrt, step.node
+
+
+def circuit_rows(
+    circuit: Circuit,
+    graph: GraphView,
+    earned: set[tuple[str, str]] | None = None,
+    asked: tuple[str, str] | None = None,
+) -> list[Row]:
     """The picture of what the learner has earned: values and deltas in the boxes (``?`` where the step asks),
-    each earned local derivative on its wire (``earned``, see :func:`earned_locals`), the current step's boxes
-    and wire lit."""
+    each earned local derivative on its wire (``earned``, see :func:`earned_locals`) and ``×?`` on the wire whose
+    local the step asks (``asked``, see :func:`asked_local`), the current step's boxes and wire lit."""
     rows = {r.name: r for r in graph.rows}
     texts = {name: _box_text(circuit, r) for name, r in rows.items() if name in circuit.layout.boxes}
     labels = {e: (circuit.locals[e], "local") for e in earned or () if e in circuit.locals}
+    if asked is not None and asked in circuit.locals and asked not in labels:
+        labels[asked] = ("J ?" if circuit.locals[asked].startswith("J ") else "×" + ASKED, "asked")
     current = [r.name for r in graph.rows if r.current]
     lit = {(a, b) for a in current for b in current if a in rows[b].inputs}
     return draw(circuit.layout, texts, labels, lit)

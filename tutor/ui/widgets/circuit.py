@@ -148,12 +148,21 @@ class CircuitPanel(PicturePanel):
         self._planned_for: tuple[int, int] | None = None  # (lesson identity, width) the circuit was laid out for
         self.too_large: str | None = None  # why the lesson cannot be drawn (the screen shows the table then)
         self._earned: set[tuple[str, str]] = set()
+        self._asked: tuple[str, str] | None = None
 
-    def show(self, lesson: Lesson, solution: Solution, graph: GraphView, earned: set[tuple[str, str]]) -> None:
+    def show(
+        self,
+        lesson: Lesson,
+        solution: Solution,
+        graph: GraphView,
+        earned: set[tuple[str, str]],
+        asked: tuple[str, str] | None = None,
+    ) -> None:
         """Draw this lesson's graph as the learner has earned it (``earned``: the wires whose local derivative
-        the learner has found)."""
+        the learner has found; ``asked``: the wire whose local the current step asks)."""
         self._source = (lesson, solution)
         self._earned = earned
+        self._asked = asked
         self.graph = graph
 
     def watch_graph(self, graph: GraphView | None) -> None:
@@ -166,7 +175,7 @@ class CircuitPanel(PicturePanel):
         if graph.current is not None and graph.current in circuit.layout.boxes:
             box = circuit.layout.boxes[graph.current]
             focus = Region(box.x, box.y, box.width, box.height)
-        self.draw_rows(circuit_rows(circuit, graph, self._earned), circuit.layout.width, focus)
+        self.draw_rows(circuit_rows(circuit, graph, self._earned, self._asked), circuit.layout.width, focus)
 
     def _planned(self) -> Circuit | None:
         """The circuit for the current lesson, laid out for the width the panel has (None if too large)."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.widget import Widget
 
-from tutor.ui.layout import earned_locals
+from tutor.ui.layout import asked_local, earned_locals
 
 if TYPE_CHECKING:
     from tutor.ui.session import LessonSession
@@ -57,7 +57,7 @@ class PictureSwitch:
         if self.circuit is None or self.network is None:
             return
         graph = session.graph()
-        self.circuit.show(session.lesson, session.solution, graph, earned_locals(session))
+        self.circuit.show(session.lesson, session.solution, graph, earned_locals(session), asked_local(session))
         self.network.show(session.lesson, session.solution, graph)
         self.apply(PictureSwitch.chosen)
 
