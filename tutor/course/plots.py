@@ -276,7 +276,7 @@ class _Prepared:
     """A plot block ready to draw: its spec, what it draws, the marked x, and each curve's values at the samples."""
 
     spec: PlotSpec
-    drawn: tuple[Curve, ...] | tuple[AlongStep]
+    drawn: tuple[Curve | AlongStep, ...]
     marks: np.ndarray
     ys: list[np.ndarray]
 
@@ -304,7 +304,7 @@ def _prepared(block: PlotBlock, numbers: Numbers) -> _Prepared | PlotProblem:
     return _Prepared(spec, drawn, marks, ys)
 
 
-def _drawn(spec: PlotSpec, trace: Trace) -> tuple[Curve, ...] | tuple[AlongStep] | str:
+def _drawn(spec: PlotSpec, trace: Trace) -> tuple[Curve | AlongStep, ...] | str:
     """What the plot draws: its op curves, or its node along a step once the node and the work are checked."""
     if spec.step is None:
         return spec.curves

@@ -185,7 +185,9 @@ class _Plan:
         """The row of unit ``j`` of a column (each column centred)."""
         return (self.height - (self.spacing * (self.columns[column] - 1) + 1)) // 2 + self.spacing * j
 
-    def wires(self, k: int, x: int, gap: int | None = None) -> dict[tuple[int, int], tuple[tuple[int, int], ...]]:
+    def wires(
+        self, k: int, x: int, gap: int | None = None
+    ) -> dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]:
         """Layer ``k``'s connections, from its column at ``x``, as lines of Braille dots (2 per column, 4 per row)."""
         gap = self.gaps[k] if gap is None else gap
         end = x + gap + LABEL + 3
