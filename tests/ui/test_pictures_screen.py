@@ -79,3 +79,34 @@ async def test_a_graph_too_large_to_draw_shows_the_table(tmp_path: Path):
         screen = await pictures_mounted(pilot)
         assert showing(screen) == ["table"]
         assert "wires passing" in (screen.query_one(CircuitPanel).too_large or "")
+
+
+async def test_a_click_on_a_box_of_the_circuit_opens_its_numbers_in_full_and_f8_the_steps():
+    from tutor.ui.screens.numbers import NumbersScreen
+
+    PictureSwitch.chosen = "circuit"
+    course = load_course()
+    app = TutorApp.with_course(course, lesson=course.get("two-layer-net"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await pictures_mounted(pilot)
+        assert "F8 or click a box: all its numbers" in screen_text(pilot)
+        circuit = screen.query_one(CircuitPanel)
+        box = circuit._circuit.layout.boxes["W1"]
+        scroll = circuit.scroll_offset
+        await pilot.click(CircuitPanel, offset=(1 + box.x + 2 - scroll.x, 1 + box.y + 1 - scroll.y))  # 1: the border
+        await pilot.pause()
+        assert isinstance(app.screen, NumbersScreen)
+        text = screen_text(pilot)
+        assert "in full: W1 first" in text
+        heading = text.index("W1  input")  # W1 first, with every entry, before the other rows
+        assert heading < text.index("1.5   0.4  -0.6") < text.index("b1  input")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("enter")  # the first step: Z1's value
+        await pilot.pause()
+        await pilot.press("f8")  # the current step's rows first
+        await pilot.pause()
+        text = screen_text(pilot)
+        assert isinstance(app.screen, NumbersScreen) and "this step's rows first" in text
+        assert text.index("Z1  = ") < text.index("W2  input")
+    PictureSwitch.chosen = "circuit"

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from rich.text import Text
@@ -40,6 +40,9 @@ from tutor.ui.widgets.answer import MAX_LENGTH, AnswerBox
 from tutor.ui.widgets.graph import GraphPanel
 from tutor.ui.widgets.pictures import PictureSwitch
 from tutor.ui.widgets.titlebar import TitleBar
+
+if TYPE_CHECKING:
+    from tutor.ui.widgets.circuit import CircuitPanel  # imported after the first paint (widgets/pictures.py)
 
 PLACEHOLDERS = {
     INTRO: "Press Enter to start the first step",
@@ -579,6 +582,12 @@ class LessonScreen(Screen[None]):
         from tutor.ui.screens.numbers import NumbersScreen
 
         self.app.push_screen(NumbersScreen(self.session.graph()))
+
+    def on_circuit_panel_box_chosen(self, message: CircuitPanel.BoxChosen) -> None:
+        """A box clicked in the circuit: every number of the graph in full, that box's first."""
+        from tutor.ui.screens.numbers import NumbersScreen
+
+        self.app.push_screen(NumbersScreen(self.session.graph(), chosen=message.name))
 
     def action_scroll_text(self, pages: int) -> None:
         """Scroll the step's text by a page (while the answer box keeps the focus)."""

@@ -68,21 +68,25 @@ def row_numbers(row: GraphRow, output: str) -> RenderableType:
 
 
 class NumbersScreen(ModalScreen[None]):
-    """The graph's numbers in full: the rows the current step needs, then the others."""
+    """The graph's numbers in full: the box clicked in the circuit (if any), the rows the current step needs, then
+    the others."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f8,q", "dismiss", "Close")]
 
-    def __init__(self, view: GraphView) -> None:
+    def __init__(self, view: GraphView, chosen: str | None = None) -> None:
         super().__init__()
         self.view = view
+        self.chosen = chosen  # a box the learner clicked in the circuit: its row comes first
 
     def compose(self) -> ComposeResult:
         """A heading, then every row's numbers."""
         view = self.view
-        first = [r for r in view.rows if r.needed or r.current]
+        chosen = [r for r in view.rows if r.name == self.chosen]
+        first = chosen + [r for r in view.rows if (r.needed or r.current) and r not in chosen]
         rest = [r for r in view.rows if r not in first]
         with VerticalScroll(id="numbers-box"):
-            heading = "Every number of the graph, in full" + (": this step's rows first" if first else "")
+            which = f": {one_line(self.chosen)} first" if chosen else ": this step's rows first" if first else ""
+            heading = "Every number of the graph, in full" + which
             yield Static(Text(heading + "   (Escape closes)", style="bold"), id="numbers-title")
             for row in [*first, *rest]:
                 yield Static(row_numbers(row, view.output), classes="numbers-row")

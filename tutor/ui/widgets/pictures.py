@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 VIEWS = ("circuit", "network", "table")
 TITLES = {
-    "circuit": "graph: values → forward, deltas ← back · ctrl+g: {next}",
+    "circuit": "→ values, ← deltas · F8 or click a box: all its numbers · ctrl+g: {next}",
     "network": "network: units and weights · ctrl+g: {next}",
     "table": "ctrl+g: {next}",
 }
