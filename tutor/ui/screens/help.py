@@ -47,7 +47,8 @@ type the slope itself.
 until you press v, which counts as shown) |
 | F5 / F6 | previous / next step |
 | F7 | the graph: every row, or only the rows this step needs |
-| F8 | every number of the graph in full, each matrix as a grid (in the circuit, a click on a box shows that box's first) |
+| F8 | every number of the graph in full, each matrix as a grid (in the circuit, a click on a box shows \
+that box's first) |
 | PageUp / PageDown, ctrl+↑ / ctrl+↓ | scroll the text above the answer box (while you type) |
 | shift+PageUp / shift+PageDown | scroll the graph |
 | ctrl+r | start this step again (on the intro or the summary: the whole lesson); asks first |
