@@ -2,39 +2,49 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 
-from tutor.progress import ProgressStore
+import pytest
+
+from tutor.progress import Attempt, ProgressStore
 
 KILLS = 200
+#: Each saving process is forked from a server that has imported the tutor once (a fresh interpreter per kill
+#: spent ~0.25 s importing, 200 times); it is still a process of its own, killed with SIGKILL mid-save.
+FORKS = multiprocessing.get_context("forkserver")
+FORKS.set_forkserver_preload(["tutor.progress"])
 
-CHILD = r"""
-import sys
-from pathlib import Path
-from tutor.progress import ProgressStore
 
-path = Path(sys.argv[1])
-store = ProgressStore(path)
-assert store.warning is None, store.warning
-record = store.lesson("chain-rule", "hash")
-step = record.step("grad:x")
-record.current = "grad:x"
-while True:
-    step.hints += 1
-    # a realistically sized file: a few hundred attempts across steps
-    record.step(f"value:n{step.hints % 50}").attempts.append(
-        __import__("tutor.progress", fromlist=["Attempt"]).Attempt("2*(y-t)", False, "sign")
-    )
-    store.save(record)
-    sys.stdout.write(f"{step.hints}\n")
-    sys.stdout.flush()
-"""
+def save_until_killed(path: str, out: Connection) -> None:
+    """In the child: save a growing record over and over, reporting each save's hint count once it is on disk."""
+    store = ProgressStore(Path(path))
+    assert store.warning is None, store.warning
+    record = store.lesson("chain-rule", "hash")
+    step = record.step("grad:x")
+    record.current = "grad:x"
+    while True:
+        step.hints += 1
+        # a realistically sized file: a few hundred attempts across steps
+        record.step(f"value:n{step.hints % 50}").attempts.append(Attempt("2*(y-t)", False, "sign"))
+        store.save(record)
+        out.send(step.hints)
+
+
+def reported_counts(first: int, pipe: Connection) -> list[int]:
+    """Every count the killed child reported (a message cut by the kill ends the list)."""
+    counts = [first]
+    try:
+        while pipe.poll():
+            counts.append(pipe.recv())
+    except EOFError:
+        pass
+    return counts
 
 
 def saved_count(path: Path) -> int:
@@ -49,15 +59,23 @@ def test_kill_while_saving(tmp_path):
     rng = random.Random(1234)
     last_seen = 0
     for _ in range(KILLS):
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, text=True)
+        pipe, out = FORKS.Pipe(duplex=False)
+        child = FORKS.Process(target=save_until_killed, args=(str(path), out), daemon=True)
+        child.start()
+        out.close()  # the child holds the only writing end: a dead child reads as the end of the pipe
         # wait until it is saving, then kill it at a random moment
-        first = child.stdout.readline()
-        assert first.strip(), "the child saves at least once"
+        assert pipe.poll(60), "the child saves at least once"
+        try:
+            first = pipe.recv()
+        except EOFError:
+            child.join()
+            pytest.fail(f"the saving process ended before its first save (exit code {child.exitcode})")
         time.sleep(rng.uniform(0, 0.03))
         os.kill(child.pid, signal.SIGKILL)
-        out, _ = child.communicate()
-        reported = [int(x) for x in (first + out).split()]
-        confirmed = reported[-1]
+        child.join()
+        assert child.exitcode == -signal.SIGKILL, "killed while saving, not finished or crashed"
+        confirmed = reported_counts(first, pipe)[-1]
+        pipe.close()
         on_disk = saved_count(path)
         # the file holds the last confirmed save, or the one in flight when the kill came
         assert on_disk in (confirmed, confirmed + 1), (on_disk, confirmed)
