@@ -1,22 +1,36 @@
-"""Pilot tests: each shipped lesson completed by typing the engine's answers, then found again after a restart."""
+"""Each shipped lesson completed by typing the engine's answers, then found again after a restart.
+
+Every lesson is walked to its end in a LessonSession (what the screen asks the core: the same answers, the same
+verdicts and the same saved progress, without Textual) and opened in the app to answer its first step (its
+screen, graph and answer box). A few lessons, chosen so that together they use every step kind, a given step,
+an answer in words, a pasted matrix and an explanation, are walked to the end through the app as well, and
+one app shows every lesson completed in the lesson list.
+"""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import pytest
 from conftest import SHIPPED
 from helpers import settle, shown, type_answer
 from textual.widgets import Input, OptionList
 
-from tutor.course import load_course, load_lesson, solve
+from tutor.course import Lesson, Solution, Step, load_course, load_lesson, solve
 from tutor.engine.autograd import Fact
 from tutor.grading import show_array
 from tutor.progress import SHOWN, SOLVED, ProgressStore
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.home import HomeScreen
-from tutor.ui.screens.lesson import LessonScreen
+from tutor.ui.screens.lesson import LessonScreen, verdict_feedback
+from tutor.ui.session import GIVEN, LessonSession
 from tutor.ui.widgets.graph import GraphPanel
 
 WRONG = "12345.678"
+#: walked to the end through the app: together they use every step kind, a given step, an answer in words (an
+#: autograd step), a matrix long enough to be pasted and an explanation (test_the_app_walks_cover_every_feature)
+APP_WALKS = ("torch-training-step", "custom-function", "matmul-jacobian")
+BY_NAME = {p.stem: p for p in SHIPPED}
 
 
 def graph_cell(app: TutorApp, row: str, column: str) -> str:
@@ -25,15 +39,175 @@ def graph_cell(app: TutorApp, row: str, column: str) -> str:
     return str(table.get_cell(row, column))
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
-async def test_complete_each_shipped_lesson_then_resume(path):
-    lesson = load_lesson(path)
-    solution = solve(lesson)
+class Walk(NamedTuple):
+    """Where a walk through a lesson answers wrongly first, takes a hint and shows the answer (step indexes)."""
+
+    asked: list[Step]
+    first: int
+    hint_at: int | None
+    show_at: int | None
+
+
+def plan(lesson: Lesson) -> Walk:
+    """A wrong and an unreadable answer on the first asked step, a hint on the next step that has one, the answer
+    shown on the last asked step (when more than two are asked); every other step answered rightly."""
     steps = lesson.steps
     asked = [s for s in steps if not s.given]  # a given step is shown worked and left with Enter
     first = steps.index(asked[0])
     hint_at = next((i for i, s in enumerate(steps) if s.hints and i > first), None)
     show_at = steps.index(asked[-1]) if len(asked) > 2 else None
+    return Walk(asked, first, hint_at, show_at)
+
+
+def typed(solution: Solution, step: Step) -> str:
+    """The engine's answer to a step as a learner types it."""
+    answer = solution.answer(step)
+    return answer.text if isinstance(answer, Fact) else show_array(answer, 6)
+
+
+def features(lesson: Lesson) -> set[str]:
+    """What a walk through the lesson exercises: its step kinds, given steps, answers in words, pasted matrices
+    (longer than the helpers type key by key) and explanations."""
+    solution = solve(lesson)
+    found: set[str] = set()
+    for step in lesson.steps:
+        found.add(step.kind.name)
+        found |= {"given"} if step.given else set()
+        found |= {"explain"} if step.explain else set()
+        answer = solution.answer(step)
+        found |= {"words"} if isinstance(answer, Fact) else {"pasted"} if len(typed(solution, step)) > 24 else set()
+    return found
+
+
+def walk_in_session(lesson: Lesson, store: ProgressStore) -> LessonSession:
+    """Complete a lesson as test_complete_each_shipped_lesson_then_resume does through the app, calling the session
+    as the lesson screen does, and check what the screen would show at each step."""
+    solution = solve(lesson)
+    walk = plan(lesson)
+    session = LessonSession(lesson, store, solution)
+    assert session.on_intro
+    session.advance()  # Enter on the intro
+    for i, step in enumerate(lesson.steps):
+        assert session.step == step, f"{lesson.id}: expected to be on {step.id}, not {session.place}"
+        assert session.prompt(step).question
+        if step.given:
+            assert session.stage == GIVEN  # the screen says "Worked"
+            session.advance()
+            continue
+        row = next(r for r in session.graph().rows if r.name == step.node)
+        if step.kind.marks == "value":
+            assert row.value_asked, f"{lesson.id} {step.id}: the graph shows ? for the value asked"
+        if step.kind.marks == "grad":
+            assert row.grad_asked, f"{lesson.id} {step.id}: the graph shows ? for the delta asked"
+        if i == walk.first:
+            verdict = session.submit(WRONG)
+            feedback = verdict_feedback(verdict, session.progress(step).wrong_attempts).text
+            assert "✗" in feedback and "(attempt 1)" in feedback, feedback
+            assert session.progress(step).wrong_attempts == 1
+            verdict = session.submit("2 +")  # unreadable: said so, not counted
+            assert "not counted" in verdict_feedback(verdict, session.progress(step).wrong_attempts).text
+            assert session.progress(step).wrong_attempts == 1
+        if i == walk.hint_at:
+            assert session.next_hint() == step.hints[0]
+            assert session.progress(step).hints == 1
+        if i == walk.show_at:
+            assert session.reveal() == session.answer_text(step)
+            assert session.progress(step).status == SHOWN
+            session.advance()
+            continue
+        verdict = session.submit(typed(solution, step))
+        assert verdict.correct, f"{lesson.id} {step.id}: {verdict.message}"
+        assert session.progress(step).status == SOLVED
+        if step.kind.marks == "value":
+            assert session.value_known(step.node), f"{lesson.id} {step.id}: the value fills in once solved"
+        if step.explain:  # the explanation waits for Enter
+            assert session.step == step and session.stage == SOLVED
+        else:
+            assert session.carried_line(step).startswith("✓ ")
+        session.advance()
+    assert session.on_summary
+    summary = session.summary()
+    assert lesson.steps[walk.first].id in summary.after_attempts
+    if walk.show_at is not None:
+        assert summary.shown == [lesson.steps[walk.show_at].id]
+    assert not summary.open
+    return session
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_complete_each_shipped_lesson_in_a_session_then_resume(path):
+    lesson = load_lesson(path)
+    walk = plan(lesson)
+    walk_in_session(lesson, ProgressStore())
+    # restart: the progress is there
+    record = ProgressStore().peek(lesson.id, lesson.content_hash)
+    assert record is not None
+    assert record.done_count([s.id for s in walk.asked]) == len(walk.asked)
+    assert record.steps[lesson.steps[walk.first].id].attempts[0].text == WRONG
+
+
+def test_the_app_walks_cover_every_feature():
+    """The lessons walked through the app use every step kind and feature that any shipped lesson uses."""
+    everything = set().union(*(features(load_lesson(p)) for p in SHIPPED))
+    walked = set().union(*(features(load_lesson(BY_NAME[name])) for name in APP_WALKS))
+    assert everything - walked == set(), f"add a lesson that uses {sorted(everything - walked)} to APP_WALKS"
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+async def test_each_shipped_lesson_opens_and_takes_an_answer(path):
+    lesson = load_lesson(path)
+    solution = solve(lesson)
+    step = plan(lesson).asked[0]
+    app = TutorApp.with_course(load_course(), lesson=lesson)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)  # the lesson asked for opens after the first draw, once solved
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        assert screen.session.on_intro
+        await pilot.press("enter")
+        while screen.session.step != step:  # given steps before it: shown worked, left with Enter
+            assert "Worked" in shown(pilot, "#feedback")
+            await pilot.press("enter")
+        assert shown(pilot, "#question")
+        if step.kind.marks in ("value", "grad"):
+            assert graph_cell(app, step.node, step.kind.marks) == "?"
+        await type_answer(pilot, WRONG)
+        feedback = shown(pilot, "#feedback")
+        assert "✗" in feedback and "(attempt 1)" in feedback
+        assert screen.query_one("#answer", Input).value == WRONG  # kept to edit
+        await type_answer(pilot, "2 +")  # unreadable: said so, not counted
+        assert "not counted" in shown(pilot, "#feedback")
+        await type_answer(pilot, typed(solution, step))
+        assert screen.session.progress(step).status == SOLVED, shown(pilot, "#feedback")
+        if step.kind.marks in ("value", "grad"):
+            assert graph_cell(app, step.node, step.kind.marks) not in ("?", "·")
+        await pilot.press("ctrl+q")
+
+
+async def test_the_lesson_list_shows_every_lesson_completed():
+    store = ProgressStore()
+    lessons = [load_lesson(p) for p in SHIPPED]
+    for lesson in lessons:
+        walk_in_session(lesson, store)
+    app = TutorApp.with_course(load_course(), store=ProgressStore())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        options = app.screen.query_one("#lessons", OptionList)
+        rows = {o.id: options.get_option_at_index(i).prompt for i, o in enumerate(options.options)}
+        for lesson in lessons:
+            cells = [str(c) for col in rows[lesson.id].columns for c in col.cells]
+            n = len(plan(lesson).asked)
+            assert any("✓" in c for c in cells), (lesson.id, cells)
+            assert any(f"{n}/{n}" in c for c in cells), (lesson.id, cells)
+
+
+@pytest.mark.parametrize("path", [BY_NAME[name] for name in APP_WALKS], ids=APP_WALKS)
+async def test_complete_each_shipped_lesson_then_resume(path):
+    lesson = load_lesson(path)
+    solution = solve(lesson)
+    steps = lesson.steps
+    asked, first, hint_at, show_at = plan(lesson)
     app = TutorApp.with_course(load_course(), lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)  # the lesson asked for opens after the first draw, once solved
