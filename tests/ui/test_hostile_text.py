@@ -41,9 +41,21 @@ def assert_screen_safe(pilot, *literal: str) -> str:
     return text
 
 
+#: the clicks of click_along land on every third column (an action or a link is a word wide at least): every
+#: cell is checked by the style a click there would act on
+CLICK_EVERY = 3
+
+
 async def click_along(pilot, selector: str, columns: int = 70, row: int = 0) -> None:
-    """Click every cell of one row of a widget, where a markup action or a link would be (then back to typing)."""
-    for x in range(columns):
+    """No cell of a widget carries an action or a link (what a click would run or open), and clicks along one row,
+    where a markup action or a link would be, run nothing (then back to typing)."""
+    screen = pilot.app.screen
+    region = screen.query_one(selector).region
+    for y in range(region.y, region.bottom):
+        for x in range(region.x, region.right):
+            style = screen.get_style_at(x, y)
+            assert "@click" not in style.meta and not style.link, f"{selector} has an action or link at {x},{y}"
+    for x in range(0, columns, CLICK_EVERY):
         await pilot.click(selector, offset=(x, row))
     await pilot.pause()
     pilot.app.screen.query_one("#answer").focus()
