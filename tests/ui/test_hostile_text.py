@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from helpers import screen_text, settle, shown, type_answer
+from helpers import SETTLE_LIMIT, screen_text, settle, shown, type_answer
+from textual.app import App
 from textual.widgets import OptionList
 
 from tutor.course.index import index_course
@@ -159,6 +160,21 @@ async def test_every_screen_shows_hostile_lesson_text_literally(hostile):
     assert not opened, f"a link was opened: {opened}"
 
 
+def keep_toasts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every message Textual is asked to show in a toast (after the tutor escaped it), and keep the toast
+    up until the test has read it (the app's 2-second toasts could expire on a busy machine before the screen was
+    read)."""
+    notified: list[str] = []
+    notify = App.notify
+
+    def kept(app: App, message: str, **options) -> None:
+        notified.append(message)
+        notify(app, message, **{**options, "timeout": SETTLE_LIMIT})
+
+    monkeypatch.setattr(App, "notify", kept)
+    return notified
+
+
 #: a file in a folder ``w[red]x[``: its path reads ``.../w[red]x[/bold] [@click=app.quit]q\x1b[2J\u202e.yaml``
 WATCHED = ("w[red]x[", "bold] [@click=app.quit]q\x1b[2J\u202e.yaml")
 BROKEN = 'format: 1\nid: broken\ntitle: Broken\n"[@click=app.quit]k\\e[2J [/": 1\ninputs: {x: 1}\ngraph: [L = x]\n'
@@ -169,8 +185,7 @@ async def test_problems_screen_and_watch_show_file_names_and_problems_literally(
     path.parent.mkdir()
     path.write_text(BROKEN, encoding="utf-8")
     app = TutorApp(index_course([]), watch=path)
-    notify = app.notify  # the 'Reloaded' notice lasts 2 s: kept on screen until looked at, on a slow machine too
-    monkeypatch.setattr(app, "notify", lambda message, **kw: notify(message, **{**kw, "timeout": 60}))
+    notified = keep_toasts(monkeypatch)
     async with app.run_test(size=(200, 30), notifications=True) as pilot:
         for _ in range(100):
             await settle(pilot)
@@ -187,7 +202,7 @@ async def test_problems_screen_and_watch_show_file_names_and_problems_literally(
         assert isinstance(app.screen, LessonScreen)
         await pilot.pause()
         reloaded = "Reloaded bold] [@click=app.quit]q\\x1b[2J\\u202e.yaml."
-        assert any(n.message == reloaded for n in app._notifications)
+        assert reloaded in notified
         assert_screen_safe(pilot, reloaded)
 
 
