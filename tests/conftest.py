@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import resource
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -16,6 +18,7 @@ TESTS = ROOT / "tests"
 #: it, the reveal tests start PyTorch in a subprocess. test_wheel builds and installs the wheel.
 SLOW_FOLDERS = {"ui", "robust", "reveal"}
 SLOW_FILES = {"test_wheel.py"}
+CPU_START_KEY = pytest.StashKey[float]()
 SHIPPED = sorted(p for p in shipped_lessons_dir().glob("*.yaml") if p.name != "course.yaml")
 
 
@@ -63,3 +66,52 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     to the end anyway. Each collection then scans only what tests make; this matters at the end of an
     xdist worker, where pytest collects 5 times and execnet interrupts a worker still busy after 5 s."""
     gc.freeze()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--cpu-durations=N``: the N tests that used the most CPU time (on a busy machine, wall time says little)."""
+    parser.addoption(
+        "--cpu-durations",
+        type=int,
+        default=0,
+        metavar="N",
+        help="show the N tests that used the most CPU time, their own process's and their subprocesses'",
+    )
+
+
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and the subprocesses it has waited for (user and system)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+    """After its teardown, a test's CPU time since its setup goes with its report (xdist sends it to the
+    controller)."""
+    if call.when == "teardown":
+        item.user_properties.append(("cpu", cpu_seconds() - item.config.stash.get(CPU_START_KEY, 0.0)))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Note the CPU time when a test starts (for pytest_runtest_makereport)."""
+    item.config.stash[CPU_START_KEY] = cpu_seconds()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """Print the ``--cpu-durations`` table: the tests that used the most CPU, and the total."""
+    wanted = config.getoption("--cpu-durations")
+    if not wanted:
+        return
+    used = [
+        (value, report.nodeid)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "teardown"
+        for key, value in getattr(report, "user_properties", ())
+        if key == "cpu"
+    ]
+    used.sort(reverse=True)
+    terminalreporter.write_sep("=", f"most CPU time ({len(used)} tests, {sum(v for v, _ in used):.1f} s in all)")
+    for value, nodeid in used[:wanted]:
+        terminalreporter.write_line(f"{value:8.2f}s cpu  {nodeid}")
