@@ -10,10 +10,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from helpers import screen_text, settle, shown
 
 from tutor.course import load_course, load_lesson
 from tutor.progress import SOLVED, Attempt, ProgressStore, lesson_source
+from tutor.train import torch_side
 from tutor.train.loop import MAX_LEARNING_RATE, Settings
 from tutor.train.plot import BRAILLE, POINT, REGION
 from tutor.ui.app import TutorApp
@@ -51,6 +53,13 @@ async def train(pilot, texts: dict[str, str] | None, settings: Settings = XOR, p
     pilot.app.push_screen(screen)
     await settle(pilot)
     return screen
+
+
+@pytest.fixture
+def without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyTorch's side of a run goes to a Python without site-packages (``-S``), as on a machine without torch: for
+    the tests that assert nothing of PyTorch and restart runs (each run would start torch in a new process)."""
+    monkeypatch.setattr(torch_side, "INTERPRETER", (sys.executable, "-S"))
 
 
 def braille_dots(text: str) -> int:
@@ -143,9 +152,10 @@ async def test_pause_one_epoch_at_a_time_then_go_on_to_the_end():
         assert t.done and "epoch 40/40 (done)" in shown(pilot, "#train-settings")
 
 
-async def test_settings_keys_restart_the_run_and_stay_within_their_bounds():
+async def test_settings_keys_restart_the_run_and_stay_within_their_bounds(without_torch):
     async with batch_app().run_test(size=(100, 30)) as pilot:
         screen = await train(pilot, BATCH, Settings(dataset="xor", epochs=20, lr=2.0, hidden=8))
+        assert screen.torch is not None and screen.torch.status == "missing"  # no PyTorch run for each restart
         await pilot.press("h")
         await settle(pilot)
         assert screen.training is not None and screen.training.setup.hidden == 9
