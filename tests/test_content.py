@@ -137,17 +137,6 @@ def test_every_shipped_lesson_validates_strictly(capsys):
     assert f"{len(SHIPPED)} files checked: {len(SHIPPED)} valid, 0 with problems" in out
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
-def test_pytorch_runs_every_shipped_lesson_and_agrees(path, capsys):
-    """``backprop-tutor torch LESSON --run``: PyTorch computes every value, gradient and step within 1e-9."""
-    pytest.importorskip("torch")
-    code = main(["torch", str(path), "--run"])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert "all within 1e-09" in out
-
-
 def test_chain_rule_paths_reproduces_the_czech_slides():
     """The slides' foo_with_backprop(1, 2) prints (49.0, (14.0, 42.0))."""
     sol = solve(load_lesson(shipped_lessons_dir() / "chain-rule-paths.yaml"))

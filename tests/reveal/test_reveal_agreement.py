@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 from conftest import SHIPPED
 
-from tutor.course import load_lesson, solve
+from tutor.cli import main, torch_cmd
+from tutor.course import Lesson, load_lesson, solve
 from tutor.engine import IDENTITY, OPS, Application, build, leaf, op_of
 from tutor.engine.autograd import grad_fn_name
 from tutor.lang.syntax import Name, walk
 from tutor.reveal.codegen import lesson_script
 from tutor.reveal.paths import backward_path
-from tutor.reveal.run import TOLERANCE, compare, run_lesson
+from tutor.reveal.run import TOLERANCE, TorchRun, compare, run_lesson
 
 pytest.importorskip("torch")
 from torch_ref import torch_run  # the tests' own, independent PyTorch evaluator
@@ -29,10 +30,22 @@ ALL = SHIPPED + TEST_LESSONS
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
-def test_pytorch_agrees_with_the_engine(path: Path) -> None:
+def test_pytorch_agrees_with_the_engine(path: Path, monkeypatch, capsys) -> None:
     lesson = load_lesson(path)
     result = run_lesson(lesson)
     assert result.ok, result.message
+
+    # ``backprop-tutor torch LESSON --run`` on this run of the same script (tests/test_content.py started PyTorch
+    # a second time for it): the command compares every value, gradient and step, prints and exits 0
+    def the_same_run(again: Lesson) -> TorchRun:
+        assert again.content_hash == lesson.content_hash
+        return result
+
+    monkeypatch.setattr(torch_cmd, "run_lesson", the_same_run)
+    code = main(["torch", str(path), "--run"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "all within 1e-09" in out
     comparison = compare(lesson, result)
     assert not comparison.disagreements(), [(d.label, d.diff) for d in comparison.disagreements()]
     assert comparison.largest_diff <= TOLERANCE
