@@ -55,10 +55,13 @@ def is_slow(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow tests (see is_slow), so that ``pytest -m "not slow"`` is the quick inner loop."""
+    """Mark the slow tests (see is_slow), so that ``pytest -m "not slow"`` is the quick inner loop; run them first
+    (in their own order), so that the parallel workers end on quick tests instead of one waiting for the other's
+    last long test."""
     for item in items:
         if is_slow(item):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
