@@ -58,7 +58,8 @@ async def train(pilot, texts: dict[str, str] | None, settings: Settings = XOR, p
 @pytest.fixture
 def without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
     """PyTorch's side of a run goes to a Python without site-packages (``-S``), as on a machine without torch: for
-    the tests that assert nothing of PyTorch and restart runs (each run would start torch in a new process)."""
+    the tests that assert nothing of PyTorch (each run would start torch in a new process and train there too;
+    test_right_formulas_... checks the screen with PyTorch)."""
     monkeypatch.setattr(torch_side, "INTERPRETER", (sys.executable, "-S"))
 
 
@@ -88,7 +89,7 @@ async def test_right_formulas_train_as_the_engine_and_pytorch_with_the_loss_plot
         assert "Traceback" not in screen_text(pilot)
 
 
-async def test_a_formula_missing_the_1_over_N_is_named_on_the_screen():
+async def test_a_formula_missing_the_1_over_N_is_named_on_the_screen(without_torch):
     wrong = {**BATCH, "grad:Z2": "A2 - Y"}
     settings = Settings(dataset="moons", epochs=50, lr=0.05, hidden=8)
     async with batch_app().run_test(size=(100, 30)) as pilot:
@@ -99,7 +100,7 @@ async def test_a_formula_missing_the_1_over_N_is_named_on_the_screen():
         assert screen.training is not None and screen.training.done
 
 
-async def test_a_run_that_blows_up_says_so_and_draws_no_boundary():
+async def test_a_run_that_blows_up_says_so_and_draws_no_boundary(without_torch):
     wrong = {**BATCH, "grad:Z2": "A2 - Y"}  # 200 times too big: at lr 2 the loss is no number after two steps
     async with batch_app().run_test(size=(100, 30)) as pilot:
         screen = await train(pilot, wrong, Settings(dataset="xor", epochs=20, lr=2.0, hidden=8))
@@ -108,7 +109,7 @@ async def test_a_run_that_blows_up_says_so_and_draws_no_boundary():
         assert str(screen.query_one("#train-boundary").render()) == BLOWN_UP
 
 
-async def test_the_softmax_network_draws_three_classes_on_the_spiral():
+async def test_the_softmax_network_draws_three_classes_on_the_spiral(without_torch):
     lesson = load_lesson(ROOT / "tests" / "train" / "lessons" / "softmax-net.yaml")
     softmax = {**BATCH, "grad:Z2": "(softmax(Z2, 1) - Y) / N", "grad:Z1": "dA1 * (1 - A1**2)"}
     async with batch_app().run_test(size=(100, 30)) as pilot:
@@ -134,7 +135,7 @@ async def test_a_wrong_transpose_is_refused_before_any_epoch_with_the_step():
         assert boundary == "(the decision boundary shows once training starts)"
 
 
-async def test_pause_one_epoch_at_a_time_then_go_on_to_the_end():
+async def test_pause_one_epoch_at_a_time_then_go_on_to_the_end(without_torch):
     async with batch_app().run_test(size=(100, 30)) as pilot:
         screen = await train(pilot, BATCH, Settings(dataset="xor", epochs=40, lr=2.0, hidden=8), paused=True)
         t = screen.training
@@ -173,7 +174,7 @@ async def test_settings_keys_restart_the_run_and_stay_within_their_bounds(withou
         assert any(f"at most {MAX_LEARNING_RATE:g}" in n.message for n in pilot.app._notifications)
 
 
-async def test_ctrl_t_trains_the_formulas_the_learner_typed_and_escape_goes_back():
+async def test_ctrl_t_trains_the_formulas_the_learner_typed_and_escape_goes_back(without_torch):
     lesson = load_course().get("two-layer-batch")
     store = ProgressStore()
     record = store.lesson(lesson.id, lesson.content_hash, lesson_source(lesson.path))
