@@ -118,3 +118,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     terminalreporter.write_sep("=", f"most CPU time ({len(used)} tests, {sum(v for v, _ in used):.1f} s in all)")
     for value, nodeid in used[:wanted]:
         terminalreporter.write_line(f"{value:8.2f}s cpu  {nodeid}")
+    by_file: dict[str, float] = {}
+    for value, nodeid in used:
+        by_file[nodeid.split("::")[0]] = by_file.get(nodeid.split("::")[0], 0.0) + value
+    terminalreporter.write_sep("-", "by file")
+    for name, value in sorted(by_file.items(), key=lambda kv: -kv[1])[:wanted]:
+        terminalreporter.write_line(f"{value:8.2f}s cpu  {name}")
