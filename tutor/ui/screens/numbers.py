@@ -85,7 +85,7 @@ class NumbersScreen(ModalScreen[None]):
         first = chosen + [r for r in view.rows if (r.needed or r.current) and r not in chosen]
         rest = [r for r in view.rows if r not in first]
         with VerticalScroll(id="numbers-box"):
-            which = f": {one_line(self.chosen)} first" if chosen else ": this step's rows first" if first else ""
+            which = f": {one_line(chosen[0].name)} first" if chosen else ": this step's rows first" if first else ""
             heading = "Every number of the graph, in full" + which
             yield Static(Text(heading + "   (Escape closes)", style="bold"), id="numbers-title")
             for row in [*first, *rest]:
