@@ -107,7 +107,8 @@ def known_progress() -> ProgressStore:
     record_tries(store, "sigmoid-neuron", [("local:q/z", True, None, 20), ("grad:z", False, "factor-n", 21)])
     record_tries(store, "tanh-unit", [("local:a/z", False, "from-input", 30)])
     record_tries(store, "two-layer-batch", [("grad:W2", False, "transposed", 40), ("grad:b2", True, None, 41)])
-    record_tries(store, "torch-leaves", [("local:s/x", True, None, 50), ("local:y/x", False, "sign", 51)])  # dot
+    record_tries(store, "chained-functions", [("local:c/b", True, None, 50)])  # c = a·b
+    record_tries(store, "matmul-jacobian", [("grad:X", False, "transposed", 51)])
     record_tries(store, "var-class", [(f"local:m/{v}", True, None, 60 + i) for i, v in enumerate("xy")])
     record_tries(store, "var-class", [("grad:m", True, None, 62)])
     record_tries(
@@ -128,7 +129,7 @@ def skills_json(capsys) -> dict[str, dict]:
 def test_a_known_progress_file_gives_known_rates(known_progress, capsys):
     got = skills_json(capsys)
     # sums and products: chain-rule's y/x wrong (sign: no skill claims it), then fan-out's s/x, q/x, q/y,
-    # torch-leaves' s/x, var-class' m/x, m/y, dm, chain-rule-paths' two and two-layer-batch's db2: 10 right; the
+    # chained-functions' c/b, var-class' m/x, m/y, dm, chain-rule-paths' two and two-layer-batch's db2: 10 right; the
     # latest 10 of 11 leave the miss out
     assert (got["sums-products"]["right"], got["sums-products"]["tried"], got["sums-products"]["first_tries"]) == (
         10,
@@ -141,7 +142,7 @@ def test_a_known_progress_file_gives_known_rates(known_progress, capsys):
     assert (got["sigmoid"]["right"], got["sigmoid"]["tried"]) == (1, 1)  # grad:z's 1/N is not σ′'s miss
     assert (got["batch-mean"]["right"], got["batch-mean"]["tried"]) == (0, 1)  # ... it is the batch mean's
     assert (got["tanh"]["right"], got["tanh"]["tried"]) == (0, 1)  # 'from-input' on a tanh step: tanh's alone
-    assert (got["matmul"]["right"], got["matmul"]["tried"]) == (0, 2)  # a transpose; a sign slip at dot's local
+    assert (got["matmul"]["right"], got["matmul"]["tried"]) == (0, 2)  # two transposes (two-layer-batch's dW2, matmul-jacobian's dX)
     assert got["softmax-ce"]["tried"] == 0 and got["softmax-ce"]["rate"] is None
 
 
