@@ -171,12 +171,17 @@ class LessonScreen(Screen[None]):
         self.call_after_refresh(self.pictures.mount)
         self.watch(self._pane, "scroll_y", self._more_below, init=False)
         self.watch(self._pane, "virtual_size", self._more_below, init=False)  # Markdown lays out later
+        if self.warnings:
+            self.watch_warnings(self.warnings)
 
     def _more_below(self, _: object = None) -> None:
         """Show the "more below" line while the step pane can scroll further down."""
         pane = self._pane
         body = self.query_one("#lesson-body")
-        body.set_class(pane.scroll_y < pane.max_scroll_y, "-more-below")
+        # the line takes a row from the pane while it shows: judge by the pane's height without it, else showing it
+        # makes more below and hiding it makes none, and the layout flips it on and off without end
+        shown = 1 if body.has_class("-more-below") else 0
+        body.set_class(pane.scroll_y < pane.max_scroll_y - shown, "-more-below")
 
     def bring_into_view(self, *selectors: str) -> None:
         """After the next refresh, scroll the step pane so that these parts (those showing) are in view, the
@@ -550,6 +555,8 @@ class LessonScreen(Screen[None]):
 
     def watch_warnings(self, warnings: tuple[Problem, ...]) -> None:
         """The linter's warnings, one ``file:line:col`` line each (plain text), in a strip F9 hides."""
+        if not self.is_mounted:
+            return  # set on a screen just pushed (the watched file's first load): on_mount shows them
         count = len(warnings)
         head = f"{count} linter warning{'s' if count != 1 else ''} about this lesson file (F9 hides them):"
         # the file's name, not its whole path: the learner knows which file is watched, and a long path would push
