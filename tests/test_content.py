@@ -54,7 +54,7 @@ TEACHING_ORDER = [
     "torch-training-step",
     "torch-dynamic-graph",
     "custom-function",
-    "review",
+    "course-review",
 ]
 
 

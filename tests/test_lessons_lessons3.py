@@ -133,7 +133,7 @@ def test_torch_training_step_names_its_target_mistakes(step, answer, says):
 def test_review_numbers_follow_the_summary_sheet():
     """The sheet's rules hold on the lesson's own numbers: σ + BCE with the 1/N once, the matmul, broadcast ↔ sum,
     the fan-out's two paths, tanh′ through the output."""
-    _, sol = lesson_and_solution("review")
+    _, sol = lesson_and_solution("course-review")
     v, g = sol.trace.values, sol.trace.grads
     n = v["X"].shape[0]
     np.testing.assert_allclose(g["S"], (v["P"] - v["Y"]) / n, rtol=1e-12)
@@ -145,7 +145,7 @@ def test_review_numbers_follow_the_summary_sheet():
 
 
 def test_review_sheet_holds_every_part_the_issue_lists():
-    lesson, sol = lesson_and_solution("review")
+    lesson, sol = lesson_and_solution("course-review")
     outro = show_lesson(lesson, sol.trace).outro
     for part in ("Local derivatives", "A matmul", "Broadcast ↔ sum", "Mean ↔ 1/N once", "nn.Linear", "BP1", "BP4"):
         assert part in outro, part
@@ -166,7 +166,7 @@ def test_review_sheet_holds_every_part_the_issue_lists():
     ],
 )
 def test_review_names_the_courses_mistakes(step, answer, says):
-    verdict = feedback("review", step, answer)
+    verdict = feedback("course-review", step, answer)
     assert not verdict.correct and verdict.message.startswith(says), verdict.message
 
 

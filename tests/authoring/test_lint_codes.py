@@ -11,7 +11,7 @@ from conftest import ROOT, SHIPPED
 
 from tutor.authoring.lint import OP_MISVALUES, OP_SLIPS, lint, lint_report
 from tutor.authoring.schema import CODES_BEGIN, CODES_END, codes_section
-from tutor.cli import main
+from tutor.cli import COMMANDS, main
 from tutor.course import load_lesson, parse_lesson, solve
 from tutor.course.lintcodes import BY_CODE, CODES, OTHER_SLIP, code_of_candidate
 from tutor.engine.autograd import Fact
@@ -22,7 +22,7 @@ FALSE_POSITIVES = sorted(LESSONS.glob("fp-*.yaml"))
 DELIBERATE = sorted(LESSONS.glob("allow-*.yaml"))
 HEADER = "format: 1\nid: example\ntitle: Example\n"
 #: codes whose example needs more than one lesson file (the course), or that no small lesson triggers on purpose
-NO_EXAMPLE = {"W100", "W108", "W210", "W211", "W401", "W402", "W403"}
+NO_EXAMPLE = {"W100", "W108", "W210", "W211", "W401", "W402", "W403", "W404"}
 
 
 def _lesson(text: str, name: str = "t.yaml"):
@@ -153,3 +153,17 @@ def test_a_forward_value_slip_is_named_as_what_the_learner_does():
     )
     (warning,) = [w for w in lint_report(lesson).warnings if w.code == "W122"]
     assert "a learner who forgets the power (types y − t for L) is marked right" in warning.message, warning.message
+
+
+def test_an_id_that_is_a_command_is_reported_and_new_refuses_it(tmp_path, capsys):
+    """`backprop-tutor review` runs the review command: a lesson with that id could never be opened by its id."""
+    path = tmp_path / "drill.yaml"
+    path.write_text("format: 1\nid: drill\ntitle: T\ninputs: {x: 1.5}\ngraph: [L = x ** 2]\n", encoding="utf-8")
+    assert main(["validate", "--strict", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:2:5: W404 id-is-command: the id 'drill' is also a command" in out, out
+    assert main(["new", "review", "--dir", str(tmp_path)]) != 0
+    assert "'review' is the name of a command" in capsys.readouterr().err
+    assert not (tmp_path / "review.yaml").exists()
+    shipped = {p.stem for p in SHIPPED}
+    assert not shipped & set(COMMANDS), "a shipped lesson's id is a command's name"

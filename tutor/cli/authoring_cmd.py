@@ -27,6 +27,15 @@ def add_new_arguments(parser: argparse.ArgumentParser) -> None:
 def run_new(args: argparse.Namespace) -> int:
     """Write a commented starter lesson and say what to do next; never overwrite a file, nor reuse an id."""
     folder = Path(args.dir)
+    from tutor.cli import COMMANDS
+
+    if args.id in COMMANDS:
+        print(
+            f"backprop-tutor: {args.id!r} is the name of a command (`backprop-tutor {args.id}` would run it, not "
+            "the lesson): choose another id",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
     clash = _clashing_lesson(args.id, folder)
     if clash is not None:
         print(

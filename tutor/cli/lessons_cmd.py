@@ -181,6 +181,21 @@ def validate_file(path: Path, lint: bool = True) -> list[Problem]:
     return check_file(path, lint).problems
 
 
+def command_problems(lesson: Lesson) -> list[Problem]:
+    """W404: an id that is also a command's name cannot be opened by its id (``backprop-tutor review`` runs the
+    review command)."""
+    from tutor.cli import COMMANDS
+
+    if lesson.id not in COMMANDS or lesson.path is None:
+        return []
+    line, col = lesson.locations.get("id", (1, 1))
+    message = (
+        f"the id {lesson.id!r} is also a command: `backprop-tutor {lesson.id}` runs the command, not this lesson; "
+        "choose another id (and rename the file to match)"
+    )
+    return [Problem(str(lesson.path), line, col, message, "warning", None, "W404")]
+
+
 def check_file(path: Path, lint: bool = True, index: CourseIndex | None = None) -> Checked:
     """One file's problems, and the warnings its ``lint: allow`` lists kept back; ``index`` is the search path's
     lessons (read once per run), for ids that clash."""
@@ -195,7 +210,7 @@ def check_file(path: Path, lint: bool = True, index: CourseIndex | None = None) 
     from tutor.authoring.check_mistakes import check_mistakes
     from tutor.authoring.lint import allow_warnings, lint_report, linter_warnings
 
-    course = id_problems(lesson, index)
+    course = id_problems(lesson, index) + command_problems(lesson)
     errors = [p for p in course if p.severity == "error"] + check_mistakes(lesson)
     more = [p for p in course if p.severity != "error"]
     if lint:

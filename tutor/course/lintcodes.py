@@ -397,6 +397,13 @@ CODES: tuple[LintCode, ...] = (
         "A course.yaml lists an id that no lesson of its folder, nor of the folders before it on the search path, has.",
         "",
     ),
+    LintCode(
+        "W404",
+        "id-is-command",
+        "The lesson's id is also the name of a backprop-tutor command (review, drill ...): `backprop-tutor ID` runs "
+        "the command, not the lesson; choose another id.",
+        "",
+    ),
     # ---------------------------------------------------------------- W5xx: the allow-lists
     LintCode(
         "W501",
