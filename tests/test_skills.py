@@ -142,7 +142,7 @@ def test_a_known_progress_file_gives_known_rates(known_progress, capsys):
     assert (got["sigmoid"]["right"], got["sigmoid"]["tried"]) == (1, 1)  # grad:z's 1/N is not σ′'s miss
     assert (got["batch-mean"]["right"], got["batch-mean"]["tried"]) == (0, 1)  # ... it is the batch mean's
     assert (got["tanh"]["right"], got["tanh"]["tried"]) == (0, 1)  # 'from-input' on a tanh step: tanh's alone
-    assert (got["matmul"]["right"], got["matmul"]["tried"]) == (0, 2)  # two transposes (two-layer-batch's dW2, matmul-jacobian's dX)
+    assert (got["matmul"]["right"], got["matmul"]["tried"]) == (0, 2)  # dW2, dX transposed
     assert got["softmax-ce"]["tried"] == 0 and got["softmax-ce"]["rate"] is None
 
 

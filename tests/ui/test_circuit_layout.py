@@ -34,7 +34,7 @@ SCROLLS_SIDEWAYS = {
     "gradient-check",
     "mlp-loop",
     "torch-dynamic-graph",
-    "review",
+    "course-review",
 }
 
 

@@ -33,7 +33,7 @@ def labels(line: str, number: str) -> list[int]:
     return [i + 1 for i in range(len(line)) if line.startswith(f" {number} ", i)]
 
 
-@pytest.mark.parametrize("lesson_id", ["two-layer-net", "mlp-loop", "sigmoid-layer", "review"])
+@pytest.mark.parametrize("lesson_id", ["two-layer-net", "mlp-loop", "sigmoid-layer", "course-review"])
 def test_each_weight_stands_on_its_own_connection(lesson_id: str):
     text, _, weights = picture(lesson_id, None, None)
     program = load_course().get(lesson_id).program
