@@ -76,6 +76,10 @@ def verdict_feedback(verdict: Verdict, attempts: int) -> Feedback:
     return Feedback(f"✗ {verdict.message}{read_as}   (attempt {attempts}){later}", "wrong")
 
 
+#: said on the answer box's top edge while the step pane goes on below what is in view
+MORE_BELOW = "↓ more below: PgDn (PgUp back)"
+
+
 class LessonScreen(Screen[None]):
     """One lesson for one learner; every answer is graded by the core and saved at once."""
 
@@ -159,7 +163,6 @@ class LessonScreen(Screen[None]):
                 yield PlainStatic(id="hints")
                 yield PlainStatic(id="feedback")
                 yield LessonMarkdown(id="explain")
-            yield PlainStatic("↓ more below: PgDn (PgUp back)", id="more-below")
             yield AnswerBox(id="answer")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -177,11 +180,11 @@ class LessonScreen(Screen[None]):
     def _more_below(self, _: object = None) -> None:
         """Show the "more below" line while the step pane can scroll further down."""
         pane = self._pane
-        body = self.query_one("#lesson-body")
-        # the line takes a row from the pane while it shows: judge by the pane's height without it, else showing it
-        # makes more below and hiding it makes none, and the layout flips it on and off without end
-        shown = 1 if body.has_class("-more-below") else 0
-        body.set_class(pane.scroll_y < pane.max_scroll_y - shown, "-more-below")
+        more = pane.scroll_y < pane.max_scroll_y
+        # on the answer box's top edge, which takes no room: a line of its own changed the pane's height, and with it
+        # whether there was more below, so the layout flipped it on and off without end (a test run hung there)
+        self.query_one(AnswerBox).border_title = MORE_BELOW if more else None
+        self.query_one("#lesson-body").set_class(more, "-more-below")
 
     def bring_into_view(self, *selectors: str) -> None:
         """After the next refresh, scroll the step pane so that these parts (those showing) are in view, the
