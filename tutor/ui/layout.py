@@ -303,6 +303,20 @@ class BoxText:
 Row = list[tuple[str, str]]
 
 
+def role_runs(chars: list[list[str]], roles: list[list[str]]) -> list[Row]:
+    """A grid of characters and their roles as rows of (text, role) runs: neighbours of one role joined."""
+    out: list[Row] = []
+    for crow, rrow in zip(chars, roles, strict=True):
+        row: Row = []
+        for ch, role in zip(crow, rrow, strict=True):
+            if row and row[-1][1] == role:
+                row[-1] = (row[-1][0] + ch, role)
+            else:
+                row.append((ch, role))
+        out.append(row)
+    return out
+
+
 class Canvas:
     """A grid of characters with a role each; lines merge into junctions where they meet."""
 
@@ -351,17 +365,8 @@ class Canvas:
             self.roles[y][x] = role
 
     def rows(self) -> list[Row]:
-        """Every row as runs of text of one role (trailing blanks dropped)."""
-        out = []
-        for chars, roles in zip(self.chars, self.roles, strict=True):
-            row: Row = []
-            for ch, role in zip(chars, roles, strict=True):
-                if row and row[-1][1] == role:
-                    row[-1] = (row[-1][0] + ch, role)
-                else:
-                    row.append((ch, role))
-            out.append(row)
-        return out
+        """Every row as runs of text of one role."""
+        return role_runs(self.chars, self.roles)
 
 
 def draw(

@@ -20,7 +20,7 @@ from tutor.course.live import show_number
 from tutor.engine import Program
 from tutor.lang.syntax import Binary, Call, Name, Transpose, Unary
 from tutor.safetext import one_line
-from tutor.ui.layout import Row
+from tutor.ui.layout import Row, role_runs
 
 MAX_UNITS = 12  # units per column drawn; a larger layer shows no network picture
 UNIT = "◯"
@@ -271,16 +271,7 @@ class _Canvas:
 
     def rows(self) -> list[Row]:
         """The picture as rows of (text, role) runs."""
-        out: list[Row] = []
-        for crow, rrow in zip(self.chars, self.roles, strict=True):
-            row: Row = []
-            for ch, role in zip(crow, rrow, strict=True):
-                if row and row[-1][1] == role:
-                    row[-1] = (row[-1][0] + ch, role)
-                else:
-                    row.append((ch, role))
-            out.append(row)
-        return out
+        return role_runs(self.chars, self.roles)
 
 
 #: Braille dot bits by (column, row) within a cell of 2 × 4 dots
