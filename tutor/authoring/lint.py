@@ -84,24 +84,28 @@ class LintReport:
     allowed: list[Problem] = field(default_factory=list)
 
 
-def lint(lesson: Lesson) -> list[Problem]:
-    """Every warning about a lesson that it does not allow, in file order (its prose's warnings too)."""
-    return lint_report(lesson).warnings
+def lint(lesson: Lesson, here: Solution | None = None) -> list[Problem]:
+    """Every warning about a lesson that it does not allow, in file order (its prose's warnings too); ``here``: the
+    lesson already solved at its own values, when the caller has it."""
+    return lint_report(lesson, here=here).warnings
 
 
-def lint_report(lesson: Lesson, more: Iterable[Problem] = (), linted: list[Problem] | None = None) -> LintReport:
+def lint_report(
+    lesson: Lesson, more: Iterable[Problem] = (), linted: list[Problem] | None = None, here: Solution | None = None
+) -> LintReport:
     """The linter's warnings, the lesson's own (prose) and ``more`` (the course's), sorted by position, with the
     ones the lesson or a step allows kept back, and an allowed code that never fires reported (W501).
 
     ``linted``: the linter's own findings (:func:`linter_warnings`) when the caller has them already, so that
     ``validate`` lints a lesson once for its report and for its variants' baseline."""
-    found = [*lesson.warnings, *more, *(linter_warnings(lesson) if linted is None else linted)]
+    found = [*lesson.warnings, *more, *(linter_warnings(lesson, here) if linted is None else linted)]
     return allow_warnings(lesson, found)
 
 
-def linter_warnings(lesson: Lesson) -> list[Problem]:
-    """The linter's own findings about a lesson, sorted by position, before any ``lint: allow``."""
-    return _Linter(lesson).run()
+def linter_warnings(lesson: Lesson, here: Solution | None = None) -> list[Problem]:
+    """The linter's own findings about a lesson, sorted by position, before any ``lint: allow``; ``here``: the lesson
+    solved at its own values, when the caller has it (one engine run shared with the mistakes' check)."""
+    return _Linter(lesson, here).run()
 
 
 def allow_warnings(lesson: Lesson, found: list[Problem], report_unused: bool = True) -> LintReport:
@@ -158,12 +162,17 @@ def _in_scenarios(lesson: Lesson) -> set[str]:
 class _Linter:
     """One lesson's trace, a second trace at jittered values, and the warnings found so far."""
 
-    def __init__(self, lesson: Lesson) -> None:
+    def __init__(self, lesson: Lesson, here: Solution | None = None) -> None:
+        """The lesson's run (``here``, or a new one) and what the checks share."""
         self.lesson = lesson
         self.program = lesson.program
         self.file = str(lesson.path) if lesson.path else "<lesson>"
-        self.trace = run(self.program, lesson.leaf_values())
-        self.here = Solution(lesson, self.trace)
+        self.here = (
+            here
+            if here is not None and here.lesson is lesson
+            else Solution(lesson, run(self.program, lesson.leaf_values()))
+        )
+        self.trace = self.here.trace
         self.jitter_values = _jittered(lesson.leaf_values())
         self._jitter_trace: Trace | None = None
         self._there: Solution | None = None

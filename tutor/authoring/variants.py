@@ -72,16 +72,20 @@ def variant(lesson: Lesson, k: int) -> Lesson:
 
 
 def check_variants(
-    lesson: Lesson, warnings: list[Problem] | None = None, count: int = CHECKED_VARIANTS
+    lesson: Lesson,
+    warnings: list[Problem] | None = None,
+    count: int = CHECKED_VARIANTS,
+    solution: Solution | None = None,
 ) -> list[Problem]:
     """Whether the ``vary:`` rules give clean variants 1..count: the problems, at the ``vary:`` section.
 
-    ``warnings`` are the linter's warnings about the lesson as written, when the caller has them already.
+    ``warnings`` are the linter's warnings about the lesson as written, and ``solution`` the lesson solved at its
+    own values, when the caller has them already.
     """
     if not lesson.vary:
         return []
     if warnings is not None:
-        _baseline(lesson, warnings)
+        _baseline(lesson, warnings, solution)
     for k in range(1, count + 1):
         try:
             variant(lesson, k)
@@ -100,10 +104,11 @@ class Baseline:
 
 def dirty(drawn: Lesson, baseline: Baseline) -> str | None:
     """Why a drawn variant does not teach as well as the lesson as written, or None when it is clean."""
-    for w in lint(drawn):
+    solution = solve(drawn)  # one run for the linter and the mistakes
+    for w in lint(drawn, solution):
         if (w.line, w.col, w.step) not in baseline.warnings:
             return f"{w.step + ': ' if w.step else ''}{w.message}"
-    for step_id, i in passing_mistakes(solve(drawn)):
+    for step_id, i in passing_mistakes(solution):
         if (step_id, i) not in baseline.passing:
             answer = drawn.step(step_id).mistakes[i].answer
             return f"{step_id}: the mistake {answer!r} gives the right answer at these numbers"
@@ -129,16 +134,19 @@ def passing_mistakes(solution: Solution) -> list[tuple[str, int]]:
     return found
 
 
-def _baseline(lesson: Lesson, warnings: list[Problem] | None = None) -> Baseline:
+def _baseline(lesson: Lesson, warnings: list[Problem] | None = None, solution: Solution | None = None) -> Baseline:
     """What the lesson as written already has (a variant may have that, and nothing more); cached per lesson.
 
-    ``warnings``: the linter's warnings about the lesson, when the caller has them (else the linter runs).
+    ``warnings``: the linter's warnings about the lesson, when the caller has them (else the linter runs);
+    ``solution``: the lesson solved at its own values, when the caller has it.
     """
     key = base_hash(lesson.content_hash) or str(id(lesson))  # a variant drawing another finds its lesson's
     if key not in _BASELINES:
-        found = lint(lesson) if warnings is None else warnings
+        if solution is None or solution.lesson is not lesson:
+            solution = solve(lesson)
+        found = lint(lesson, solution) if warnings is None else warnings
         places = frozenset((w.line, w.col, w.step) for w in found)
-        _BASELINES[key] = Baseline(places, frozenset(passing_mistakes(solve(lesson))))
+        _BASELINES[key] = Baseline(places, frozenset(passing_mistakes(solution)))
         while len(_BASELINES) > _MAX_BASELINES:
             _BASELINES.popitem(last=False)
     _BASELINES.move_to_end(key)

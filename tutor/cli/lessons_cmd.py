@@ -211,14 +211,16 @@ def check_file(path: Path, lint: bool = True, index: CourseIndex | None = None) 
     from tutor.authoring.lint import allow_warnings, lint_report, linter_warnings
 
     course = id_problems(lesson, index) + command_problems(lesson)
-    errors = [p for p in course if p.severity == "error"] + check_mistakes(lesson)
+    here = solve(lesson) if lint else None  # one engine run for the mistakes, the linter and the variants' baseline
+    errors = [p for p in course if p.severity == "error"] + check_mistakes(lesson, here)
     more = [p for p in course if p.severity != "error"]
     if lint:
         from tutor.authoring.variants import check_variants
 
-        linted = linter_warnings(lesson)  # once: the report's, and the baseline a variant is held to (lint(lesson))
+        linted = linter_warnings(lesson, here)  # once: the report's, and the baseline a variant is held to
         report = lint_report(lesson, more, linted)
-        errors += check_variants(lesson, lint_report(lesson, (), linted).warnings if lesson.vary else None)
+        baseline = lint_report(lesson, (), linted).warnings if lesson.vary else None
+        errors += check_variants(lesson, baseline, solution=here)
     else:
         report = allow_warnings(lesson, [*lesson.warnings, *more], report_unused=False)
     return Checked([*errors, *report.warnings], report.allowed)
