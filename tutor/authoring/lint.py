@@ -108,11 +108,25 @@ def linter_warnings(lesson: Lesson, here: Solution | None = None) -> list[Proble
     return _Linter(lesson, here).run()
 
 
+#: where warnings may be allowed: the lesson (None) and each step with its own list, with the codes listed there
+AllowScopes = list[tuple[str | None, tuple[AllowItem, ...]]]
+
+
+def allow_scopes(lesson: Lesson) -> AllowScopes:
+    """The lesson's ``lint: allow`` list and each step's own, in file order."""
+    return [(None, lesson.lint_allow)] + [(s.id, s.lint_allow) for s in lesson.steps if s.lint_allow]
+
+
 def allow_warnings(lesson: Lesson, found: list[Problem], report_unused: bool = True) -> LintReport:
     """Split warnings into those shown and those the lesson (any warning) or their step allows; with
     ``report_unused``, an allowed code that matched nothing is a warning itself (W501), at the code."""
-    scopes: list[tuple[str | None, tuple[AllowItem, ...]]] = [(None, lesson.lint_allow)]
-    scopes += [(s.id, s.lint_allow) for s in lesson.steps if s.lint_allow]
+    file = str(lesson.path) if lesson.path else "<lesson>"
+    return allow_in_scopes(allow_scopes(lesson), file, found, report_unused)
+
+
+def allow_in_scopes(scopes: AllowScopes, file: str, found: list[Problem], report_unused: bool = True) -> LintReport:
+    """:func:`allow_warnings` from the allow-lists alone (``validate`` keeps them in its cache with a file's
+    findings, and allows the course's warnings, found afresh, the same way)."""
     used: set[tuple[str | None, str]] = set()
     report = LintReport()
     for p in found:
@@ -130,7 +144,6 @@ def allow_warnings(lesson: Lesson, found: list[Problem], report_unused: bool = T
             used.add(scope)
             report.allowed.append(p)
     if report_unused:
-        file = str(lesson.path) if lesson.path else "<lesson>"
         for step, codes in scopes:
             for a in codes:
                 if (step, a.code) not in used:

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 
 from tutor.course import Lesson, LessonError, Problem, find_lesson, load_course, load_lesson, prompt, solve, to_plain
 from tutor.course.answers import read_answers
-from tutor.course.catalog import id_problems
-from tutor.course.index import CourseIndex, index_course
+from tutor.course.catalog import id_problems_at
+from tutor.course.index import CourseIndex, index_course, read_lesson_text
+from tutor.course.load import parse_lesson
 from tutor.grading import grade, show_array
 from tutor.safetext import one_line
 
 if TYPE_CHECKING:
+    from tutor.authoring.validate_cache import Findings, ValidationCache
     from tutor.progress import ProgressStore
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -120,6 +122,12 @@ def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
         "--strict", action="store_true", help="treat the linter's warnings as errors (exit 1 when there are any)"
     )
     parser.add_argument("--no-lint", action="store_true", help="check the file and the graph only, not the numbers")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check every file afresh: neither read nor write the validation cache (the findings of unchanged files "
+        "kept from earlier runs)",
+    )
 
 
 def _expand(paths: list[str]) -> tuple[list[Path], list[Problem]]:
@@ -181,48 +189,82 @@ def validate_file(path: Path, lint: bool = True) -> list[Problem]:
     return check_file(path, lint).problems
 
 
-def command_problems(lesson: Lesson) -> list[Problem]:
+def command_problems_at(lesson_id: str, path: Path, at: tuple[int, int]) -> list[Problem]:
     """W404: an id that is also a command's name cannot be opened by its id (``backprop-tutor review`` runs the
-    review command)."""
+    review command); ``at``: where the id is written."""
     from tutor.cli import COMMANDS
 
-    if lesson.id not in COMMANDS or lesson.path is None:
+    if lesson_id not in COMMANDS:
         return []
-    line, col = lesson.locations.get("id", (1, 1))
     message = (
-        f"the id {lesson.id!r} is also a command: `backprop-tutor {lesson.id}` runs the command, not this lesson; "
+        f"the id {lesson_id!r} is also a command: `backprop-tutor {lesson_id}` runs the command, not this lesson; "
         "choose another id (and rename the file to match)"
     )
-    return [Problem(str(lesson.path), line, col, message, "warning", None, "W404")]
+    return [Problem(str(path), at[0], at[1], message, "warning", None, "W404")]
 
 
-def check_file(path: Path, lint: bool = True, index: CourseIndex | None = None) -> Checked:
+def check_file(
+    path: Path, lint: bool = True, index: CourseIndex | None = None, cache: ValidationCache | None = None
+) -> Checked:
     """One file's problems, and the warnings its ``lint: allow`` lists kept back; ``index`` is the search path's
-    lessons (read once per run), for ids that clash."""
+    lessons (read once per run), for ids that clash; ``cache``: findings of earlier runs (the file's text, path and
+    options unchanged), for all but what depends on other files."""
     if index is None:
         index = index_course()
     if path.name == "course.yaml" and path.is_file():
         return Checked(validate_order_file(path, index))
-    try:
-        lesson = load_lesson(path)
-    except LessonError as e:
-        return Checked(e.problems)
-    from tutor.authoring.check_mistakes import check_mistakes
-    from tutor.authoring.lint import allow_warnings, lint_report, linter_warnings
+    if cache is None:
+        return _with_course(path, own_findings(path, lint), lint, index)
+    from tutor.authoring.validate_cache import entry_key
 
-    course = id_problems(lesson, index) + command_problems(lesson)
+    try:
+        text = read_lesson_text(path)
+    except LessonError as e:  # unreadable now: nothing to look up or keep
+        return Checked(e.problems)
+    key = entry_key(path, text, (*cache.options, "lint" if lint else "no-lint"))
+    findings = cache.get(key)
+    if findings is None:
+        findings = own_findings(path, lint, text)
+        cache.put(key, findings)
+    return _with_course(path, findings, lint, index)
+
+
+def own_findings(path: Path, lint: bool, text: str | None = None) -> Findings:
+    """What validate finds from a lesson file's text alone (``text``: the file's, when the caller has read it)."""
+    from tutor.authoring.check_mistakes import check_mistakes
+    from tutor.authoring.lint import allow_scopes, lint_report, linter_warnings
+    from tutor.authoring.validate_cache import Findings
+
+    try:
+        lesson = load_lesson(path) if text is None else parse_lesson(text, str(path), path)
+    except LessonError as e:
+        return Findings(True, tuple(e.problems))
     here = solve(lesson) if lint else None  # one engine run for the mistakes, the linter and the variants' baseline
-    errors = [p for p in course if p.severity == "error"] + check_mistakes(lesson, here)
-    more = [p for p in course if p.severity != "error"]
+    errors = check_mistakes(lesson, here)
+    linted: list[Problem] = []
     if lint:
         from tutor.authoring.variants import check_variants
 
         linted = linter_warnings(lesson, here)  # once: the report's, and the baseline a variant is held to
-        report = lint_report(lesson, more, linted)
         baseline = lint_report(lesson, (), linted).warnings if lesson.vary else None
         errors += check_variants(lesson, baseline, solution=here)
-    else:
-        report = allow_warnings(lesson, [*lesson.warnings, *more], report_unused=False)
+    at = lesson.locations.get("id", (1, 1))
+    scopes = tuple(allow_scopes(lesson))
+    return Findings(False, tuple(errors), tuple(lesson.warnings), tuple(linted), scopes, lesson.id, at)
+
+
+def _with_course(path: Path, found: Findings, lint: bool, index: CourseIndex) -> Checked:
+    """A file's findings with what the course makes of its id (other files: always worked out afresh), its
+    warnings split by its ``lint: allow`` lists."""
+    from tutor.authoring.lint import allow_in_scopes
+
+    if found.failed:
+        return Checked(list(found.errors))
+    course = id_problems_at(found.lesson_id, path, found.id_at, index)
+    course += command_problems_at(found.lesson_id, path, found.id_at)
+    errors = [p for p in course if p.severity == "error"] + list(found.errors)
+    more = [p for p in course if p.severity != "error"]
+    report = allow_in_scopes(list(found.scopes), str(path), [*found.prose, *more, *found.linted], lint)
     return Checked([*errors, *report.warnings], report.allowed)
 
 
@@ -233,8 +275,11 @@ def run_validate(args: argparse.Namespace) -> int:
         say(p)
     bad = warned = allowed = 0
     index = index_course()
+    from tutor.authoring.validate_cache import ValidationCache
+
+    cache = None if args.no_cache else ValidationCache.for_user(("strict",) if args.strict else ())
     for f in files:
-        checked = check_file(f, lint=not args.no_lint, index=index)
+        checked = check_file(f, lint=not args.no_lint, index=index, cache=cache)
         problems = checked.problems
         allowed += len(checked.allowed)
         if args.strict:
@@ -245,6 +290,8 @@ def run_validate(args: argparse.Namespace) -> int:
             bad += 1
         elif problems:
             warned += 1
+    if cache is not None:
+        cache.save()
     good = len(files) - bad
     say(
         f"{len(files)} file{'s' if len(files) != 1 else ''} checked: {good} valid, {bad} with problems"

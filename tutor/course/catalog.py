@@ -122,36 +122,41 @@ def id_problems(lesson: Lesson, index: CourseIndex) -> list[Problem]:
     when this file shadows another or is not on the search path (a lessons folder would skip one of them)."""
     if lesson.path is None:
         return []
-    file = str(lesson.path)
-    line, col = lesson.locations.get("id", (1, 1))
+    return id_problems_at(lesson.id, lesson.path, lesson.locations.get("id", (1, 1)), index)
+
+
+def id_problems_at(lesson_id: str, path: Path, at: tuple[int, int], index: CourseIndex) -> list[Problem]:
+    """:func:`id_problems` from the id, the file and where the id is written (``validate``'s cache keeps these)."""
+    file = str(path)
+    line, col = at
     found: list[Problem] = []
-    if lesson.path.stem != lesson.id:
+    if path.stem != lesson_id:
         message = (
-            f"the id {lesson.id!r} differs from the file name {lesson.path.name}: rename the file to "
-            f"{lesson.id}.yaml or the id to {lesson.path.stem!r}, so that the id finds the file"
+            f"the id {lesson_id!r} differs from the file name {path.name}: rename the file to "
+            f"{lesson_id}.yaml or the id to {path.stem!r}, so that the id finds the file"
         )
         found.append(Problem(file, line, col, message, "warning", None, "W401"))
-    same = [e for e in index.all_entries if e.id == lesson.id]
-    mine = next((i for i, e in enumerate(same) if _same_file(e.path, lesson.path)), None)
+    same = [e for e in index.all_entries if e.id == lesson_id]
+    mine = next((i for i, e in enumerate(same) if _same_file(e.path, path)), None)
     for i, e in enumerate(same):
         if i == mine:
             continue
         where = f"{e.path} ({e.origin})"
         if mine is None:
             message = (
-                f"lesson id {lesson.id!r} is also the id of {where} on the search path: in a lessons folder, one of "
+                f"lesson id {lesson_id!r} is also the id of {where} on the search path: in a lessons folder, one of "
                 "the two would be skipped; give this lesson another id"
             )
             found.append(Problem(file, line, col, message, "warning", None, "W402"))
         elif i < mine:
             message = (
-                f"lesson id {lesson.id!r} is already used by {where}, which comes first on the search path: the "
+                f"lesson id {lesson_id!r} is already used by {where}, which comes first on the search path: the "
                 "tutor skips this file; give it another id"
             )
             found.append(Problem(file, line, col, message))
         else:
             message = (
-                f"lesson id {lesson.id!r} is also the id of {where}, which comes later on the search path: the tutor "
+                f"lesson id {lesson_id!r} is also the id of {where}, which comes later on the search path: the tutor "
                 "skips that file; give one of them another id"
             )
             found.append(Problem(file, line, col, message, "warning", None, "W402"))

@@ -49,19 +49,20 @@ def cache_dir() -> Path:
     return Path(user_cache_dir(APP_NAME, appauthor=False))
 
 
-def code_stamp() -> str:
-    """A hash of the tutor's version and of the size and time of each file of its lesson-reading code."""
+def code_stamp(dirs: tuple[str, ...] = _CODE_DIRS, salt: str = f"{CACHE_FORMAT}") -> str:
+    """A hash of the tutor's version and of the size and time of each file of its lesson-reading code (the
+    packages ``dirs`` of ``tutor``; ``""`` is its top-level modules); ``salt`` is the caller's cache format."""
     from tutor import __version__
 
-    h = hashlib.sha256(f"{CACHE_FORMAT}:{__version__}".encode())
-    for stamp in _code_files():
+    h = hashlib.sha256(f"{salt}:{__version__}".encode())
+    for stamp in _code_files(dirs):
         h.update(stamp.encode("utf-8", "surrogatepass"))
     return h.hexdigest()[:32]
 
 
-def _code_files() -> Iterator[str]:
-    """``name:size:mtime`` of every Python file of the lesson-reading code, in a fixed order."""
-    for sub in _CODE_DIRS:
+def _code_files(dirs: tuple[str, ...]) -> Iterator[str]:
+    """``name:size:mtime`` of every Python file of the packages ``dirs``, in a fixed order."""
+    for sub in dirs:
         try:
             with os.scandir(_CODE / sub) as it:
                 found = sorted((e.name, e) for e in it if e.name.endswith(".py"))
@@ -156,10 +157,10 @@ class OutlineCache:
         text = json.dumps({"format": CACHE_FORMAT, "stamp": self.stamp, "entries": self._used}, separators=(",", ":"))
         if len(text) > MAX_CACHE_BYTES:  # it would be refused when read: keep none rather than a useless file
             return
-        _write_atomically(self.path, text)
+        write_atomically(self.path, text)
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` through a temporary file in the same folder; any failure leaves no trace."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
