@@ -296,7 +296,7 @@ def bench_validate(repeat: int) -> list[Row]:
 
 
 def validate_parts(files: list[Path], loader: type) -> list[Row]:
-    """Where a file's CPU time goes in ``check_file``, part by part (the same calls in the same order), each part
+    """Where a cold file's CPU time goes in ``check_file``, part by part (the same calls in the same order), each part
     against ``loader`` alone on the same files (a loop over all of them before and after, as in the figures above:
     timed file by file between the parts, libyaml also pays for their garbage collections)."""
     from tutor.authoring.check_mistakes import check_mistakes
@@ -321,11 +321,12 @@ def validate_parts(files: list[Path], loader: type) -> list[Row]:
         t2 = clock()
         lesson = load_lesson(f)
         t3 = clock()
-        check_mistakes(lesson)
+        here = solve(lesson)  # as check_file does: one run for the mistakes, the linter and the variants' baseline
+        check_mistakes(lesson, here)
         t4 = clock()
-        linted = linter_warnings(lesson)
+        linted = linter_warnings(lesson, here)
         t5 = clock()
-        check_variants(lesson, lint_report(lesson, (), linted).warnings if lesson.vary else None)
+        check_variants(lesson, lint_report(lesson, (), linted).warnings if lesson.vary else None, solution=here)
         t6 = clock()
         for k, took in zip(list(spent)[1:], (t2 - t1, t3 - t2 - (t2 - t1), t4 - t3, t5 - t4, t6 - t5), strict=True):
             spent[k] += took / len(files)
