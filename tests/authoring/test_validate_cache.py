@@ -19,8 +19,6 @@ from tutor.course.outline_cache import cache_dir
 from tutor.paths import user_lessons_dir
 
 CHAIN = next(p for p in SHIPPED if p.stem == "chain-rule")
-#: a lesson whose text gives an error (a mistake that is the right answer), a warning and an allowed warning
-WARNED = Path(__file__).parent / "lessons"
 
 
 def _validate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -55,8 +53,11 @@ def _no_loading(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_second_run_prints_the_same_without_loading_any_lesson(capsys, monkeypatch):
-    """Every repository lesson folder (errors, warnings, allowed warnings, W501): cold and warm print the same."""
-    folders = [str(p) for p in sorted(Path(__file__).parents[1].glob("**/lessons"))] + [str(CHAIN.parent)]
+    """Every repository lesson folder (errors, warnings, allowed warnings, W501), the broken and the hostile corpus:
+    cold and warm print the same."""
+    tests = Path(__file__).parents[1]
+    folders = [str(p) for p in sorted(tests.glob("**/lessons"))] + [str(CHAIN.parent)]
+    folders += [str(tests / "authoring" / "broken"), str(tests / "robust" / "hostile")]
     for options in ([], ["--strict"], ["--no-lint"]):
         cold = _validate(capsys, *options, *folders)
         assert _cache_file().is_file()
@@ -189,13 +190,14 @@ def test_a_cache_file_that_is_not_a_regular_file_is_ignored(tmp_path, capsys):
 def test_an_oversized_cache_is_ignored_and_never_written(tmp_path, capsys, monkeypatch):
     path = _lesson(tmp_path)
     expected = _validate(capsys, "--no-cache", str(path))
+    limit = vc.MAX_CACHE_BYTES
     monkeypatch.setattr(vc, "MAX_CACHE_BYTES", 100)  # smaller than one lesson's entry
     _cache_file().parent.mkdir(parents=True, exist_ok=True)
     _cache_file().write_text(" " * 101, encoding="utf-8")
     assert _validate(capsys, str(path)) == expected
     assert _cache_file().read_text(encoding="utf-8") == " " * 101  # this run's entry alone is too big: not written
-    monkeypatch.setattr(vc, "MAX_CACHE_BYTES", 16 * 1024 * 1024)
-    _cache_file().write_text(" " * (16 * 1024 * 1024 + 1), encoding="utf-8")
+    monkeypatch.setattr(vc, "MAX_CACHE_BYTES", limit)
+    _cache_file().write_text(" " * (limit + 1), encoding="utf-8")
     assert _validate(capsys, str(path)) == expected
     assert _cache_file().stat().st_size < 16 * 1024
 

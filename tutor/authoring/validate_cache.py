@@ -34,8 +34,9 @@ from tutor.safefile import read_text
 CACHE_FILE = "validate-results.json"
 #: the cache's own layout; a file written with another is ignored
 CACHE_FORMAT = 1
-#: the cache file is refused (and rebuilt) beyond this: some thousands of lessons' findings
-MAX_CACHE_BYTES = 16 * 1024 * 1024
+#: the cache file is refused (and rebuilt) beyond this: thousands of lessons' findings (a realistic entry is 200 to
+#: 400 bytes), and at most a few hundred MB of Python objects even for a file made to be expensive to read
+MAX_CACHE_BYTES = 8 * 1024 * 1024
 #: entries kept: those of this run first, then the newest of earlier runs
 MAX_ENTRIES = 5000
 #: the packages of ``tutor`` whose code decides what ``validate`` reports ("" is its top-level modules)
