@@ -223,3 +223,20 @@ def test_the_cache_keeps_this_runs_entries_and_the_newest_earlier_ones(tmp_path,
     later.put("e", found)
     later.save()
     assert list(ValidationCache(tmp_path / "c.json")._old) == ["c", "d", "e"]
+
+
+def test_the_stamp_changes_with_any_checking_module(tmp_path, monkeypatch):
+    """A module of the linter, the grader or the engine edited (as by an upgrade) makes every entry a miss."""
+    import tutor.course.outline_cache as oc
+
+    for sub in vc.CODE_DIRS:
+        (tmp_path / sub).mkdir(exist_ok=True)
+        (tmp_path / sub / "module.py").write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.setattr(oc, "_CODE", tmp_path)
+    before = vc.stamp()
+    assert vc.stamp() == before
+    for sub in ("grading", "authoring", "engine", ""):
+        (tmp_path / sub / "module.py").write_text("x = 22\n", encoding="utf-8")
+        now = vc.stamp()
+        assert now != before, sub
+        before = now
