@@ -797,7 +797,9 @@ def _backward_question(lesson: Lesson, step: Step, values: Values) -> Question:
     context = f"{lesson.program.assignment(node).text}: this line's backward alone, d{node} through ∂{node}/∂{wrt}"
     if others:
         context += f"; {wrt} also feeds {', '.join(others)}, whose shares add to d{wrt}"
-    return Question(f"d{wrt} via {node}", context, "(one line's share)")
+        return Question(f"d{wrt} via {node}", context, "(one line's share)")
+    context += f"; {node} is {wrt}'s only use, so this is all of d{wrt}"
+    return Question(f"d{wrt} via {node}", context, "(the backward of this line)")
 
 
 def _backward_torch(w: TorchWriter, lesson: Lesson, step: Step) -> TorchCode:
