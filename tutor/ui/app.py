@@ -199,10 +199,12 @@ class TutorApp(App[int]):
                 outcome = (True, work())
             except Exception as e:
                 outcome = (False, e)
+            if not self.is_running:
+                return  # the app has quit meanwhile (calling would leave an unawaited coroutine behind)
             try:
                 self.call_from_thread(finish, *outcome)
             except RuntimeError:
-                pass  # the app has quit meanwhile
+                pass  # the app quit between the check and the call
 
         threading.Thread(target=run, name=f"backprop-tutor: {what}", daemon=True).start()
 
