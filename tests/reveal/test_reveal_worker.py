@@ -44,6 +44,31 @@ def test_the_worker_runs_lesson_after_lesson_with_torch_imported_once(worker, co
 
 
 @needs_torch
+def test_once_warm_the_worker_runs_every_lessons_script_without_importing_anything(worker, course):
+    """What torch imports on first use (SymPy, behind autograd.grad with grad_outputs) is imported once by the
+    worker: a forked child that imported it again paid ~0.3 s on every reveal of four lessons."""
+    assert worker.run(REPORT).ok
+    assert worker.wait_warm() is not None  # it warmed up after its first script
+    head = "import sys as _sys\n_before = set(_sys.modules)\n"
+    tail = "\nprint('imported:', sorted(set(_sys.modules) - _before))\n"
+    imported = {}
+    for lesson in course.lessons:
+        result = worker.run(head + lesson_script(lesson, report=True) + tail)
+        assert result.ok, (lesson.id, result.message)
+        imported[lesson.id] = result.output.rsplit("imported:", 1)[1].strip()
+    assert {lesson: names for lesson, names in imported.items() if names != "[]"} == {}
+    assert worker.run(REPORT).ok and worker.warm_seconds is not None
+
+
+@needs_torch
+def test_a_request_sent_while_the_worker_warms_up_waits_for_it(worker):
+    assert worker.run(REPORT).ok
+    result = worker.run("import sys\nprint(len(sys.modules))\n" + REPORT)  # at once, no wait_warm
+    assert result.ok, result.message
+    assert worker.warm_seconds is not None and worker.alive
+
+
+@needs_torch
 def test_scripts_do_not_share_state(worker):
     first = "import builtins, torch\ntorch.set_default_dtype(torch.float64)\nbuiltins.LEAK = 1\n"
     assert worker.run(first + REPORT).ok

@@ -9,9 +9,11 @@ Two ways to run: :func:`run_script` starts a fresh Python for one script (the ``
 :class:`TorchWorker` keeps one running for the app's session (the PyTorch panel): started isolated in the
 same way, it imports torch once and then, for each script the app writes into its folder and names over a
 pipe, forks a child that runs it (so scripts never share state, and importing torch is paid once: later
-reveals take a few tens of milliseconds instead of seconds). Each script has a time limit, enforced by the
-worker (it kills the child) and by the app (it kills the worker); a worker that crashed, hung or stopped is
-replaced by a new one at the next run. Where ``os.fork`` does not exist, each script runs in a fresh Python.
+reveals take a few tens of milliseconds instead of seconds). What torch imports lazily on first use and the
+course's scripts reach, the worker imports once, after its first script (:data:`WARM_MODULES`). Each script
+has a time limit, enforced by the worker (it kills the child) and by the app (it kills the worker); a worker
+that crashed, hung or stopped is replaced by a new one at the next run. Where ``os.fork`` does not exist,
+each script runs in a fresh Python.
 """
 
 from __future__ import annotations
@@ -66,15 +68,32 @@ runpy.run_path(sys.argv[1], run_name="__main__")
 """
 
 
+#: Modules torch imports lazily, on a script's first use of something, that the course's scripts reach: each
+#: forked child would import them again (``torch.autograd.grad`` with ``grad_outputs`` imports
+#: ``torch.fx.experimental.symbolic_shapes`` and with it SymPy, ~0.3 s in every reveal of relu-layer,
+#: chained-functions, custom-function and course-review). The worker imports them once, after its first
+#: script has run (tests/reveal/test_reveal_worker.py checks that no lesson's script imports anything more).
+WARM_MODULES = ("torch.fx.experimental.symbolic_shapes", "torch._subclasses.schema_check_mode")
+
 # The worker: imports torch once, says so on its protocol line (a copy of stdout taken before any script
 # runs), then for each request "<n>" runs <n>.py from its folder in a forked child whose stdout and stderr
-# go to <n>.out and <n>.err, and answers {"n", "rc"} (rc null when the time limit killed it).
+# go to <n>.out and <n>.err, and answers {"n", "rc"} (rc null when the time limit killed it). After its first
+# answer it imports the modules named in argv[2:] (pure imports: no thread is started, so forking stays safe)
+# and says {"warm": seconds}; a request sent meanwhile waits for it.
 _WORKER = """
-import json, os, runpy, signal, sys, time, traceback
+import importlib, json, os, runpy, signal, sys, time, traceback
 reply = os.fdopen(os.dup(1), "w", encoding="utf-8")
 def say(data):
     reply.write(json.dumps(data) + "\\n")
     reply.flush()
+def warm(names):
+    start = time.perf_counter()
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+    say({"warm": time.perf_counter() - start})
 try:
     import torch
 except ImportError as e:
@@ -82,6 +101,7 @@ except ImportError as e:
     sys.exit(3)
 say({"ready": True, "torch": torch.__version__})
 limit = float(sys.argv[1])
+to_warm = sys.argv[2:]
 for line in sys.stdin:
     n = int(line)
     pid = os.fork()
@@ -115,6 +135,9 @@ for line in sys.stdin:
         else:
             time.sleep(0.002)
     say({"n": n, "rc": None if status is None else os.waitstatus_to_exitcode(status)})
+    if to_warm is not None:
+        warm(to_warm)
+        to_warm = None
 """
 
 
@@ -252,6 +275,8 @@ class TorchWorker:
         self._folder: Path | None = None
         self._pending = b""
         self._count = 0
+        self._warming = False  # it has answered its first script and is importing WARM_MODULES
+        self.warm_seconds: float | None = None  # how long that took, once it has said so
         self._lock = threading.Lock()
 
     @property
@@ -270,7 +295,7 @@ class TorchWorker:
             return None
         self._stop()
         self._folder = Path(tempfile.mkdtemp(prefix="backprop-tutor-worker-"))
-        command = [*INTERPRETER, *CHILD_OPTIONS, "-c", _WORKER, str(self.script_timeout)]
+        command = [*INTERPRETER, *CHILD_OPTIONS, "-c", _WORKER, str(self.script_timeout), *WARM_MODULES]
         start = time.perf_counter()
         try:
             self._proc = subprocess.Popen(
@@ -305,6 +330,11 @@ class TorchWorker:
             if problem is not None:
                 return problem
             assert self._proc is not None and self._proc.stdin is not None and self._folder is not None
+            try:
+                self._settle()
+            except WorkerGone as e:
+                self._stop()
+                return TorchRun("failed", f"the PyTorch worker stopped ({e}); press r to run again")
             self._count += 1
             n = self._count
             script = self._folder / f"{n}.py"
@@ -317,12 +347,32 @@ class TorchWorker:
                 self._stop()
                 return TorchRun("failed", f"the PyTorch worker stopped ({e}); press r to run again")
             seconds = time.perf_counter() - start
+            self._warming = self.warm_seconds is None  # after its first answer the worker warms up
             out, err = (self._read_back(self._folder / f"{n}{suffix}") for suffix in (".out", ".err"))
             for suffix in (".py", ".out", ".err"):
                 (self._folder / f"{n}{suffix}").unlink(missing_ok=True)
             if answer.get("rc") is None:
                 return TorchRun("failed", f"PyTorch did not finish within {self.script_timeout:.0f} s", seconds=seconds)
             return _result(int(answer["rc"]), out, err, seconds)
+
+    def wait_warm(self) -> float | None:
+        """Wait until the running worker has imported WARM_MODULES (it does after its first script, while the
+        learner reads); the seconds that took, or None if it has not run a script yet or stopped."""
+        with self._lock:
+            try:
+                self._settle()
+            except WorkerGone:
+                self._stop()
+            return self.warm_seconds
+
+    def _settle(self) -> None:
+        """Read the worker's warm-up notice if one is due (the lock held), so the next answer is a script's."""
+        if self._warming and self.alive:
+            notice = self._answer(time.monotonic() + self.start_timeout)
+            if not isinstance(notice.get("warm"), int | float):
+                raise WorkerGone("it answered out of turn")
+            self._warming = False
+            self.warm_seconds = float(notice["warm"])
 
     @staticmethod
     def _read_back(path: Path) -> str:
@@ -378,6 +428,7 @@ class TorchWorker:
                 if stream is not None:
                     stream.close()
         self._pending = b""
+        self._warming, self.warm_seconds = False, None
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
