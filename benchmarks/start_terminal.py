@@ -1,6 +1,6 @@
 """Start-up as a learner sees it: from launch until the first lesson title is on a real terminal's screen.
 
-    python benchmarks/start_terminal.py [--repeat 9] [--size 100x30] [--cold] [--no-bytecode]
+    python benchmarks/start_terminal.py [--repeat 9] [--size 100x30] [--cold | --both] [--no-bytecode]
 
 Each run starts a fresh tmux session of the given size running the command, and polls
 ``tmux capture-pane`` every few milliseconds until the expected text is on the screen; the time is from
@@ -10,7 +10,8 @@ that line shows) are run alternately, so that both see the same load; the result
 
 A learner starts the tutor with the lesson list's outline cache filled by the start before
 (:mod:`tutor.course.outline_cache`): each run's fresh folder gets the cache that indexing the course wrote once
-before the runs. ``--cold`` measures the first start instead (no cache: every lesson file is parsed).
+before the runs. ``--cold`` measures the first start instead (no cache: every lesson file is parsed), and
+``--both`` both kinds of start in the same rounds (first start, later start, bare app, in turn).
 
 Both apps run with Python's bytecode cache, as an installed app does (pip compiles a package when it installs
 it; an editable install compiles at its first start): ``PYTHONPYCACHEPREFIX`` names a folder of the benchmark's
@@ -96,12 +97,13 @@ def time_to_screen(command: list[str], want: str, size: str, env: dict[str, str]
         _tmux("kill-session", "-t", session)
 
 
-def measure(repeat: int, size: str, cold: bool = False, bytecode: bool = True) -> tuple[list[float], list[float]]:
-    """The tutor's and the bare app's times, ``repeat`` runs each, alternated."""
+def measure(repeat: int, size: str, starts: tuple[str, ...], bytecode: bool = True) -> dict[str, list[float]]:
+    """The times of each kind of tutor start (``cold``: no outline cache, ``warm``: the cache of a start before)
+    and of the bare app (``bare``), ``repeat`` runs each, in turn."""
     _tmux("new-session", "-d", "-s", "keeper", "sleep 3600")
     try:
         with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
-            return _runs(Path(tmp), repeat, size, cold, bytecode)
+            return _runs(Path(tmp), repeat, size, starts, bytecode)
     finally:
         _tmux("kill-server")
 
@@ -124,26 +126,28 @@ def warm_cache(tmp: Path, env: dict[str, str]) -> Path | None:
     return cache if cache.is_dir() else None
 
 
-def _runs(tmp: Path, repeat: int, size: str, cold: bool, bytecode: bool) -> tuple[list[float], list[float]]:
-    """The alternated runs (in the benchmark's own tmux server)."""
+def _runs(tmp: Path, repeat: int, size: str, starts: tuple[str, ...], bytecode: bool) -> dict[str, list[float]]:
+    """The runs in turn (in the benchmark's own tmux server)."""
     bare_script = tmp / "bare_app.py"
     bare_script.write_text(BARE_APP, encoding="utf-8")
     env = run_env(tmp, bytecode)
     title = first_title()
-    cache = None if cold else warm_cache(tmp, env)
-    tutor: list[float] = []
-    bare: list[float] = []
-    for i in range(repeat + 1):  # the first pair warms the disk and bytecode caches and is not counted
-        home = tmp / f"home{i}"
-        home.mkdir()
-        if cache is not None:
-            shutil.copytree(cache, home / "cache")
-        t = time_to_screen([str(BIN / "backprop-tutor")], title, size, {**env, "BACKPROP_TUTOR_HOME": str(home)})
+    cache = warm_cache(tmp, env) if "warm" in starts else None
+    times: dict[str, list[float]] = {kind: [] for kind in (*starts, "bare")}
+    for i in range(repeat + 1):  # the first round warms the disk and bytecode caches and is not counted
+        for kind in starts:
+            home = tmp / f"home-{kind}{i}"
+            home.mkdir()
+            if kind == "warm" and cache is not None:
+                shutil.copytree(cache, home / "cache")
+            run_tutor = {**env, "BACKPROP_TUTOR_HOME": str(home)}
+            t = time_to_screen([str(BIN / "backprop-tutor")], title, size, run_tutor)
+            if i:
+                times[kind].append(t)
         b = time_to_screen([sys.executable, str(bare_script)], BARE_LINE, size, env)
         if i:
-            tutor.append(t)
-            bare.append(b)
-    return tutor, bare
+            times["bare"].append(b)
+    return times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,20 +156,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--size", default="100x30")
     parser.add_argument("--cold", action="store_true", help="the first start: no lesson outline cache")
+    parser.add_argument("--both", action="store_true", help="first and later starts, in the same rounds")
     parser.add_argument("--no-bytecode", action="store_true", help="no .pyc files: every start compiles the tutor")
     args = parser.parse_args(argv)
     if shutil.which("tmux") is None:
         print("tmux is not installed: this benchmark needs a real terminal", file=sys.stderr)
         return 2
     load_before = os.getloadavg()[0]
-    tutor, bare = measure(args.repeat, args.size, args.cold, not args.no_bytecode)
-    t, b = statistics.median(tutor), statistics.median(bare)
-    cache = "cold (first start)" if args.cold else "warm"
+    starts = ("cold", "warm") if args.both else ("cold",) if args.cold else ("warm",)
+    times = measure(args.repeat, args.size, starts, not args.no_bytecode)
     pyc = "none" if args.no_bytecode else "compiled"
-    print(f"{args.size}, outline cache {cache}, bytecode {pyc}, load {load_before:.1f} → {os.getloadavg()[0]:.1f}")
-    print(f"tutor: median {t * 1000:.0f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in tutor)})")
-    print(f"bare:  median {b * 1000:.0f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in bare)})")
-    print(f"ratio: {t / b:.2f}x")
+    print(f"{args.size}, bytecode {pyc}, load {load_before:.1f} → {os.getloadavg()[0]:.1f}")
+    b = statistics.median(times["bare"])
+    for kind, label in (
+        ("cold", "tutor, first start (no outline cache)"),
+        ("warm", "tutor, later start"),
+        ("bare", "bare"),
+    ):
+        if kind in times:
+            t = statistics.median(times[kind])
+            runs = ", ".join(f"{x * 1000:.0f}" for x in times[kind])
+            ratio = "" if kind == "bare" else f"  ratio {t / b:.2f}x"
+            print(f"{label}: median {t * 1000:.0f} ms{ratio}  (runs: {runs})")
     return 0
 
 
