@@ -5,8 +5,9 @@ answer language (``dy * (sigmoid(x) + x * sigmoid(x) * (1 - sigmoid(x)))``). :fu
 (never evaluates it), checks that it uses only what a Function's ``backward`` sees (the line's inputs, saved
 in ``ctx``, its output and the incoming gradient ``dy``) and writes a script whose ``forward`` is the lesson's
 line and whose ``backward`` is the formula rendered from its parsed tree by the code generator: the typed text
-never reaches the script. :func:`check_function` runs it in the reveal's isolated child and reads
-gradcheck's verdict and the largest difference between the formula's Jacobian and central differences.
+never reaches the script. :func:`check_function` runs it in the session's PyTorch worker (a child of its own, as
+every reveal: tens of milliseconds once the worker runs, instead of a fresh Python's seconds) and reads gradcheck's
+verdict and the largest difference between the formula's Jacobian and central differences.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from tutor.grading.formula import FormulaError, Meaning, check_tree
 from tutor.lang import Expr, ParseError, parse
 from tutor.lang.syntax import Name, walk
 from tutor.reveal.codegen import DTYPE, REPORT_MARKER, _Writer, py_array
-from tutor.reveal.run import TIMEOUT, TorchRun, run_child
+from tutor.reveal.run import TorchRun, run_in_worker_reading
 
 #: at most this many entries in the input checked (central differences run the line twice an entry)
 MAX_ENTRIES = 256
@@ -166,11 +167,11 @@ def _read_check(line: str, printed: str, seconds: float) -> FunctionCheck:
     return FunctionCheck("ok", bool(report["ok"]), float(report["largest"]), printed.strip())
 
 
-def check_function(lesson: Lesson, step: Step, formula: str, timeout: float = TIMEOUT) -> FunctionCheck:
-    """Run the Function's script in the isolated child and read gradcheck's verdict (FunctionError for a formula
-    that cannot be one)."""
+def check_function(lesson: Lesson, step: Step, formula: str) -> FunctionCheck:
+    """Run the Function's script in the session's PyTorch worker and read gradcheck's verdict (FunctionError for a
+    formula that cannot be one)."""
     try:
-        result = run_child(function_script(lesson, step, formula), _read_check, timeout)
+        result = run_in_worker_reading(function_script(lesson, step, formula), _read_check)
     except (ValueError, KeyError, TypeError) as e:  # a report line that does not read
         return FunctionCheck("failed", message=f"the gradcheck report could not be read: {e}")
     if isinstance(result, TorchRun):

@@ -174,15 +174,18 @@ def child_environment(home: Path) -> dict[str, str]:
     return env
 
 
-def _result(returncode: int, stdout: str, stderr: str, seconds: float) -> TorchRun:
-    """What a finished script printed, read: its report, or why there is none."""
+def _result(
+    returncode: int, stdout: str, stderr: str, seconds: float, read: Callable[[str, str, float], T]
+) -> T | TorchRun:
+    """What a finished script printed, read by ``read`` (its report line after the marker, the rest it printed,
+    the seconds it took), or a TorchRun that says why there is none."""
     report_line = next((ln for ln in stdout.splitlines() if ln.startswith(REPORT_MARKER)), None)
     if returncode != 0 or report_line is None:
         tail = (stderr.strip().splitlines() or ["(no message)"])[-1]
         return TorchRun("failed", f"the PyTorch script failed: {tail}", output=stdout, seconds=seconds)
     printed = stdout.replace(report_line, "").rstrip() + "\n"
     try:
-        return _read_report(report_line[len(REPORT_MARKER) :], printed, seconds)
+        return read(report_line[len(REPORT_MARKER) :], printed, seconds)
     except (ValueError, TypeError, KeyError, AttributeError) as e:
         return TorchRun("failed", f"the PyTorch script's report could not be read: {e}", output=printed)
 
@@ -218,15 +221,7 @@ def run_child(code: str, read: Callable[[str, str, float], T], timeout: float = 
     seconds = time.perf_counter() - start
     if proc.returncode == 3 and _NO_TORCH in proc.stdout:
         return TorchRun("missing", INSTALL_HINT, seconds=seconds)
-    report_line = next((ln for ln in proc.stdout.splitlines() if ln.startswith(REPORT_MARKER)), None)
-    if proc.returncode != 0 or report_line is None:
-        tail = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
-        return TorchRun("failed", f"the PyTorch script failed: {tail}", output=proc.stdout, seconds=seconds)
-    printed = proc.stdout.replace(report_line, "").rstrip() + "\n"
-    try:
-        return read(report_line[len(REPORT_MARKER) :], printed, seconds)
-    except (ValueError, TypeError, KeyError, AttributeError) as e:
-        return TorchRun("failed", f"the PyTorch script's report could not be read: {e}", output=printed)
+    return _result(proc.returncode, proc.stdout, proc.stderr, seconds, read)
 
 
 def _read_report(line: str, printed: str, seconds: float) -> TorchRun:
@@ -324,6 +319,11 @@ class TorchWorker:
 
     def run(self, code: str) -> TorchRun:
         """Run a generated script (with its report footer) in the worker; start or replace the worker if needed."""
+        return self.run_reading(code, _read_report)
+
+    def run_reading(self, code: str, read: Callable[[str, str, float], T]) -> T | TorchRun:
+        """Run a script in the worker; ``read`` turns its report line, what else it printed and the seconds it took
+        into the result, as :func:`run_child`'s does; a TorchRun says why there is none."""
         with self._lock:
             start = time.perf_counter()
             problem = self._start()
@@ -353,7 +353,7 @@ class TorchWorker:
                 (self._folder / f"{n}{suffix}").unlink(missing_ok=True)
             if answer.get("rc") is None:
                 return TorchRun("failed", f"PyTorch did not finish within {self.script_timeout:.0f} s", seconds=seconds)
-            return _result(int(answer["rc"]), out, err, seconds)
+            return _result(int(answer["rc"]), out, err, seconds, read)
 
     def wait_warm(self) -> float | None:
         """Wait until the running worker has imported WARM_MODULES (it does after its first script, while the
@@ -452,9 +452,15 @@ def shared_worker() -> TorchWorker:
 
 def run_in_worker(code: str) -> TorchRun:
     """Run a generated script in the session's worker, or in a fresh Python where there is no ``fork``."""
+    return run_in_worker_reading(code, _read_report)
+
+
+def run_in_worker_reading(code: str, read: Callable[[str, str, float], T]) -> T | TorchRun:
+    """Run a script in the session's worker and read its report with ``read`` (see :func:`run_child`), or in a fresh
+    Python where there is no ``fork``."""
     if not hasattr(os, "fork"):
-        return run_script(code)
-    return shared_worker().run(code)
+        return run_child(code, read)
+    return shared_worker().run_reading(code, read)
 
 
 def torch_installed() -> bool:
