@@ -135,7 +135,8 @@ async def test_watch_shows_the_linters_warnings_and_keeps_answers_that_did_not_c
 
         # y = t: every delta is 0, which the linter warns about; the warnings show, located, in plain text
         save(path, SOURCE.replace("id: chain-rule", "id: my-chain").replace("x: 1.5", "x: 2.125"), tick)
-        assert await wait_for(pilot, lambda: bool(screen.warnings))
+        # (t = 3.0 above made y = t too, so warnings alone do not say this save was read: wait for its x)
+        assert await wait_for(pilot, lambda: screen.lesson.inputs["x"] == 2.125 and bool(screen.warnings))
         strip = str(screen.query_one("#warnings-text", Static).render())
         assert "linter warnings about this lesson file (F9 hides them)" in strip
         # each warning on its own line: the file's name (not its folder), line and column, code and label, the step
@@ -149,13 +150,13 @@ async def test_watch_shows_the_linters_warnings_and_keeps_answers_that_did_not_c
         assert not screen.query_one("#warnings").display
 
         # back to the list: the watched lesson is in it, and in the palette
-        await pilot.press("escape")
-        await pilot.pause()
         from textual.widgets import OptionList
 
         from tutor.ui.screens.home import HomeScreen
 
-        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("escape")
+        # dismiss() pops the screen on a later turn of the message loop: wait for it, not for one pause
+        assert await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
         options = app.screen.query_one("#lessons", OptionList)
         assert [o.id for o in options.options][-1] == "my-chain"
         await pilot.press("ctrl+p")
@@ -166,3 +167,27 @@ async def test_watch_shows_the_linters_warnings_and_keeps_answers_that_did_not_c
         await pilot.press("enter")
         assert await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
         assert app.screen.lesson.id == "my-chain" and app.screen.lesson.inputs["x"] == 2.125
+
+
+async def test_a_save_that_changes_only_the_files_time_does_not_reopen_the_lesson(tmp_path):
+    """An editor may write the text and then set the time: two looks see two changes. The second, with the same
+    text, must not bring the lesson back over the list the author went back to (nor start it afresh)."""
+    from tutor.ui.screens.home import HomeScreen
+
+    path = tmp_path / "mine.yaml"
+    tick = [3_000_000]
+    save(path, SOURCE.replace("id: chain-rule", "id: my-chain"), tick)
+    app = TutorApp.with_course(load_course(), watch=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+        tick[0] += 10
+        os.utime(path, (tick[0], tick[0]))  # the same text, a new time
+        for _ in range(20):  # four looks at the file (one every half second)
+            await pilot.pause(0.1)
+        assert isinstance(app.screen, HomeScreen), app.screen_stack
+        # a real change still shows the lesson
+        save(path, SOURCE.replace("id: chain-rule", "id: my-chain").replace("t: 4.25", "t: 3.0"), tick)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
+        assert app.screen.lesson.constants["t"] == 3.0

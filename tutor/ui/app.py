@@ -85,6 +85,7 @@ class TutorApp(App[int]):
         self.start_lesson = lesson
         self.watch_path = watch
         self._watch_stamp: tuple[float, int] | None = None
+        self._watch_shown: str | None = None  # the content hash of the watched lesson last shown
         self._watch_loading = False
         self._jobs: dict[int, str] = {}  # background work under way: job number -> what it is
         self._job_count = 0
@@ -427,6 +428,9 @@ class TutorApp(App[int]):
         open if it is the same lesson."""
         self._watch_loading = False
         lesson, solution, warnings = result
+        if reloaded and lesson.content_hash == self._watch_shown:
+            return  # only the file's time changed (an editor that writes, then touches): nothing to show anew
+        self._watch_shown = lesson.content_hash
         self._list_watched(lesson)
         problems = self._problems_screen()
         if problems is not None:
@@ -459,6 +463,7 @@ class TutorApp(App[int]):
     def _watched_not_loaded(self, error: Exception) -> None:
         """The watched file did not load: show (or update) its problems."""
         self._watch_loading = False
+        self._watch_shown = None
         self._show_problems(_problems_of(str(self.watch_path), error))
 
     def _show_problems(self, problems: list) -> None:
