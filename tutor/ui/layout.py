@@ -595,3 +595,56 @@ def flow_back(layout: Layout, node: str) -> list[list[tuple[int, int]]]:
     """The cells the gradient passes on its way back into ``node``: each wire out of it, from its arrow back to
     the node (a wire through pass-through slots included)."""
     return [path_cells(w.points)[::-1] for w in layout.wires if w.source == node]
+
+
+def focus_region(
+    layout: Layout,
+    current: Sequence[str],
+    needed: Sequence[str],
+    lines: int,
+    width: int,
+    height: int,
+) -> tuple[int, int, int, int] | None:
+    """The part of the picture to keep in view, as (x, y, width, height): the current step's boxes (all their
+    lines), then as many of the boxes it needs (their title and first ``lines`` lines: the value, or also the
+    delta; else only the title, its name) as fit ``width`` × ``height`` together, nearest to the current box first.
+    None without a current box."""
+    first = [layout.boxes[n] for n in current if n in layout.boxes]
+    if not first:
+        return None
+    anchor = first[0]
+    region = _union([(b.x, b.y, b.width, b.height - 1) for b in first])
+    others = [layout.boxes[n] for n in needed if n in layout.boxes and n not in current]
+    others.sort(key=lambda b: abs(b.x - anchor.x) + abs(b.y - anchor.y))
+    for box in others:
+        for shown in (1 + min(lines, box.height - 2), 1):  # its lines, or at least its title (its name)
+            grown = _union([region, (box.x, box.y, box.width, shown)])
+            if grown[2] <= width and grown[3] <= height:
+                region = grown
+                break
+    return region
+
+
+def _union(regions: Sequence[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    """The smallest (x, y, width, height) holding all these."""
+    x0 = min(r[0] for r in regions)
+    y0 = min(r[1] for r in regions)
+    x1 = max(r[0] + r[2] for r in regions)
+    y1 = max(r[1] + r[3] for r in regions)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def snap_scroll(offset: int, start: int, length: int, view: int, total: int, edges: Sequence[int]) -> int:
+    """Where to scroll along one axis so that ``start``…``start + length`` is in a ``view`` of a picture ``total``
+    long: the least move from ``offset``, then onto a box's edge (``edges``) where the span still fits, so that no
+    box is cut at the view's first column or row (its title stays whole)."""
+    top = max(0, total - view)
+    if start < offset:
+        offset = start
+    elif start + length > offset + view:
+        offset = start + length - view
+    offset = max(0, min(offset, top))
+    fitting = [e for e in {0, *edges} if e <= min(start, top) and e + view >= start + length]
+    if not fitting or offset in fitting:
+        return offset
+    return min(fitting, key=lambda e: (abs(e - offset), e))

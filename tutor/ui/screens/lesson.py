@@ -56,6 +56,7 @@ WORDS_PLACEHOLDER = "None, True, False, a grad_fn's name (MulBackward0) or numbe
 NO_MORE_HINTS = "No more hints for this step: F3 shows the answer."
 SCROLL_LINES = 3  # ctrl+↑ and ctrl+↓ scroll the text by this many lines
 WIDE_FOOTER = 100  # columns from which the footer has room for F7 and F8
+SHORT_SCREEN = 28  # rows under which the step pane drops the gap over the question (the circuit needs the room)
 
 
 @dataclass(frozen=True)
@@ -578,12 +579,17 @@ class LessonScreen(Screen[None]):
         self.call_after_refresh(self._more_below)
 
     def on_resize(self) -> None:
-        """A new size: the text may now fit, or not, and the footer may have room for more keys."""
+        """A new size: the text may now fit, or not, and the footer may have room for more keys; on a short screen
+        the step pane is tighter."""
+        self.set_class(self.app.size.height < SHORT_SCREEN, "-short")
         self.call_after_refresh(self._more_below)
         self.refresh_bindings()
 
     def action_toggle_graph(self, _where: str = "") -> None:
-        """Show every row of the graph, or only those the current step needs."""
+        """Show every row of the graph (the whole circuit, as far as there is room), or only those the current step
+        needs."""
+        if self.pictures.toggle_expanded():
+            return
         graph = self.query_one(GraphPanel)
         graph.expanded = not graph.expanded
 

@@ -8,6 +8,7 @@ maps the picture's roles to theme colours and scrolls it so the current step's b
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -21,7 +22,16 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tutor.course import Lesson, Solution
-from tutor.ui.layout import Circuit, Row, TooLarge, circuit_rows, flow_back, lesson_circuit
+from tutor.ui.layout import (
+    Circuit,
+    Row,
+    TooLarge,
+    circuit_rows,
+    flow_back,
+    focus_region,
+    lesson_circuit,
+    snap_scroll,
+)
 from tutor.ui.session import GraphView
 
 #: the gradient's animation: the character that travels, how long it takes, in how many frames
@@ -88,6 +98,20 @@ class PicturePanel(ScrollView, can_focus=False):
         if focus is not None:
             self.call_after_refresh(self.scroll_to_region, focus, animate=False, immediate=True)
 
+    def bring_into_view(self, focus: Region, x_edges: list[int], y_edges: list[int]) -> None:
+        """Scroll (after the next refresh) so that ``focus`` is in view, moving as little as it can and then onto
+        the nearest of these edges (the boxes' left sides and tops) so that no box's title is cut at the view's
+        left or top edge."""
+
+        def scroll() -> None:
+            view = self.scrollable_content_region
+            size = self.virtual_size
+            x = snap_scroll(round(self.scroll_x), focus.x, focus.width, view.width, size.width, x_edges)
+            y = snap_scroll(round(self.scroll_y), focus.y, focus.height, view.height, size.height, y_edges)
+            self.scroll_to(x, y, animate=False, immediate=True)
+
+        self.call_after_refresh(scroll)
+
     @property
     def text(self) -> str:
         """The whole picture as plain text (for tests and the SVG pictures' checks)."""
@@ -140,6 +164,8 @@ class CircuitPanel(PicturePanel):
 
     #: what to show; every assignment redraws the picture
     graph: var[GraphView | None] = var(None, always_update=True, init=False)
+    #: show as much of the picture as the step pane leaves room for (F7), not only what the step needs
+    expanded: var[bool] = var(False, init=False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -149,6 +175,9 @@ class CircuitPanel(PicturePanel):
         self.too_large: str | None = None  # why the lesson cannot be drawn (the screen shows the table then)
         self._earned: set[tuple[str, str]] = set()
         self._asked: tuple[str, str] | None = None
+        #: the rows of the screen the panel may take at most, as a function of the screen's height (set by the lesson
+        #: screen; None: the stylesheet decides alone)
+        self.room: Callable[[int], tuple[int, int]] | None = None
 
     def show(
         self,
@@ -166,16 +195,34 @@ class CircuitPanel(PicturePanel):
         self.graph = graph
 
     def watch_graph(self, graph: GraphView | None) -> None:
-        """Lay out (once per lesson and width), draw, and bring the current box into view."""
+        """Lay out (once per lesson and width), draw, make room for the boxes the current step needs (as much as
+        the screen leaves) and bring them into view."""
         circuit = self._planned() if graph is not None and self._source is not None else None
         if graph is None or circuit is None:
             self.draw_rows([], 0)
             return
-        focus = None
-        if graph.current is not None and graph.current in circuit.layout.boxes:
-            box = circuit.layout.boxes[graph.current]
-            focus = Region(box.x, box.y, box.width, box.height)
-        self.draw_rows(circuit_rows(circuit, graph, self._earned, self._asked), circuit.layout.width, focus)
+        layout = circuit.layout
+        self.draw_rows(circuit_rows(circuit, graph, self._earned, self._asked), layout.width)
+        width = self.scrollable_content_region.width or self.app.size.width - 2
+        current = [r.name for r in graph.rows if r.current]
+        needed = [r.name for r in graph.rows if r.needed]
+        lines = 2 if any(r.grad_asked for r in graph.rows) else 1  # a delta needs the deltas downstream
+        chrome = 2 + (1 if layout.width > width else 0)  # the border, and the scroll bar under a wide picture
+        if self.room is None:
+            focus = focus_region(layout, current, needed, lines, width, self.scrollable_content_region.height)
+        else:
+            preferred, most = self.room(self.app.size.height)
+            focus = focus_region(layout, current, needed, lines, width, max(1, most - chrome))
+            wanted = most if self.expanded else max(preferred, chrome + (focus[3] if focus else 0))
+            self.styles.max_height = max(chrome + 1, min(wanted, most))
+        if focus is not None:
+            edges = layout.boxes.values()
+            self.bring_into_view(Region(*focus), [b.x for b in edges], [b.y for b in edges])
+
+    def watch_expanded(self) -> None:
+        """Make room for more of the picture, or only what the step needs."""
+        if self.graph is not None:
+            self.graph = self.graph
 
     def _planned(self) -> Circuit | None:
         """The circuit for the current lesson, laid out for the width the panel has (None if too large)."""

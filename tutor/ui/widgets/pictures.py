@@ -20,6 +20,23 @@ if TYPE_CHECKING:
     from tutor.ui.widgets.network import NetworkPanel
 
 VIEWS = ("circuit", "network", "table")
+#: rows of the screen outside the pictures and the step pane: the title bar, the answer box and the footer
+OTHER_ROWS = 1 + 3 + 1
+#: rows the step pane keeps under the circuit: the step's title, the question and its context, a gap and two
+#: lines of feedback (on a short screen the gap over the question goes: see app.tcss, ``LessonScreen.-short``)
+STEP_PANE_ROWS = 6
+#: the share of the rows between the title bar and the answer box that the circuit takes while that is enough
+PREFERRED_SHARE = 0.55
+
+
+def circuit_room(screen_rows: int) -> tuple[int, int]:
+    """The rows the circuit takes on a screen this tall: the share it prefers, and the most it may grow to so that
+    the boxes the current step needs are in view (the step pane keeps :data:`STEP_PANE_ROWS`)."""
+    between = max(0, screen_rows - OTHER_ROWS)
+    most = max(3, between - STEP_PANE_ROWS)
+    return min(most, int(between * PREFERRED_SHARE)), most
+
+
 TITLES = {
     "circuit": "→ values, ← deltas · F8 or click a box: all its numbers · ctrl+g: {next}",
     "network": "network: units and weights · ctrl+g: {next}",
@@ -46,6 +63,7 @@ class PictureSwitch:
         from tutor.ui.widgets.network import NetworkPanel
 
         self.circuit = CircuitPanel(id="circuit")
+        self.circuit.room = circuit_room
         self.network = NetworkPanel(id="network")
         await self.body.mount(self.circuit, self.network, after=self.table)
         if self.session is not None:
@@ -90,6 +108,14 @@ class PictureSwitch:
         view = views[(views.index(current) + 1) % len(views)] if current in views else views[0]
         PictureSwitch.chosen = view
         return self.apply(view)
+
+    def toggle_expanded(self) -> bool:
+        """F7 on the circuit: show as much of it as the step pane leaves room for, or only what the step needs;
+        False when the circuit is not the view shown."""
+        if self.circuit is None or not self.body.has_class("-circuit"):
+            return False
+        self.circuit.expanded = not self.circuit.expanded
+        return True
 
     def too_large(self) -> str | None:
         """Why the circuit cannot be drawn for this lesson (None when it can)."""
