@@ -76,12 +76,13 @@ class TorchPanel(ModalScreen[None]):
     """A modal over the lesson screen for one step: its PyTorch code, PyTorch's answer and the engine's."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # short labels in a compact footer: every key stays readable in the panel at 80×24 (72 columns)
         Binding("escape", "close", "Close"),
         Binding("v", "reveal", "Show the numbers"),
-        Binding("s", "toggle_script", "Whole script"),
-        Binding("w", "save", "Save script"),
-        Binding("r", "rerun", "Run again"),
-        Binding("i", "idiomatic", "As you would write it"),
+        Binding("s", "toggle_script", "Script", tooltip="The whole lesson as one script, or back to the step"),
+        Binding("w", "save", "Save", tooltip="Save the whole script to a file"),
+        Binding("r", "rerun", "Rerun", tooltip="Run PyTorch again (after installing it, say)"),
+        Binding("i", "idiomatic", "Idiomatic", tooltip="The script as you would write it: nn layers, an optimizer"),
     ]
 
     def __init__(
@@ -160,7 +161,7 @@ class TorchPanel(ModalScreen[None]):
                 yield Static("save as", id="torch-save-label")
                 yield Input(value=script_file_name(self.lesson.id), id="torch-save-input")
             yield Static("", id="torch-saved")
-            yield Footer()
+            yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Highlight the script where the editor can, then start PyTorch (or reuse its last run)."""
