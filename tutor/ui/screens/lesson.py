@@ -134,6 +134,7 @@ class LessonScreen(Screen[None]):
         self.last_value: dict[str, np.ndarray] = {}  # step id -> the learner's last graded value
         self.checking: str | None = None  # the step id whose answer is being graded in the background
         self._shown_place: str | None = None  # the place last shown (a typed answer is kept while it stays)
+        self._keep_in_view: tuple[str, ...] = ()  # the parts of the step pane just shown (see bring_into_view)
 
     @property
     def lesson(self) -> Lesson:
@@ -174,7 +175,7 @@ class LessonScreen(Screen[None]):
         self.position = self.session.position
         self.call_after_refresh(self.pictures.mount)
         self.watch(self._pane, "scroll_y", self._more_below, init=False)
-        self.watch(self._pane, "virtual_size", self._more_below, init=False)  # Markdown lays out later
+        self.watch(self._pane, "virtual_size", self._text_resized, init=False)  # Markdown lays out later
         if self.warnings:
             self.watch_warnings(self.warnings)
 
@@ -188,21 +189,34 @@ class LessonScreen(Screen[None]):
         self.query_one("#lesson-body").set_class(more, "-more-below")
 
     def bring_into_view(self, *selectors: str) -> None:
-        """After the next refresh, scroll the step pane so that these parts (those showing) are in view, the
-        first of them at least: new feedback, a hint, an explanation."""
+        """After the next refresh, scroll the step pane so that these parts (those showing) are in view, with the
+        question above them where both fit, else the first of them at least: new feedback, a hint, an explanation.
+        They are kept in view while the text settles (Markdown lays out later), until the learner scrolls or moves."""
+        self._keep_in_view = selectors
+        self.call_after_refresh(self._scroll_to_new)
 
-        def scroll() -> None:
-            pane = self._pane
-            parts: list[Widget] = [w for sel in selectors if (w := pane.query_one(sel)).display]
-            if parts:
-                region = Region.from_union([w.virtual_region_with_margin for w in parts])
+    def _scroll_to_new(self) -> None:
+        """Scroll the parts asked by :meth:`bring_into_view` into view (the question too, where it fits)."""
+        pane = self._pane
+        parts: list[Widget] = [w for sel in self._keep_in_view if (w := pane.query_one(sel)).display]
+        if parts:
+            room = pane.scrollable_content_region.height
+            region = Region.from_union([w.virtual_region_with_margin for w in parts])
+            question = pane.query_one("#question")
+            if question.display and region.union(question.virtual_region).height <= room:
+                region = region.union(question.virtual_region)
+            if region.height > room:
                 first = parts[0].virtual_region_with_margin
-                if region.height > pane.scrollable_content_region.height:
-                    region = first.union(Region(first.x, first.y, first.width, pane.scrollable_content_region.height))
-                pane.scroll_to_region(region, animate=False, immediate=True)
-            self._more_below()
+                region = first.union(Region(first.x, first.y, first.width, room))
+            pane.scroll_to_region(region, animate=False, immediate=True)
+        self._more_below()
 
-        self.call_after_refresh(scroll)
+    def _text_resized(self) -> None:
+        """The step pane's text changed height: keep the new parts in view, and say whether there is more below."""
+        if self._keep_in_view:
+            self._scroll_to_new()
+        else:
+            self._more_below()
 
     # --- showing: one watcher per part ----------------------------------------------------
 
@@ -243,6 +257,7 @@ class LessonScreen(Screen[None]):
             answer.value = ""  # a typed answer belongs to the place it was typed at
             self._shown_place = s.place
         self.hints = self._hint_lines()
+        self._keep_in_view = ()
         self.stage = s.stage
         pane.scroll_home(animate=False)
         self.call_after_refresh(self._more_below)
@@ -607,6 +622,7 @@ class LessonScreen(Screen[None]):
 
     def action_scroll_text(self, pages: int) -> None:
         """Scroll the step's text by a page (while the answer box keeps the focus)."""
+        self._keep_in_view = ()
         pane = self._pane
         if pages > 0:
             pane.scroll_page_down(animate=False)
@@ -615,6 +631,7 @@ class LessonScreen(Screen[None]):
 
     def action_scroll_lines(self, direction: int) -> None:
         """Scroll the step's text by a few lines."""
+        self._keep_in_view = ()
         pane = self._pane
         pane.scroll_to(y=pane.scroll_y + direction * SCROLL_LINES, animate=False)
 
