@@ -66,3 +66,18 @@ async def test_a_wrong_matrix_answer_at_80x24_keeps_the_question_in_view():
         await pilot.pause(0.1)
         assert "(attempt 1)" in str(screen.query_one("#feedback").render())
         assert in_view(screen, "#question") and in_view(screen, "#feedback")
+
+
+async def test_the_explanation_after_a_correct_matrix_answer_at_80x24_is_in_view():
+    course = load_course()
+    app = TutorApp.with_course(course, lesson=course.get("two-layer-batch"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await opened_at(pilot, "value:Z1")
+        grown = screen.query_one("#circuit").outer_size.height  # the step's boxes need more than its share
+        await type_answer(pilot, "[[-0.95, -1.38, 1.22], [-0.65, -0.1, 0.2], [-0.6, 0.58, -0.32], [-1.6, 0.98, -0.42]]")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert str(screen.query_one("#feedback").render()).startswith("✓ Correct")
+        assert screen.query_one("#circuit").outer_size.height < grown  # answered: the explanation gets the room back
+        assert in_view(screen, "#feedback") and in_view(screen, "#explain")

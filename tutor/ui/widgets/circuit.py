@@ -213,7 +213,10 @@ class CircuitPanel(PicturePanel):
         else:
             preferred, most = self.room(self.app.size.height)
             focus = focus_region(layout, current, needed, lines, width, max(1, most - chrome))
-            wanted = most if self.expanded else max(preferred, chrome + (focus[3] if focus else 0))
+            # an open step gets the room its boxes need; once answered, the explanation gets it back
+            asking = self._asked is not None or any(r.value_asked or r.grad_asked for r in graph.rows)
+            needs = chrome + focus[3] if focus is not None and asking else 0
+            wanted = most if self.expanded else max(preferred, needs)
             self.styles.max_height = max(chrome + 1, min(wanted, most))
         if focus is not None:
             edges = layout.boxes.values()
