@@ -178,6 +178,8 @@ class CircuitPanel(PicturePanel):
         #: the rows of the screen the panel may take at most, as a function of the screen's height (set by the lesson
         #: screen; None: the stylesheet decides alone)
         self.room: Callable[[int], tuple[int, int]] | None = None
+        #: the learner has answered the current step (solved or shown): its explanation needs the room more
+        self.answered = False
 
     def show(
         self,
@@ -213,9 +215,8 @@ class CircuitPanel(PicturePanel):
         else:
             preferred, most = self.room(self.app.size.height)
             focus = focus_region(layout, current, needed, lines, width, max(1, most - chrome))
-            # an open step gets the room its boxes need; once answered, the explanation gets it back
-            asking = self._asked is not None or any(r.value_asked or r.grad_asked for r in graph.rows)
-            needs = chrome + focus[3] if focus is not None and asking else 0
+            # an open or worked step gets the room its boxes need; once answered, the explanation gets it back
+            needs = chrome + focus[3] if focus is not None and not self.answered else 0
             wanted = most if self.expanded else max(preferred, needs)
             self.styles.max_height = max(chrome + 1, min(wanted, most))
         if focus is not None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.widget import Widget
 
+from tutor.progress import SHOWN, SOLVED
 from tutor.ui.layout import asked_local, earned_locals
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class PictureSwitch:
         if self.circuit is None or self.network is None:
             return
         graph = session.graph()
+        self.circuit.answered = session.stage in (SOLVED, SHOWN)
         self.circuit.show(session.lesson, session.solution, graph, earned_locals(session), asked_local(session))
         self.network.show(session.lesson, session.solution, graph)
         self.apply(PictureSwitch.chosen)
