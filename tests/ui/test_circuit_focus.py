@@ -77,6 +77,9 @@ async def test_the_boxes_a_step_is_worked_from_are_in_view_in_every_lesson(size)
                 current, sources = ([n for n in names if n in boxes] for names in step_names(screen))
                 for name in current:
                     assert title_seen(panel, name), (lesson.id, i, name, visible_lines(panel))
+                left = round(panel.scroll_x)
+                cut = [b.name for b in boxes.values() if b.x < left < b.right]
+                assert not cut, (lesson.id, i, "cut at the left edge", cut, visible_lines(panel))
                 most = circuit_room(size[1])[1] - 3
                 for name in sources:
                     if fits(panel, [*current, name], most):
@@ -141,3 +144,11 @@ def test_the_view_snaps_onto_a_box_edge_so_no_title_is_cut():
     assert x in edges and x <= 96 and x + 76 >= 107
     assert snap_scroll(58, 96, 11, 76, 136, edges) == 58  # already in view on an edge: it does not move
     assert snap_scroll(0, 10, 5, 76, 136, edges) == 0  # in view: no move
+
+
+def test_the_view_may_go_past_the_end_to_land_on_a_box_edge():
+    # torch-dynamic-graph at 80×24: d (191..204) and b12 (170..183) in a 78-column view of a 204-column picture;
+    # the furthest scroll (126) cuts b8 (117..128), the edge 131 (b9) shows both with blank columns after d
+    edges = [0, 117, 131, 144, 157, 170, 191]
+    assert snap_scroll(0, 170, 34, 78, 204, edges) == 126
+    assert snap_scroll(0, 170, 34, 78, 204, edges, past_end=True) == 131

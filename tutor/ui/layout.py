@@ -634,17 +634,21 @@ def _union(regions: Sequence[tuple[int, int, int, int]]) -> tuple[int, int, int,
     return x0, y0, x1 - x0, y1 - y0
 
 
-def snap_scroll(offset: int, start: int, length: int, view: int, total: int, edges: Sequence[int]) -> int:
+def snap_scroll(
+    offset: int, start: int, length: int, view: int, total: int, edges: Sequence[int], past_end: bool = False
+) -> int:
     """Where to scroll along one axis so that ``start``…``start + length`` is in a ``view`` of a picture ``total``
     long: the least move from ``offset``, then onto a box's edge (``edges``) where the span still fits, so that no
-    box is cut at the view's first column or row (its title stays whole)."""
+    box is cut at the view's first column or row (its title stays whole). With ``past_end`` the view may go past
+    the picture's end to land on an edge (the caller widens the picture with blank space)."""
     top = max(0, total - view)
     if start < offset:
         offset = start
     elif start + length > offset + view:
         offset = start + length - view
     offset = max(0, min(offset, top))
-    fitting = [e for e in {0, *edges} if e <= min(start, top) and e + view >= start + length]
+    last = start if past_end else min(start, top)
+    fitting = [e for e in {0, *edges} if e <= last and e + view >= start + length]
     if not fitting or offset in fitting:
         return offset
     return min(fitting, key=lambda e: (abs(e - offset), e))

@@ -106,8 +106,10 @@ class PicturePanel(ScrollView, can_focus=False):
         def scroll() -> None:
             view = self.scrollable_content_region
             size = self.virtual_size
-            x = snap_scroll(round(self.scroll_x), focus.x, focus.width, view.width, size.width, x_edges)
+            x = snap_scroll(round(self.scroll_x), focus.x, focus.width, view.width, size.width, x_edges, True)
             y = snap_scroll(round(self.scroll_y), focus.y, focus.height, view.height, size.height, y_edges)
+            if x + view.width > size.width:  # landing on a box's edge takes a few blank columns after the picture
+                self.virtual_size = Size(x + view.width, size.height)
             self.scroll_to(x, y, animate=False, immediate=True)
 
         self.call_after_refresh(scroll)
