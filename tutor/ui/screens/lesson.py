@@ -603,10 +603,9 @@ class LessonScreen(Screen[None]):
     def action_toggle_graph(self, _where: str = "") -> None:
         """Show every row of the graph (the whole circuit, as far as there is room), or only those the current step
         needs."""
-        if self.pictures.toggle_expanded():
-            return
         graph = self.query_one(GraphPanel)
         graph.expanded = not graph.expanded
+        self.pictures.expand(graph.expanded)  # the circuit follows the same choice
 
     def action_numbers(self, _where: str = "") -> None:
         """Every number of the graph in full, the current step's rows first."""

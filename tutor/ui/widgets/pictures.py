@@ -111,13 +111,10 @@ class PictureSwitch:
         PictureSwitch.chosen = view
         return self.apply(view)
 
-    def toggle_expanded(self) -> bool:
-        """F7 on the circuit: show as much of it as the step pane leaves room for, or only what the step needs;
-        False when the circuit is not the view shown."""
-        if self.circuit is None or not self.body.has_class("-circuit"):
-            return False
-        self.circuit.expanded = not self.circuit.expanded
-        return True
+    def expand(self, expanded: bool) -> None:
+        """F7: the circuit takes as much room as the step pane leaves (or only what the step needs)."""
+        if self.circuit is not None:
+            self.circuit.expanded = expanded
 
     def too_large(self) -> str | None:
         """Why the circuit cannot be drawn for this lesson (None when it can)."""
