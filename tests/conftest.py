@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import resource
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ TESTS = ROOT / "tests"
 SLOW_FOLDERS = {"ui", "robust", "reveal"}
 SLOW_FILES = {"test_wheel.py"}
 CPU_START_KEY = pytest.StashKey[float]()
+WALL_START_KEY = pytest.StashKey[float]()
+SESSION_START_KEY = pytest.StashKey[float]()
 SHIPPED = sorted(p for p in shipped_lessons_dir().glob("*.yaml") if p.name != "course.yaml")
 
 
@@ -71,6 +74,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.freeze()
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Note when the session began (for the ``--cpu-durations`` workers' line)."""
+    session.config.stash[SESSION_START_KEY] = time.time()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--cpu-durations=N``: the N tests that used the most CPU time (on a busy machine, wall time says little)."""
     parser.addoption(
@@ -89,38 +97,79 @@ def cpu_seconds() -> float:
 
 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
-    """After its teardown, a test's CPU time since its setup goes with its report (xdist sends it to the
-    controller)."""
+    """After its teardown, a test's CPU time and wall time since its setup go with its report (xdist sends them
+    to the controller)."""
     if call.when == "teardown":
         item.user_properties.append(("cpu", cpu_seconds() - item.config.stash.get(CPU_START_KEY, 0.0)))
+        item.user_properties.append(("wall", time.perf_counter() - item.config.stash.get(WALL_START_KEY, 0.0)))
+        item.user_properties.append(("worker", os.environ.get("PYTEST_XDIST_WORKER", "main")))
+        item.user_properties.append(("ended", time.time()))
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Note the CPU time when a test starts (for pytest_runtest_makereport)."""
+    """Note the CPU time and the wall time when a test starts (for pytest_runtest_makereport)."""
     item.config.stash[CPU_START_KEY] = cpu_seconds()
+    item.config.stash[WALL_START_KEY] = time.perf_counter()
+
+
+def measured(terminalreporter: pytest.TerminalReporter) -> list[tuple[float, float, str]]:
+    """(CPU seconds, wall seconds, node id) of every test that reported its times at teardown."""
+    rows = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) == "teardown":
+                props = dict(getattr(report, "user_properties", ()))
+                if "cpu" in props:
+                    rows.append((props["cpu"], props.get("wall", props["cpu"]), report.nodeid))
+    return rows
+
+
+def write_table(terminalreporter: pytest.TerminalReporter, title: str, rows: list[tuple[float, float, str]]) -> None:
+    """One section of the ``--cpu-durations`` report: CPU, wall and waiting (wall − CPU) per row."""
+    terminalreporter.write_sep("-", title)
+    for cpu, wall, name in rows:
+        terminalreporter.write_line(f"{cpu:8.2f}s cpu {wall:8.2f}s wall {wall - cpu:8.2f}s waiting  {name}")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    """Print the ``--cpu-durations`` table: the tests that used the most CPU, and the total."""
+    """Print the ``--cpu-durations`` tables: the tests that used the most CPU, those that waited longest
+    (wall − CPU: sleeps, fixed waits, timeouts, another process's work), and both by file."""
     wanted = config.getoption("--cpu-durations")
     if not wanted:
         return
-    used = [
-        (value, report.nodeid)
-        for reports in terminalreporter.stats.values()
-        for report in reports
-        if getattr(report, "when", None) == "teardown"
-        for key, value in getattr(report, "user_properties", ())
-        if key == "cpu"
-    ]
-    used.sort(reverse=True)
-    terminalreporter.write_sep("=", f"most CPU time ({len(used)} tests, {sum(v for v, _ in used):.1f} s in all)")
-    for value, nodeid in used[:wanted]:
-        terminalreporter.write_line(f"{value:8.2f}s cpu  {nodeid}")
-    by_file: dict[str, float] = {}
-    for value, nodeid in used:
-        by_file[nodeid.split("::")[0]] = by_file.get(nodeid.split("::")[0], 0.0) + value
-    terminalreporter.write_sep("-", "by file")
-    for name, value in sorted(by_file.items(), key=lambda kv: -kv[1])[:wanted]:
-        terminalreporter.write_line(f"{value:8.2f}s cpu  {name}")
+    used = measured(terminalreporter)
+    cpu_all, wall_all = sum(c for c, _, _ in used), sum(w for _, w, _ in used)
+    terminalreporter.write_sep(
+        "=", f"{len(used)} tests: {cpu_all:.1f} s CPU, {wall_all:.1f} s wall, {wall_all - cpu_all:.1f} s waiting"
+    )
+    write_table(terminalreporter, "most CPU time", sorted(used, reverse=True)[:wanted])
+    write_table(terminalreporter, "longest waiting (wall - CPU)", sorted(used, key=lambda r: r[0] - r[1])[:wanted])
+    by_file: dict[str, tuple[float, float]] = {}
+    for cpu, wall, nodeid in used:
+        name = nodeid.split("::")[0]
+        old_cpu, old_wall = by_file.get(name, (0.0, 0.0))
+        by_file[name] = (old_cpu + cpu, old_wall + wall)
+    files = [(cpu, wall, name) for name, (cpu, wall) in by_file.items()]
+    write_table(terminalreporter, "by file, most CPU", sorted(files, reverse=True)[:wanted])
+    write_table(terminalreporter, "by file, longest waiting", sorted(files, key=lambda r: r[0] - r[1])[:wanted])
+    write_workers(terminalreporter, config)
+
+
+def write_workers(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """Per worker: when its first test ended and its last, and the wall its tests took; the rest is start-up,
+    collection and the time it waited for the other at the end."""
+    began = config.stash.get(SESSION_START_KEY, 0.0)
+    workers: dict[str, list[float]] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            props = dict(getattr(report, "user_properties", ()))
+            if getattr(report, "when", None) == "teardown" and "ended" in props:
+                first, last, wall = workers.get(props["worker"], [float("inf"), 0.0, 0.0])
+                workers[props["worker"]] = [min(first, props["ended"]), max(last, props["ended"]), wall + props["wall"]]
+    terminalreporter.write_sep("-", f"workers (the session ran {time.time() - began:.1f} s)")
+    for name, (first, last, wall) in sorted(workers.items()):
+        terminalreporter.write_line(
+            f"{name}: first test done at {first - began:6.1f} s, last at {last - began:6.1f} s, "
+            f"tests' wall {wall:6.1f} s"
+        )
