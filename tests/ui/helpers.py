@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 from collections.abc import Callable
 
 from textual import events
+from textual.command import CommandInput, CommandPalette
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -36,12 +39,56 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], tries: int = 6
     return bool(condition())
 
 
+def key_event(key: str) -> events.Key:
+    """The Key event Pilot's ``press(key)`` sends (named as textual.app.App._press_keys names it)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+async def type_keys(pilot: Pilot, text: str) -> None:
+    """Type ``text`` into the focused box key by key, as ``pilot.press(*text)`` does, but let the app settle once,
+    after the last key, instead of after every key: Pilot waits for the process to be idle twice per key (20 ms at
+    least, ~50 ms with a screen to redraw), which made typing most of a Pilot test's time. The app still receives
+    and handles every key, in order, through the same driver; what a test then asserts waits for all of them."""
+    app = pilot.app
+    assert app._driver is not None
+    if not text:
+        return
+    for key in text[:-1]:
+        event = key_event(key)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await pilot.press(text[-1])
+
+
+async def search_palette(pilot: Pilot, text: str) -> None:
+    """Type ``text`` into the open command palette and wait until its search has finished and its hits are drawn
+    (the event itself, instead of a fixed second)."""
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette), f"the command palette is not open: {palette!r}"
+    await type_keys(pilot, text)
+
+    def searched() -> bool:
+        """The palette holds the whole text and no search of it is still running."""
+        group = palette._GATHER_COMMANDS_GROUP
+        running = [w for w in pilot.app.workers if w.group == group and not w.is_finished]
+        return palette.query_one(CommandInput).value == text and not running
+
+    assert await wait_for(pilot, searched), f"the palette's search for {text!r} did not finish"
+    await pilot.pause()
+
+
 async def type_answer(pilot: Pilot, text: str, submit: bool = True) -> None:
     """Clear the answer box and type ``text`` key by key, or paste it when long (then Enter, and wait for the grade)."""
     box = pilot.app.screen.query_one("#answer", Input)
     box.value = ""
     if len(text) <= TYPE_LIMIT:
-        await pilot.press(*text)
+        await type_keys(pilot, text)
     else:
         box.focus()
         box.post_message(events.Paste(text))

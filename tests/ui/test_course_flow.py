@@ -5,7 +5,7 @@ the notation is in the app (F1's Answers page, and a tip on the first step a for
 
 from __future__ import annotations
 
-from helpers import screen_text, settle, shown, type_answer
+from helpers import screen_text, search_palette, settle, shown, type_answer
 from textual.widgets import OptionList
 
 from tutor.course import load_course, solve
@@ -132,9 +132,7 @@ async def test_reset_a_lesson_from_the_palette_on_the_lesson_list():
         await pilot.press("ctrl+p")
         await pilot.pause()
         number = [e.id for e in app.course.entries].index("chain-rule") + 1
-        await pilot.press(*"reset chain-rule")  # found by the lesson's id, as by its title
-        for _ in range(20):
-            await pilot.pause(0.05)
+        await search_palette(pilot, "reset chain-rule")  # found by the lesson's id, as by its title
         assert f"Reset lesson {number}: The chain rule" in screen_text(pilot)
         assert "chain-rule · start it again" in screen_text(pilot)
         await pilot.press("enter")
@@ -162,9 +160,7 @@ async def test_reset_a_step_from_the_palette():
         assert screen.session.progress(step).status == SHOWN
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"reset this step")
-        for _ in range(20):
-            await pilot.pause(0.05)
+        await search_palette(pilot, "reset this step")
         assert "Reset this step: y" in screen_text(pilot)
         await pilot.press("enter")
         await pilot.pause()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from helpers import SETTLE_LIMIT, screen_text, settle, shown, type_answer
+from helpers import SETTLE_LIMIT, screen_text, search_palette, settle, shown, type_answer
 from textual.app import App
 from textual.widgets import OptionList
 
@@ -91,9 +91,7 @@ async def test_every_screen_shows_hostile_lesson_text_literally(hostile):
         # the command palette: the same title, found and opened from there
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"Every field")
-        for _ in range(20):
-            await pilot.pause(0.05)
+        await search_palette(pilot, "Every field")
         assert_screen_safe(pilot, "[red]x[/bold]", *BRACKETS, "[@click=app.quit]quit[/]")
         await pilot.press("enter")
         await settle(pilot)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import pytest
 from conftest import SHIPPED
-from helpers import settle, shown, type_answer
+from helpers import search_palette, settle, shown, type_answer
 from textual.widgets import Input, OptionList
 
 from tutor.course import Lesson, Solution, Step, load_course, load_lesson, solve
@@ -363,9 +363,7 @@ async def test_command_palette_opens_a_lesson():
         await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*target.title[:12])
-        for _ in range(20):
-            await pilot.pause(0.05)
+        await search_palette(pilot, target.title[:12])
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, LessonScreen)

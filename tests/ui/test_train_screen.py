@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import screen_text, settle, shown
+from helpers import screen_text, search_palette, settle, shown
 
 from tutor.course import load_course, load_lesson
 from tutor.progress import SOLVED, Attempt, ProgressStore, lesson_source
@@ -220,8 +220,7 @@ async def test_the_palette_opens_training_on_a_network_lesson():
         await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"train your")  # "train" alone also finds "One training step in PyTorch" first
-        await pilot.pause(0.5)
+        await search_palette(pilot, "train your")  # "train" alone also finds "One training step in PyTorch" first
         assert "Train your backward pass: The two-layer network on a batch" in screen_text(pilot)
         await pilot.press("enter")
         await settle(pilot)

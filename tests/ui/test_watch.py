@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from conftest import ROOT
-from helpers import type_answer, wait_for
+from helpers import search_palette, type_answer, wait_for
 from textual.widgets import Static
 
 from tutor.course import load_course, solve
@@ -161,9 +161,7 @@ async def test_watch_shows_the_linters_warnings_and_keeps_answers_that_did_not_c
         assert [o.id for o in options.options][-1] == "my-chain"
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"my-chain")
-        for _ in range(20):
-            await pilot.pause(0.05)
+        await search_palette(pilot, "my-chain")
         await pilot.press("enter")
         assert await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
         assert app.screen.lesson.id == "my-chain" and app.screen.lesson.inputs["x"] == 2.125
