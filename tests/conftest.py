@@ -40,6 +40,26 @@ def course():
     return c
 
 
+@pytest.fixture(scope="session")
+def torch_worker():
+    """This test process's PyTorch worker (tutor.reveal.run.TorchWorker, the one the app's panel uses): each script
+    runs in a fork of a Python that imported torch once (~25 ms) instead of a fresh Python that imports it (~1 s of
+    CPU). The fresh runner (run_lesson, run_script) keeps tests of its own."""
+    from tutor.reveal.run import TIMEOUT, TorchWorker
+
+    worker = TorchWorker(start_timeout=TIMEOUT, script_timeout=TIMEOUT)
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def run_in_worker(torch_worker):
+    """Run a lesson's generated PyTorch script (with its report) in the worker; its TorchRun, as run_lesson's."""
+    from tutor.reveal.codegen import lesson_script
+
+    return lambda lesson: torch_worker.run(lesson_script(lesson, report=True))
+
+
 def uses_torch(module: ModuleType) -> bool:
     """The test module imported PyTorch or the tests' PyTorch reference (tests/torch_ref.py)."""
     for value in vars(module).values():

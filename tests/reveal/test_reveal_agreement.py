@@ -1,7 +1,7 @@
 """The generated PyTorch script runs, and PyTorch agrees with the engine on every value, gradient and step.
 
-One subprocess per lesson (each imports torch once), for every shipped lesson and for test-only lessons
-that together use every op of the language.
+Every shipped lesson and test-only lessons that together use every op of the language, each script run in the
+test process's PyTorch worker (tests/conftest.py: a fork of a Python that imported torch once).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tutor.engine.autograd import grad_fn_name
 from tutor.lang.syntax import Name, walk
 from tutor.reveal.codegen import lesson_script
 from tutor.reveal.paths import backward_path
-from tutor.reveal.run import TOLERANCE, TorchRun, compare, run_lesson
+from tutor.reveal.run import TOLERANCE, TorchRun, compare
 
 pytest.importorskip("torch")
 from torch_ref import torch_run  # the tests' own, independent PyTorch evaluator
@@ -30,9 +30,9 @@ ALL = SHIPPED + TEST_LESSONS
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
-def test_pytorch_agrees_with_the_engine(path: Path, monkeypatch, capsys) -> None:
+def test_pytorch_agrees_with_the_engine(path: Path, monkeypatch, capsys, run_in_worker) -> None:
     lesson = load_lesson(path)
-    result = run_lesson(lesson)
+    result = run_in_worker(lesson)
     assert result.ok, result.message
 
     # ``backprop-tutor torch LESSON --run`` on this run of the same script (tests/test_content.py started PyTorch

@@ -170,12 +170,13 @@ def test_corpus_scripts_hold_lesson_text_only_as_data(path: Path) -> None:
 
 @needs_torch
 @pytest.mark.parametrize("path", REVEAL_CORPUS, ids=lambda p: p.stem)
-def test_corpus_lessons_run_under_pytorch_and_agree(path: Path) -> None:
-    """Each runs as the lesson it is (the corpus's payloads touch /tmp/backprop-tutor-pwned: they must not)."""
+def test_corpus_lessons_run_under_pytorch_and_agree(path: Path, run_in_worker) -> None:
+    """Each runs as the lesson it is (the corpus's payloads touch /tmp/backprop-tutor-pwned: they must not), in the
+    PyTorch worker the panel uses (the fresh runner's coding-cookie test is below)."""
     pwned = Path("/tmp/backprop-tutor-pwned")
     was_there = pwned.exists()
     lesson = load_lesson(path)
-    result = run_lesson(lesson)
+    result = run_in_worker(lesson)
     assert result.ok, result.message
     assert not compare(lesson, result).disagreements()
     assert was_there or not pwned.exists()
@@ -303,9 +304,9 @@ def cancelling_lesson(graph_line: str) -> Lesson:
 
 @needs_torch
 @pytest.mark.parametrize("graph", CANCELLING)
-def test_a_non_finite_number_runs_and_agrees_with_the_engine(graph: str) -> None:
+def test_a_non_finite_number_runs_and_agrees_with_the_engine(graph: str, run_in_worker) -> None:
     lesson = cancelling_lesson(graph)
-    result = run_lesson(lesson)
+    result = run_in_worker(lesson)
     assert result.ok, result.message
     assert not compare(lesson, result).disagreements()
 
