@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from textual import events
 from textual.command import CommandInput, CommandPalette
@@ -81,6 +82,24 @@ async def search_palette(pilot: Pilot, text: str) -> None:
 
     assert await wait_for(pilot, searched), f"the palette's search for {text!r} did not finish"
     await pilot.pause()
+
+
+@contextmanager
+def pauses_for_messages_only(pilot: Pilot) -> Iterator[None]:
+    """Within: the pauses Pilot makes between the events it sends (a click is three events, each after a pause)
+    wait until the screen and the app have handled every message queued so far and lay out and draw, as
+    ``pilot.pause()`` does, but without then also waiting for the process to be idle (20 ms at least each). The
+    caller pauses fully afterwards, before it asserts."""
+
+    async def handled(delay: float | None = None) -> None:
+        await pilot._wait_for_screen()
+        pilot.app.screen._on_timer_update()
+
+    pilot.pause = handled  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del pilot.pause
 
 
 async def type_answer(pilot: Pilot, text: str, submit: bool = True) -> None:

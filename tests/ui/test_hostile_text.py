@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from helpers import SETTLE_LIMIT, screen_text, search_palette, settle, shown, type_answer
+from helpers import SETTLE_LIMIT, pauses_for_messages_only, screen_text, search_palette, settle, shown, type_answer
 from textual.app import App
 from textual.widgets import OptionList
 
@@ -56,8 +56,9 @@ async def click_along(pilot, selector: str, columns: int = 70, row: int = 0) -> 
         for x in range(region.x, region.right):
             style = screen.get_style_at(x, y)
             assert "@click" not in style.meta and not style.link, f"{selector} has an action or link at {x},{y}"
-    for x in range(0, columns, CLICK_EVERY):
-        await pilot.click(selector, offset=(x, row))
+    with pauses_for_messages_only(pilot):  # each click's events handled before the next; one full pause after all
+        for x in range(0, columns, CLICK_EVERY):
+            await pilot.click(selector, offset=(x, row))
     await pilot.pause()
     pilot.app.screen.query_one("#answer").focus()
 
