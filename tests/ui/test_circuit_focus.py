@@ -53,48 +53,53 @@ def fits(panel: CircuitPanel, names: list[str], rows: int) -> bool:
     return region is not None and boxes[last].x >= region[0] and boxes[last].y >= region[1]
 
 
-@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
-async def test_the_boxes_a_step_is_worked_from_are_in_view_in_every_lesson(size):
-    course = load_course()
-    checked, out_of_reach = 0, []
-    for lesson in course.lessons:
-        app = TutorApp.with_course(course, lesson=lesson)
-        async with app.run_test(size=size) as pilot:
+COURSE = load_course()
+# the only boxes that cannot share the view with the step's box: gradient-check's g = (q - t)**2 has its operands
+# spread over 96 columns and 24 rows; at 80×24, mlp-loop's db3 (a step worked for the learner) has Z3's title 10
+# rows above b3's delta line, one more than the room the step pane leaves (F7 and F8 show them)
+OUT_OF_REACH = {
+    (80, 24): {"gradient-check:0:q", "gradient-check:0:t", "gradient-check:0:x", "mlp-loop:2:Z3"},
+    (100, 30): {"gradient-check:0:q", "gradient-check:0:t", "gradient-check:0:x"},
+}
+
+
+# one test per lesson and size (not one walk through all 27), so that xdist spreads them over its workers
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in COURSE.lessons])
+async def test_the_boxes_a_step_is_worked_from_are_in_view_in_every_lesson(lesson_id, size):
+    lesson = next(lesson for lesson in COURSE.lessons if lesson.id == lesson_id)
+    drawn, out_of_reach = 0, []
+    app = TutorApp.with_course(COURSE, lesson=lesson)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        assert await wait_for(pilot, lambda s=screen: s.pictures.circuit is not None)
+        for i in range(min(3, len(lesson.steps))):
+            screen.session.go(i)
+            screen.position = screen.session.position
             await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, LessonScreen)
-            assert await wait_for(pilot, lambda s=screen: s.pictures.circuit is not None)
-            for i in range(min(3, len(lesson.steps))):
-                screen.session.go(i)
-                screen.position = screen.session.position
-                await settle(pilot)
-                await pilot.pause()
-                panel = screen.pictures.circuit
-                assert panel is not None
-                if panel._circuit is None or not screen.query_one("#lesson-body").has_class("-circuit"):
-                    continue  # too large to draw: the table shows
-                boxes = panel._circuit.layout.boxes
-                current, sources = ([n for n in names if n in boxes] for names in step_names(screen))
-                for name in current:
+            await pilot.pause()
+            panel = screen.pictures.circuit
+            assert panel is not None
+            if panel._circuit is None or not screen.query_one("#lesson-body").has_class("-circuit"):
+                continue  # too large to draw: the table shows
+            drawn += 1
+            boxes = panel._circuit.layout.boxes
+            current, sources = ([n for n in names if n in boxes] for names in step_names(screen))
+            for name in current:
+                assert title_seen(panel, name), (lesson.id, i, name, visible_lines(panel))
+            left = round(panel.scroll_x)
+            cut = [b.name for b in boxes.values() if b.x < left < b.right]
+            assert not cut, (lesson.id, i, "cut at the left edge", cut, visible_lines(panel))
+            most = circuit_room(size[1])[1] - 3
+            for name in sources:
+                if fits(panel, [*current, name], most):
                     assert title_seen(panel, name), (lesson.id, i, name, visible_lines(panel))
-                left = round(panel.scroll_x)
-                cut = [b.name for b in boxes.values() if b.x < left < b.right]
-                assert not cut, (lesson.id, i, "cut at the left edge", cut, visible_lines(panel))
-                most = circuit_room(size[1])[1] - 3
-                for name in sources:
-                    if fits(panel, [*current, name], most):
-                        assert title_seen(panel, name), (lesson.id, i, name, visible_lines(panel))
-                        checked += 1
-                    else:
-                        out_of_reach.append(f"{lesson.id}:{i}:{name}")
-    assert checked > 60
-    # the only boxes that cannot share the view with the step's box: gradient-check's g = (q - t)**2 has its operands
-    # spread over 96 columns and 24 rows; at 80×24, mlp-loop's db3 (a step worked for the learner) has Z3's title 10
-    # rows above b3's delta line, one more than the room the step pane leaves (F7 and F8 show them)
-    allowed = {"gradient-check:0:q", "gradient-check:0:t", "gradient-check:0:x"}
-    if size == (80, 24):
-        allowed.add("mlp-loop:2:Z3")
-    assert set(out_of_reach) <= allowed, out_of_reach
+                else:
+                    out_of_reach.append(f"{lesson.id}:{i}:{name}")
+    assert drawn > 0, f"{lesson.id}: no step drew its circuit, so nothing was checked"
+    assert set(out_of_reach) <= OUT_OF_REACH[size], out_of_reach
 
 
 async def test_two_layer_batch_step_1_shows_x_w1_and_b1_at_80x24():
