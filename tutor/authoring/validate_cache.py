@@ -27,9 +27,8 @@ from typing import Any
 
 from tutor.course.format import AllowItem
 from tutor.course.lintcodes import BY_CODE
-from tutor.course.outline_cache import cache_dir, code_stamp, text_key, write_atomically
+from tutor.course.outline_cache import cache_dir, code_stamp, read_entries, text_key, write_atomically
 from tutor.course.problems import Problem
-from tutor.safefile import read_text
 
 CACHE_FILE = "validate-results.json"
 #: the cache's own layout; a file written with another is ignored
@@ -98,16 +97,9 @@ class ValidationCache:
         return cls(cache_dir() / CACHE_FILE, options)
 
     def _read(self) -> dict[str, Any]:
-        """The entries of the cache file, or none when it is missing, unreadable, corrupt or from other code."""
+        """The entries of the cache file (see :func:`tutor.course.outline_cache.read_entries`)."""
         assert self.path is not None
-        try:
-            data = json.loads(read_text(self.path, MAX_CACHE_BYTES, "validation cache"))
-        except (OSError, ValueError, RecursionError):  # missing, refused, not UTF-8, not JSON, nested too deep
-            return {}
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("stamp") != self.stamp:
-            return {}
-        entries = data.get("entries")
-        return entries if isinstance(entries, dict) else {}
+        return read_entries(self.path, MAX_CACHE_BYTES, "validation cache", CACHE_FORMAT, self.stamp)
 
     def get(self, key: str) -> Findings | None:
         """The findings kept under ``key``, or None (also when the entry is malformed)."""

@@ -117,16 +117,9 @@ class OutlineCache:
         return cls(cache_dir() / CACHE_FILE)
 
     def _read(self) -> dict[str, Any]:
-        """The entries of the cache file, or none when it is missing, unreadable, corrupt or from other code."""
+        """The entries of the cache file (see :func:`read_entries`)."""
         assert self.path is not None
-        try:
-            data = json.loads(read_text(self.path, MAX_CACHE_BYTES, "lesson outline cache"))
-        except (OSError, ValueError, RecursionError):  # missing, refused, not UTF-8, not JSON, nested too deep
-            return {}
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("stamp") != self.stamp:
-            return {}
-        entries = data.get("entries")
-        return entries if isinstance(entries, dict) else {}
+        return read_entries(self.path, MAX_CACHE_BYTES, "lesson outline cache", CACHE_FORMAT, self.stamp)
 
     def lesson(self, key: str) -> dict[str, Any] | None:
         """The outline of the lesson file whose text has this key (id, title, summary, steps, given), or None."""
@@ -158,6 +151,19 @@ class OutlineCache:
         if len(text) > MAX_CACHE_BYTES:  # it would be refused when read: keep none rather than a useless file
             return
         write_atomically(self.path, text)
+
+
+def read_entries(path: Path, max_bytes: int, what: str, format: int, stamp: str) -> dict[str, Any]:
+    """The entries of a cache file written as ``{"format", "stamp", "entries"}``, or none when it is missing,
+    unreadable, corrupt, over ``max_bytes`` or from another format or code."""
+    try:
+        data = json.loads(read_text(path, max_bytes, what))
+    except (OSError, ValueError, RecursionError):  # missing, refused, not UTF-8, not JSON, nested too deep
+        return {}
+    if not isinstance(data, dict) or data.get("format") != format or data.get("stamp") != stamp:
+        return {}
+    entries = data.get("entries")
+    return entries if isinstance(entries, dict) else {}
 
 
 def write_atomically(path: Path, text: str) -> None:
