@@ -206,3 +206,28 @@ async def test_the_locals_earned_are_on_the_screen_to_multiply(table_view):
             if step.kind is LOCAL:
                 label = f"∂{step.node}/∂{step.wrt} = {show_array(solution.answer(step), 5)}"
                 assert label in graph.get_cell(step.node, "locals") and label in text, label
+
+
+async def test_a_graph_set_before_the_panels_rows_are_mounted_is_drawn_once_they_are():
+    """Under load a lesson screen's first position can arrive before the panel's rows are mounted (a stress run
+    crashed the app with NoMatches on '#graph-body'): the panel draws once they are there instead."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    lesson = load_lesson(next(p for p in SHIPPED if p.stem == "chain-rule"))
+    session = LessonSession(lesson, ProgressStore())
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield GraphPanel(id="graph")
+
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        panel = app.query_one(GraphPanel)
+        await panel.query_one("#graph-body").remove()  # the rows' text not mounted yet
+        panel.graph = session.graph()  # must not raise
+        await pilot.pause()
+        await panel.query_one("#graph-rows", VerticalScroll).mount(Static(id="graph-body", markup=False))
+        await settle(pilot)
+        drawn = str(panel.query_one("#graph-body", Static).render())
+        assert all(f" {name} " in drawn for name in ("x", "y", "L")), drawn  # every node's row, once mounted

@@ -17,6 +17,7 @@ import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Static
@@ -312,8 +313,13 @@ class GraphPanel(Vertical):
         graph = self.graph
         if graph is None or not self.is_mounted:
             return
+        try:
+            rows = self.query_one("#graph-rows", VerticalScroll)
+            header, body = self.query_one("#graph-header", Static), self.query_one("#graph-body", Static)
+        except NoMatches:  # asked to draw before its rows are mounted (a busy machine opening a lesson): draw after
+            self.call_after_refresh(self.draw)
+            return
         height = self.app.size.height
-        rows = self.query_one("#graph-rows", VerticalScroll)
         rows.styles.max_height = max(2, height - OTHER_ROWS - STEP_PANE_ROWS - FRAME_LINES)
         budget = max(2, int(height * PREFERRED_SHARE) - FRAME_LINES)
         width = (self.content_region.width or self.app.size.width - 4) - 2  # room for a scrollbar
@@ -323,8 +329,8 @@ class GraphPanel(Vertical):
             r.name: dict(zip(COLUMNS, ("\n".join(t.plain for t in c) for c in row_cells(r, 5, True)), strict=True))
             for r in graph.rows
         }
-        self.query_one("#graph-header", Static).update(layout.header)
-        self.query_one("#graph-body", Static).update(layout.body)
+        header.update(layout.header)
+        body.update(layout.body)
         self.border_subtitle = Text(layout.note) if layout.note else None
         step_rows = [layout.offsets[r.name] for r in graph.rows if (r.current or r.needed) and r.name in layout.offsets]
         self.call_after_refresh(self._scroll_rows_to, min(step_rows, default=0))
