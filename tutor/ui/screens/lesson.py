@@ -135,6 +135,7 @@ class LessonScreen(Screen[None]):
         self.checking: str | None = None  # the step id whose answer is being graded in the background
         self._shown_place: str | None = None  # the place last shown (a typed answer is kept while it stays)
         self._keep_in_view: tuple[str, ...] = ()  # the parts of the step pane just shown (see bring_into_view)
+        self._mount_tries = 0  # times on_mount waited for the screen's widgets to be mounted
 
     @property
     def lesson(self) -> Lesson:
@@ -171,6 +172,11 @@ class LessonScreen(Screen[None]):
     def on_mount(self) -> None:
         """Show where the learner is; say when the text goes on below what is in view. The pictures of the graph
         come after the first paint."""
+        if not self.query(GraphPanel) and self._mount_tries < 100:
+            # its widgets not all mounted yet (a busy machine; a stress run crashed here): show once they are
+            self._mount_tries += 1
+            self.call_after_refresh(self.on_mount)
+            return
         self.pictures = PictureSwitch(self.query_one("#lesson-body"), self.query_one(GraphPanel))
         self.position = self.session.position
         self.call_after_refresh(self.pictures.mount)
