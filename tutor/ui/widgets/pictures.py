@@ -15,17 +15,16 @@ from textual.widget import Widget
 from tutor.progress import SHOWN, SOLVED
 from tutor.ui.layout import asked_local, earned_locals
 
+# the rows outside the pictures and the step pane, and the rows the step pane keeps (as under the table): on a
+# short screen the gap over the question goes (app.tcss, ``LessonScreen.-short``)
+from tutor.ui.widgets.graph import OTHER_ROWS, STEP_PANE_ROWS
+
 if TYPE_CHECKING:
     from tutor.ui.session import LessonSession
     from tutor.ui.widgets.circuit import CircuitPanel
     from tutor.ui.widgets.network import NetworkPanel
 
 VIEWS = ("circuit", "network", "table")
-#: rows of the screen outside the pictures and the step pane: the title bar, the answer box and the footer
-OTHER_ROWS = 1 + 3 + 1
-#: rows the step pane keeps under the circuit: the step's title, the question and its context, a gap and two
-#: lines of feedback (on a short screen the gap over the question goes: see app.tcss, ``LessonScreen.-short``)
-STEP_PANE_ROWS = 6
 #: the share of the rows between the title bar and the answer box that the circuit takes while that is enough
 PREFERRED_SHARE = 0.55
 
