@@ -102,16 +102,21 @@ async def test_the_boxes_a_step_is_worked_from_are_in_view_in_every_lesson(lesso
     assert set(out_of_reach) <= OUT_OF_REACH[size], out_of_reach
 
 
+async def first_step_with_its_circuit(pilot) -> LessonScreen:
+    """Start the lesson the app opened (Enter on its introduction) and wait until its circuit is drawn."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, LessonScreen)
+    assert await wait_for(pilot, lambda: screen.pictures.circuit is not None)
+    return screen
+
+
 async def test_two_layer_batch_step_1_shows_x_w1_and_b1_at_80x24():
-    course = load_course()
-    app = TutorApp.with_course(course, lesson=course.get("two-layer-batch"))
+    app = TutorApp.with_course(COURSE, lesson=COURSE.get("two-layer-batch"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, LessonScreen)
-        assert await wait_for(pilot, lambda: screen.pictures.circuit is not None)
+        await first_step_with_its_circuit(pilot)
         await pilot.pause(0.1)
         text = screen_text(pilot)
         for title in ("╭ X 4×2", "╭ W1 2×3", "╭ b1 1×3", "╭ Z1 4×3"):
@@ -120,15 +125,9 @@ async def test_two_layer_batch_step_1_shows_x_w1_and_b1_at_80x24():
 
 
 async def test_f7_makes_room_for_the_whole_circuit_and_back():
-    course = load_course()
-    app = TutorApp.with_course(course, lesson=course.get("two-layer-batch"))
+    app = TutorApp.with_course(COURSE, lesson=COURSE.get("two-layer-batch"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, LessonScreen)
-        assert await wait_for(pilot, lambda: screen.pictures.circuit is not None)
+        screen = await first_step_with_its_circuit(pilot)
         panel = screen.pictures.circuit
         assert panel is not None
         await pilot.pause(0.1)
