@@ -17,12 +17,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tutor.course.index import CourseIndex, LessonEntry
 from tutor.progress import SHOWN, SOLVED, ProgressStore, lesson_source
 from tutor.safetext import one_line
+from tutor.ui.widgets.footer import KeysFooter
 from tutor.ui.widgets.titlebar import TitleBar
 
 
@@ -162,7 +163,7 @@ class HomeScreen(Screen[None]):
             with Vertical(id="lessons-room"):  # the list scrolls in the room the welcome and any problems leave
                 yield OptionList(id="lessons")
             yield Static(id="load-problems")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Fill the list and show problems, if any."""

@@ -10,10 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tutor.course import Problem
 from tutor.safetext import one_line
+from tutor.ui.widgets.footer import KeysFooter
 from tutor.ui.widgets.titlebar import TitleBar
 
 
@@ -41,7 +42,7 @@ class ProblemsScreen(Screen[None]):
             yield Static(
                 "Fix the file and save it: the lesson reloads by itself. Escape: the lessons.", id="problems-help"
             )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Say which file is watched."""

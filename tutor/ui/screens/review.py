@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tutor.course import Solution
 from tutor.grading import Verdict
@@ -24,6 +24,7 @@ from tutor.review import card as find_card
 from tutor.safetext import one_line
 from tutor.ui.review_session import ReviewSession
 from tutor.ui.widgets.answer import AnswerBox
+from tutor.ui.widgets.footer import KeysFooter
 from tutor.ui.widgets.graph import GraphPanel
 from tutor.ui.widgets.titlebar import TitleBar
 
@@ -74,7 +75,7 @@ class ReviewScreen(Screen[None]):
                 yield Static(id="review-last")
                 yield Static(id="review-feedback")
             yield AnswerBox(id="answer")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Show the step, the old answer and what was wrong with it."""

@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tutor.safetext import one_line
 from tutor.skills import SkillRate, course_finder, headline, skill_line, skill_rates
+from tutor.ui.widgets.footer import KeysFooter
 from tutor.ui.widgets.titlebar import TitleBar
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class SkillsScreen(Screen[None]):
                 "Each step counts for the rules it needs; a named mistake, against its rule.",
                 id="skills-foot",
             )
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Count in the background, then show."""

@@ -27,7 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
 from tutor.course import Lesson, Solution, Step, solve
@@ -41,6 +41,7 @@ from tutor.reveal.paths import backward_path, path_text
 from tutor.reveal.run import TOLERANCE, Comparison, TorchRun, compare, grad_fn_text, run_in_worker, torch_installed
 from tutor.safetext import one_line, printable
 from tutor.ui.plain import LessonMarkdown
+from tutor.ui.widgets.footer import KeysFooter
 
 #: PyTorch's runs by script text, so reopening the panel on the same lesson is instant (only runs that worked:
 #: a missing torch or a failure is tried again).
@@ -161,7 +162,7 @@ class TorchPanel(ModalScreen[None]):
                 yield Static("save as", id="torch-save-label")
                 yield Input(value=script_file_name(self.lesson.id), id="torch-save-input")
             yield Static("", id="torch-saved")
-            yield Footer(compact=True, show_command_palette=False)
+            yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Highlight the script where the editor can, then start PyTorch (or reuse its last run)."""

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tutor.course.model import Lesson
 from tutor.progress import ProgressStore
@@ -32,6 +32,7 @@ from tutor.train.plot import Picture, boundary_picture
 from tutor.train.report import verdict
 from tutor.train.sources import from_progress
 from tutor.train.torch_side import TorchTraining, train_in_torch
+from tutor.ui.widgets.footer import KeysFooter
 from tutor.ui.widgets.titlebar import TitleBar
 from tutor.ui.widgets.trainplots import BoundaryPlot, LossPlot
 
@@ -108,7 +109,7 @@ class TrainScreen(Screen[None]):
                 yield Static(id="train-legend")
             yield BoundaryPlot(id="train-boundary")
         yield Static(id="train-verdict", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Start training at once."""

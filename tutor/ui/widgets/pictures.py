@@ -94,8 +94,7 @@ class PictureSwitch:
         views = self.available()
         if view not in views:
             view = views[0]
-        for name in VIEWS:
-            self.body.set_class(name == view, f"-{name}")
+        self.body.update_classes({f"-{name}": name == view for name in VIEWS})  # one restyle of the body
         later = views[(views.index(view) + 1) % len(views)]
         shown = {"circuit": self.circuit, "network": self.network, "table": self.table}[view]
         if shown is not None:
