@@ -193,7 +193,6 @@ class LessonScreen(Screen[None]):
         # on the answer box's top edge, which takes no room: a line of its own changed the pane's height, and with it
         # whether there was more below, so the layout flipped it on and off without end (a test run hung there)
         self.query_one(AnswerBox).border_title = MORE_BELOW if more else None
-        self.query_one("#lesson-body").set_class(more, "-more-below")
 
     def bring_into_view(self, *selectors: str) -> None:
         """After the next refresh, scroll the step pane so that these parts (those showing) are in view, with the
