@@ -12,7 +12,7 @@ import pytest
 from textual import events
 from textual.widgets import Input
 
-from tutor.course import load_course, load_lesson, solve
+from tutor.course import load_lesson, solve
 from tutor.course.index import index_course
 from tutor.grading import show_array
 from tutor.lang.parse import MAX_LENGTH
@@ -24,7 +24,7 @@ from tutor.ui.screens.problems import ProblemsScreen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ui"))
 from conftest import SHIPPED
-from helpers import settle, shown, type_answer
+from helpers import settle, shipped_course, shown, type_answer
 
 #: every key bound on some screen (and a few a learner presses anyway); ctrl+q is left out: it quits
 KEYS = [
@@ -49,7 +49,7 @@ async def test_every_bound_key_in_random_order(tmp_path, monkeypatch):
     # lesson 75, help 8, palette 8, home 5, PyTorch panel 4)
     monkeypatch.chdir(tmp_path)  # "w" in the PyTorch panel saves the script in the working folder
     rng = random.Random(6)
-    app = TutorApp.with_course(load_course())
+    app = TutorApp.with_course(shipped_course())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         for i in range(100):
@@ -68,7 +68,7 @@ async def test_every_bound_key_in_random_order(tmp_path, monkeypatch):
 async def test_tiny_terminal_and_resizing(size):
     lesson = load_lesson(SHIPPED[-1])  # the biggest graph
     solution = solve(lesson)
-    app = TutorApp.with_course(load_course(), lesson=lesson)
+    app = TutorApp.with_course(shipped_course(), lesson=lesson)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("enter")
@@ -85,7 +85,7 @@ async def test_tiny_terminal_and_resizing(size):
 async def test_pasting_ten_thousand_characters():
     """A 10,000-character paste is refused as a whole, with a message; nothing is graded or recorded."""
     lesson = load_lesson(SHIPPED[0])
-    app = TutorApp.with_course(load_course(), lesson=lesson)
+    app = TutorApp.with_course(shipped_course(), lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
@@ -107,7 +107,7 @@ async def test_typing_ten_thousand_characters_stops_at_the_answer_limit():
     """A terminal without bracketed paste sends a paste as keys: the box takes the first 2000 and refuses the
     rest at once (the Input widget costs ~0.5 ms a key: 10,000 keys froze the app for seconds)."""
     lesson = load_lesson(SHIPPED[0])
-    app = TutorApp.with_course(load_course(), lesson=lesson)
+    app = TutorApp.with_course(shipped_course(), lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
@@ -126,7 +126,7 @@ async def test_typing_ten_thousand_characters_stops_at_the_answer_limit():
 
 async def test_control_characters_are_not_typed_into_the_answer_box():
     lesson = load_lesson(SHIPPED[0])
-    app = TutorApp.with_course(load_course(), lesson=lesson)
+    app = TutorApp.with_course(shipped_course(), lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
@@ -159,7 +159,7 @@ async def test_lesson_file_deleted_while_open(tmp_path):
 async def test_watched_file_deleted_while_open(tmp_path):
     path = tmp_path / "mine.yaml"
     shutil.copy(SHIPPED[0], path)
-    app = TutorApp.with_course(load_course(), watch=path)
+    app = TutorApp.with_course(shipped_course(), watch=path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, LessonScreen)

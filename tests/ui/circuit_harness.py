@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import shipped_course
 from textual.app import App, ComposeResult
 
-from tutor.course import load_course, solve
+from tutor.course import solve
 from tutor.progress import SOLVED, ProgressStore
 from tutor.ui.layout import asked_local, earned_locals
 from tutor.ui.session import LessonSession
@@ -16,7 +17,7 @@ from tutor.ui.widgets.network import NetworkPanel
 
 def session_at(lesson_id: str, home: Path, solved: int, at: int | None = None) -> LessonSession:
     """A learner's session on a shipped lesson with its first ``solved`` steps solved, at step ``at``."""
-    lesson = load_course().get(lesson_id)
+    lesson = shipped_course().get(lesson_id)
     session = LessonSession(lesson, ProgressStore(home / "progress.json"), solve(lesson))
     for step in lesson.steps[:solved]:
         session.progress(step).status = SOLVED

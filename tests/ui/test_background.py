@@ -9,11 +9,10 @@ import textwrap
 import threading
 
 from conftest import ROOT
-from helpers import settle, shown, type_answer
+from helpers import settle, shipped_course, shown, type_answer
 
 import tutor.course
 import tutor.ui.session
-from tutor.course import load_course
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.home import HomeScreen
 from tutor.ui.screens.lesson import LessonScreen
@@ -41,7 +40,7 @@ async def test_a_lesson_being_solved_says_working_and_the_keys_still_work(monkey
     release = threading.Event()
     for module in (tutor.course, tutor.ui.session):
         monkeypatch.setattr(module, "solve", slow(tutor.course.solve, release))
-    app = TutorApp.with_course(load_course())
+    app = TutorApp.with_course(shipped_course())
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("enter")  # the first lesson
@@ -62,7 +61,7 @@ async def test_a_lesson_being_solved_says_working_and_the_keys_still_work(monkey
 async def test_an_answer_being_graded_says_checking_and_the_keys_still_work(monkeypatch):
     release = threading.Event()
     monkeypatch.setattr(tutor.ui.session, "grade", slow(tutor.ui.session.grade, release))
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -86,7 +85,7 @@ async def test_an_answer_being_graded_says_checking_and_the_keys_still_work(monk
 async def test_enter_twice_while_grading_counts_one_attempt(monkeypatch):
     release = threading.Event()
     monkeypatch.setattr(tutor.ui.session, "grade", slow(tutor.ui.session.grade, release))
-    course = load_course()
+    course = shipped_course()
     lesson = course.get("chain-rule")
     app = TutorApp.with_course(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -5,9 +5,8 @@ the left edge (its name stays whole); F7 makes room for more of the picture."""
 from __future__ import annotations
 
 import pytest
-from helpers import screen_text, settle, wait_for
+from helpers import screen_text, settle, shipped_course, wait_for
 
-from tutor.course import load_course
 from tutor.course.steps import VALUE
 from tutor.ui.app import TutorApp
 from tutor.ui.layout import focus_region, snap_scroll
@@ -53,7 +52,7 @@ def fits(panel: CircuitPanel, names: list[str], rows: int) -> bool:
     return region is not None and boxes[last].x >= region[0] and boxes[last].y >= region[1]
 
 
-COURSE = load_course()
+COURSE = shipped_course()
 # the only boxes that cannot share the view with the step's box: gradient-check's g = (q - t)**2 has its operands
 # spread over 96 columns and 24 rows; at 80×24, mlp-loop's db3 (a step worked for the learner) has Z3's title 10
 # rows above b3's delta line, one more than the room the step pane leaves (F7 and F8 show them)

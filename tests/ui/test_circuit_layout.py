@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import shipped_course
 
-from tutor.course import load_course, solve
+from tutor.course import solve
 from tutor.progress import ProgressStore
 from tutor.ui.layout import (
     ARROW,
@@ -22,7 +23,7 @@ from tutor.ui.layout import (
 )
 from tutor.ui.session import LessonSession
 
-LESSONS = [lesson.id for lesson in load_course().lessons]
+LESSONS = [lesson.id for lesson in shipped_course().lessons]
 PANEL = 98  # the picture's width inside the graph panel's border at 100 columns
 #: the shipped lessons too deep for 100 columns (deep-vanishing's five layers, the Finnish exercise's chain,
 #: gradient-check's two runs, mlp-loop's three layers, the unrolled dynamic graph, review's eight layers, which fit
@@ -40,7 +41,7 @@ SCROLLS_SIDEWAYS = {
 
 def circuit_of(lesson_id: str, width: int | None = PANEL):
     """A shipped lesson's circuit at the engine's numbers."""
-    lesson = load_course().get(lesson_id)
+    lesson = shipped_course().get(lesson_id)
     return lesson, lesson_circuit(lesson, solve(lesson), width)
 
 
@@ -106,7 +107,7 @@ def test_the_picture_does_not_move_as_the_learner_earns_numbers(tmp_path: Path):
 
 def test_a_node_shows_its_shape_and_a_preview_of_its_matrix():
     _, circuit = circuit_of("two-layer-net")
-    lines = text(circuit_rows(circuit, _session(load_course().get("two-layer-net")).graph()))
+    lines = text(circuit_rows(circuit, _session(shipped_course().get("two-layer-net")).graph()))
     picture = "\n".join(lines)
     assert "W1 2×3" in picture and "→ 0.5 …" in picture  # whole entries only, then …
 

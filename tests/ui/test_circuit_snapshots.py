@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from circuit_harness import CircuitApp, NetworkApp, session_at
-from helpers import screen_text
+from helpers import screen_text, shipped_course
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
-from tutor.course import load_course, solve
+from tutor.course import solve
 from tutor.course.prose import show_lesson
 from tutor.ui.plain import LessonMarkdown
 
@@ -76,7 +76,7 @@ class ProseApp(App[None]):
 
 
 def test_a_plot_in_the_sigmoid_neurons_explanation(snap_compare):
-    lesson = load_course().get("sigmoid-neuron")
+    lesson = shipped_course().get("sigmoid-neuron")
     explain = next(s.explain for s in show_lesson(lesson, solve(lesson).trace).steps if s.id == "local:q/z")
 
     async def run_before(pilot: Pilot) -> None:
@@ -88,7 +88,7 @@ def test_a_plot_in_the_sigmoid_neurons_explanation(snap_compare):
 
 
 def test_the_loss_along_a_step_in_the_training_steps_explanation(snap_compare):
-    lesson = load_course().get("torch-training-step")
+    lesson = shipped_course().get("torch-training-step")
     explain = next(s.explain for s in lesson.steps if s.id.startswith("after_update"))
 
     async def run_before(pilot: Pilot) -> None:

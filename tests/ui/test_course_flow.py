@@ -5,10 +5,10 @@ the notation is in the app (F1's Answers page, and a tip on the first step a for
 
 from __future__ import annotations
 
-from helpers import screen_text, search_palette, settle, shown, type_answer
+from helpers import screen_text, search_palette, settle, shipped_course, shown, type_answer
 from textual.widgets import OptionList
 
-from tutor.course import load_course, solve
+from tutor.course import solve
 from tutor.course.steps import VALUE
 from tutor.engine.ops import OPS
 from tutor.grading import show_array
@@ -43,7 +43,7 @@ async def finish(pilot, show_first: bool = False) -> LessonScreen:
 
 
 async def test_the_summary_names_steps_by_their_question_and_enter_starts_the_next_lesson():
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -63,7 +63,7 @@ async def test_the_summary_names_steps_by_their_question_and_enter_starts_the_ne
 
 
 async def test_after_a_lesson_the_list_moves_to_the_next_one_and_enter_starts_it():
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -79,7 +79,7 @@ async def test_after_a_lesson_the_list_moves_to_the_next_one_and_enter_starts_it
 
 
 async def test_shown_steps_are_marked_apart_from_solved_ones_in_the_list():
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -96,7 +96,7 @@ async def test_shown_steps_are_marked_apart_from_solved_ones_in_the_list():
 
 
 async def test_reset_a_lesson_from_the_summary_asks_first_and_keeps_the_old_record():
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -122,7 +122,7 @@ async def test_reset_a_lesson_from_the_summary_asks_first_and_keeps_the_old_reco
 
 
 async def test_reset_a_lesson_from_the_palette_on_the_lesson_list():
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -147,7 +147,7 @@ async def test_reset_a_lesson_from_the_palette_on_the_lesson_list():
 
 
 async def test_reset_a_step_from_the_palette():
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -176,7 +176,7 @@ async def test_reset_a_step_from_the_palette():
 
 
 async def test_f1_has_an_answers_page_with_every_form_and_every_function():
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
@@ -201,7 +201,7 @@ async def test_f1_has_an_answers_page_with_every_form_and_every_function():
 
 
 async def test_the_first_step_a_formula_may_answer_says_once_that_formulas_work():
-    course = load_course()
+    course = shipped_course()
     lesson = course.get("chain-rule")
     app = TutorApp.with_course(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -4,10 +4,9 @@ at 100×30 had the question scrolled above the top and '(attempt 1)' below the f
 from __future__ import annotations
 
 import pytest
-from helpers import settle, type_answer, wait_for
+from helpers import settle, shipped_course, type_answer, wait_for
 from textual.containers import VerticalScroll
 
-from tutor.course import load_course
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.lesson import LessonScreen
 
@@ -35,7 +34,7 @@ async def opened_at(pilot, step_id: str) -> LessonScreen:
 
 @pytest.mark.parametrize("size", [(100, 30), (80, 24)])
 async def test_mlp_loop_keeps_the_question_and_the_feedback_in_view(size):
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("mlp-loop"))
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
@@ -57,7 +56,7 @@ async def test_mlp_loop_keeps_the_question_and_the_feedback_in_view(size):
 
 
 async def test_a_wrong_matrix_answer_at_80x24_keeps_the_question_in_view():
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("two-layer-batch"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -69,7 +68,7 @@ async def test_a_wrong_matrix_answer_at_80x24_keeps_the_question_in_view():
 
 
 async def test_the_explanation_after_a_correct_matrix_answer_at_80x24_is_in_view():
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("two-layer-batch"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import SHIPPED
-from helpers import screen_text, settle, type_answer
+from helpers import screen_text, settle, shipped_course, type_answer
 from rich.console import Console
 from textual.containers import VerticalScroll
 
-from tutor.course import load_course, load_lesson, solve
+from tutor.course import load_lesson, solve
 from tutor.course.steps import GRAD, LOCAL
 from tutor.grading import show_array
 from tutor.progress import SHOWN, ProgressStore
@@ -78,7 +78,7 @@ def test_a_step_needs_its_operands_and_for_a_delta_what_it_feeds():
 
 
 async def test_two_layer_batch_step_1_shows_x_w1_and_b1_at_80x24(table_view):
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("two-layer-batch"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -102,7 +102,7 @@ async def test_two_layer_batch_step_1_shows_x_w1_and_b1_at_80x24(table_view):
 
 
 async def test_the_header_stays_aligned_after_f5_three_times_on_a_finished_batch_lesson(table_view):
-    course = load_course()
+    course = shipped_course()
     lesson = course.get("two-layer-batch")
     app = TutorApp.with_course(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -127,7 +127,7 @@ async def test_the_header_stays_aligned_after_f5_three_times_on_a_finished_batch
 
 
 async def test_wide_matrices_are_cut_and_f8_shows_every_entry():
-    course = load_course()
+    course = shipped_course()
     lesson = course.get("two-layer-batch")
     solution = solve(lesson)
     app = TutorApp.with_course(course, lesson=lesson)
@@ -167,7 +167,7 @@ async def test_wide_matrices_are_cut_and_f8_shows_every_entry():
 
 
 async def test_f7_shows_every_row_and_back():
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("two-layer-batch"))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -184,7 +184,7 @@ async def test_f7_shows_every_row_and_back():
 
 
 async def test_the_locals_earned_are_on_the_screen_to_multiply(table_view):
-    course = load_course()
+    course = shipped_course()
     lesson = course.get("chain-rule-paths")
     solution = solve(lesson)
     app = TutorApp.with_course(course, lesson=lesson)

@@ -9,11 +9,11 @@ import re
 from pathlib import Path
 
 import yaml
-from helpers import screen_text, settle, type_answer
+from helpers import screen_text, settle, shipped_course, type_answer
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tutor.course import LessonError, load_course, load_lesson
+from tutor.course import LessonError, load_lesson
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.lesson import LessonScreen
 
@@ -57,7 +57,7 @@ def lesson_doc(texts: list[str]) -> dict:
 async def walk(path: Path) -> list[str]:
     """Open the lesson, take a hint, answer wrongly then rightly, show an answer, reach the summary; every screen."""
     lesson = load_lesson(path)
-    app = TutorApp.with_course(load_course(), lesson=lesson)
+    app = TutorApp.with_course(shipped_course(), lesson=lesson)
     screens = []
     async with app.run_test(size=(80, 30), notifications=True) as pilot:
         await settle(pilot)

@@ -4,9 +4,8 @@ be saved (the answer, the hint and the place still show)."""
 
 from __future__ import annotations
 
-from helpers import settle, shown, type_answer
+from helpers import settle, shipped_course, shown, type_answer
 
-from tutor.course import load_course
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.home import HomeScreen
 from tutor.ui.screens.lesson import LessonScreen
@@ -22,7 +21,7 @@ async def open_chain_rule(pilot) -> LessonScreen:
 
 def chain_rule_app() -> TutorApp:
     """The tutor opening the chain-rule lesson (y = 2x, L = (y − t)², x = 1.5, t = 4.25)."""
-    course = load_course()
+    course = shipped_course()
     return TutorApp.with_course(course, lesson=course.get("chain-rule"))
 
 
@@ -113,7 +112,7 @@ async def test_progress_that_cannot_be_saved_is_said_once_and_nothing_is_lost(mo
 
 
 async def test_a_lesson_chosen_that_is_not_in_the_course_is_said_so():
-    app = TutorApp.with_course(load_course())
+    app = TutorApp.with_course(shipped_course())
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         app.screen.post_message(HomeScreen.LessonChosen("no-such-lesson"))

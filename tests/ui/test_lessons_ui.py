@@ -13,10 +13,10 @@ from typing import NamedTuple
 
 import pytest
 from conftest import SHIPPED
-from helpers import search_palette, settle, shown, type_answer
+from helpers import search_palette, settle, shipped_course, shown, type_answer
 from textual.widgets import Input, OptionList
 
-from tutor.course import Lesson, Solution, Step, load_course, load_lesson, solve
+from tutor.course import Lesson, Solution, Step, load_lesson, solve
 from tutor.engine.autograd import Fact
 from tutor.grading import show_array
 from tutor.progress import SHOWN, SOLVED, ProgressStore
@@ -158,7 +158,7 @@ async def test_each_shipped_lesson_opens_and_takes_an_answer(path):
     lesson = load_lesson(path)
     solution = solve(lesson)
     step = plan(lesson).asked[0]
-    app = TutorApp.with_course(load_course(), lesson=lesson)
+    app = TutorApp.with_course(shipped_course(), lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         screen = app.screen
@@ -189,7 +189,7 @@ async def test_the_lesson_list_shows_every_lesson_completed():
     lessons = [load_lesson(p) for p in SHIPPED]
     for lesson in lessons:
         walk_in_session(lesson, store)
-    app = TutorApp.with_course(load_course(), store=ProgressStore())
+    app = TutorApp.with_course(shipped_course(), store=ProgressStore())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -212,7 +212,7 @@ async def test_complete_each_shipped_lesson_then_resume(path):
     solution = solve(lesson)
     steps = lesson.steps
     asked, first, hint_at, show_at = plan(lesson)
-    app = TutorApp.with_course(load_course(), lesson=lesson)
+    app = TutorApp.with_course(shipped_course(), lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)  # the lesson asked for opens after the first draw, once solved
         screen = app.screen
@@ -272,7 +272,7 @@ async def test_complete_each_shipped_lesson_then_resume(path):
     assert record is not None
     assert record.done_count([s.id for s in asked]) == len(asked)
     assert record.steps[steps[first].id].attempts[0].text == WRONG
-    app = TutorApp.with_course(load_course(), store=store)
+    app = TutorApp.with_course(shipped_course(), store=store)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -288,7 +288,7 @@ async def test_complete_each_shipped_lesson_then_resume(path):
 
 
 async def test_quit_mid_lesson_and_resume_exactly_there():
-    course = load_course()
+    course = shipped_course()
     lesson = course.lessons[0]
     solution = solve(lesson)
     app = TutorApp.with_course(course, lesson=lesson)
@@ -304,7 +304,7 @@ async def test_quit_mid_lesson_and_resume_exactly_there():
         assert app.screen.session.step == expected
         await pilot.press("ctrl+q")
 
-    app = TutorApp.with_course(load_course())
+    app = TutorApp.with_course(shipped_course())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         options = app.screen.query_one("#lessons", OptionList)
@@ -321,7 +321,7 @@ async def test_quit_mid_lesson_and_resume_exactly_there():
 
 
 async def test_keys_do_not_fire_while_typing_and_navigation_works():
-    course = load_course()
+    course = shipped_course()
     lesson = course.lessons[0]
     app = TutorApp.with_course(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -344,7 +344,7 @@ async def test_keys_do_not_fire_while_typing_and_navigation_works():
 
 
 async def test_torch_key_opens_the_panel_or_says_it_is_missing():
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.lessons[0])
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)  # the lesson asked for opens after the first draw, once solved
@@ -356,7 +356,7 @@ async def test_torch_key_opens_the_panel_or_says_it_is_missing():
 
 
 async def test_command_palette_opens_a_lesson():
-    course = load_course()
+    course = shipped_course()
     target = course.lessons[-1]
     app = TutorApp.with_course(course)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -375,7 +375,7 @@ async def test_corrupt_progress_file_warns_and_moves_on(tmp_path):
 
     progress_file().parent.mkdir(parents=True, exist_ok=True)
     progress_file().write_text("{oops", encoding="utf-8")
-    app = TutorApp.with_course(load_course())
+    app = TutorApp.with_course(shipped_course())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -385,7 +385,7 @@ async def test_corrupt_progress_file_warns_and_moves_on(tmp_path):
 
 @pytest.mark.parametrize("size", [(80, 24), (40, 12), (30, 8)])
 async def test_small_terminals_and_resizing_do_not_crash(size):
-    course = load_course()
+    course = shipped_course()
     lesson = course.get("two-layer-net") or course.lessons[0]
     app = TutorApp.with_course(course, lesson=lesson)
     async with app.run_test(size=(100, 30)) as pilot:

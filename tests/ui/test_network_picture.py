@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import shipped_course
 
-from tutor.course import load_course, solve
+from tutor.course import solve
 from tutor.course.live import show_number
 from tutor.ui.netlayout import activation_of, draw_network, network_layers
 
 
 def picture(lesson_id: str, lit: str | None, width: int | None) -> tuple[list[str], list[list[str]], dict]:
     """The network of a shipped lesson: its rows as text, each cell's role, and the lesson's weights."""
-    lesson = load_course().get(lesson_id)
+    lesson = shipped_course().get(lesson_id)
     values = solve(lesson).trace.values
     layers = network_layers(lesson.program, values)
     rows = draw_network(layers, lesson.program, values, lit, width)
@@ -36,7 +37,7 @@ def labels(line: str, number: str) -> list[int]:
 @pytest.mark.parametrize("lesson_id", ["two-layer-net", "mlp-loop", "sigmoid-layer", "course-review"])
 def test_each_weight_stands_on_its_own_connection(lesson_id: str):
     text, _, weights = picture(lesson_id, None, None)
-    program = load_course().get(lesson_id).program
+    program = shipped_course().get(lesson_id).program
     for layer, w in weights.values():
         assert f"{layer.weights}{'' if layer.rows else 'ᵀ'} on the wires" in "\n".join(text)
         for i in range(layer.units_in):

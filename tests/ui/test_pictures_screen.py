@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from helpers import screen_text
+from helpers import screen_text, shipped_course
 
-from tutor.course import load_course, load_lesson
+from tutor.course import load_lesson
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.widgets.circuit import CircuitPanel
@@ -40,7 +40,7 @@ def showing(screen: LessonScreen) -> list[str]:
 
 async def test_the_circuit_shows_first_and_ctrl_g_goes_round_network_table_and_back():
     PictureSwitch.chosen = "circuit"
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("two-layer-net"))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await pictures_mounted(pilot)
@@ -57,7 +57,7 @@ async def test_the_circuit_shows_first_and_ctrl_g_goes_round_network_table_and_b
 
 async def test_a_lesson_without_layers_goes_from_the_circuit_to_the_table():
     PictureSwitch.chosen = "circuit"
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await pictures_mounted(pilot)
@@ -74,7 +74,7 @@ async def test_a_graph_too_large_to_draw_shows_the_table(tmp_path: Path):
     path = tmp_path / "long-chain.yaml"
     graph = "\n".join(f"  - {line}" for line in lines)
     path.write_text(f"format: 1\nid: long-chain\ntitle: A long chain\ninputs: {{x: 1}}\ngraph:\n{graph}\n")
-    app = TutorApp.with_course(load_course(), lesson=load_lesson(path))
+    app = TutorApp.with_course(shipped_course(), lesson=load_lesson(path))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await pictures_mounted(pilot)
         assert showing(screen) == ["table"]
@@ -85,7 +85,7 @@ async def test_a_click_on_a_box_of_the_circuit_opens_its_numbers_in_full_and_f8_
     from tutor.ui.screens.numbers import NumbersScreen
 
     PictureSwitch.chosen = "circuit"
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("two-layer-net"))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await pictures_mounted(pilot)

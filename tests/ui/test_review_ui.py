@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from helpers import settle, shown, type_answer, wait_for
+from helpers import settle, shipped_course, shown, type_answer, wait_for
 
-from tutor.course import load_course
 from tutor.progress import ProgressStore
 from tutor.review import NOW_VAR, cards
 from tutor.ui.app import TutorApp
@@ -17,7 +16,7 @@ from tutor.ui.screens.review import ReviewScreen
 
 
 async def test_a_mistake_comes_back_for_review_with_the_old_answer(monkeypatch):
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)

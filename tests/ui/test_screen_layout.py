@@ -5,11 +5,11 @@ below the fold (at 80×24 it shows the rows the step needs)."""
 from __future__ import annotations
 
 import pytest
-from helpers import screen_text, settle, shown, type_answer
+from helpers import screen_text, settle, shipped_course, shown, type_answer
 from textual.containers import VerticalScroll
 from textual.widgets import Input
 
-from tutor.course import load_course, solve
+from tutor.course import solve
 from tutor.course.steps import JACOBIAN
 from tutor.grading import show_array
 from tutor.ui.app import TutorApp
@@ -19,7 +19,7 @@ from tutor.ui.widgets.graph import GraphPanel
 
 def app_on(lesson_id: str) -> TutorApp:
     """The tutor opening one shipped lesson, in a fresh home."""
-    course = load_course()
+    course = shipped_course()
     return TutorApp.with_course(course, lesson=course.get(lesson_id))
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import sys
 
-from helpers import screen_text, settle, type_answer
+from helpers import screen_text, settle, shipped_course, type_answer
 from rich.console import Console
 from textual.widgets import Static
 
 import tutor.ui.screens.torch_panel as panel_module
-from tutor.course import load_course
 from tutor.reveal import run as run_module
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.lesson import LessonScreen
@@ -35,7 +34,7 @@ def row(numbers: Static, who: str) -> list[str]:
 
 def chain_rule_app() -> TutorApp:
     """The tutor on the chain-rule lesson (y = 2x = 3 at x = 1.5)."""
-    course = load_course()
+    course = shipped_course()
     return TutorApp.with_course(course, lesson=course.get("chain-rule"))
 
 

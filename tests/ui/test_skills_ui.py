@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from helpers import settle, shown, wait_for
+from helpers import settle, shipped_course, shown, wait_for
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from tutor.course import find_lesson, load_course
+from tutor.course import find_lesson
 from tutor.progress import Attempt, ProgressStore, lesson_source
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.home import HomeScreen
@@ -54,7 +54,7 @@ async def skills_page(pilot: Pilot) -> SkillsScreen:
 
 async def test_the_home_screen_names_the_weakest_skill_and_s_shows_them_all():
     known_progress()
-    app = TutorApp.with_course(load_course())
+    app = TutorApp.with_course(shipped_course())
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(pilot.app.screen, HomeScreen)
@@ -75,7 +75,7 @@ async def test_the_home_screen_names_the_weakest_skill_and_s_shows_them_all():
 
 
 async def test_a_fresh_learner_is_told_there_are_no_first_tries_yet():
-    app = TutorApp.with_course(load_course())
+    app = TutorApp.with_course(shipped_course())
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert await wait_for(pilot, lambda: "Skills:" in shown(pilot, "#home-skills"))
@@ -93,4 +93,4 @@ def test_the_skills_page(snap_compare):
         await skills_page(pilot)
         assert "0/2 right first time" in str(skill_line(pilot, "matmul").render())
 
-    assert snap_compare(TutorApp.with_course(load_course()), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(TutorApp.with_course(shipped_course()), terminal_size=(80, 24), run_before=run_before)

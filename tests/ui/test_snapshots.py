@@ -7,17 +7,17 @@ instead of being accepted as the reference.
 
 from __future__ import annotations
 
+from helpers import shipped_course
 from textual.pilot import Pilot
 from textual.widgets import Input, Markdown, Static
 
-from tutor.course import load_course
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.lesson import LessonScreen
 
 
 def chain_rule_app(theme: str = "textual-dark") -> TutorApp:
     """The tutor on the first lesson, in a fresh home, in the given theme."""
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
     app.theme = theme
     return app
@@ -47,7 +47,7 @@ async def no_blink(pilot: Pilot) -> None:
 
 
 def test_home_screen(snap_compare):
-    course = load_course()
+    course = shipped_course()
     only_chain_rule = type(course)([course.get("chain-rule")], [])
     assert snap_compare(TutorApp.with_course(only_chain_rule), terminal_size=(100, 20))
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 
 import pytest
-from helpers import screen_text, settle
+from helpers import screen_text, settle, shipped_course
 
 import tutor.ui.screens.torch_panel as panel_module
-from tutor.course import load_course
 from tutor.reveal import run as run_module
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.torch_panel import TorchPanel
@@ -18,7 +17,7 @@ from tutor.ui.screens.torch_panel import TorchPanel
 async def test_every_key_of_the_pytorch_panel_is_readable(size, monkeypatch):
     monkeypatch.setattr(panel_module, "_RUNS", {})
     monkeypatch.setattr(run_module, "INTERPRETER", (sys.executable, "-S"))  # no torch: quick, the same keys
-    course = load_course()
+    course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("two-layer-batch"))
     async with app.run_test(size=size) as pilot:
         await settle(pilot)

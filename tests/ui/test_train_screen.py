@@ -11,9 +11,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import screen_text, search_palette, settle, shown
+from helpers import screen_text, search_palette, settle, shipped_course, shown
 
-from tutor.course import load_course, load_lesson
+from tutor.course import load_lesson
 from tutor.progress import SOLVED, Attempt, ProgressStore, lesson_source
 from tutor.train import torch_side
 from tutor.train.loop import MAX_LEARNING_RATE, Settings
@@ -39,7 +39,7 @@ XOR = Settings(dataset="xor", epochs=300, lr=2.0, hidden=8)
 
 def batch_app(store: ProgressStore | None = None) -> TutorApp:
     """The tutor opening the two-layer-batch lesson."""
-    course = load_course()
+    course = shipped_course()
     return TutorApp.with_course(course, lesson=course.get("two-layer-batch"), store=store)
 
 
@@ -175,7 +175,7 @@ async def test_settings_keys_restart_the_run_and_stay_within_their_bounds(withou
 
 
 async def test_ctrl_t_trains_the_formulas_the_learner_typed_and_escape_goes_back(without_torch):
-    lesson = load_course().get("two-layer-batch")
+    lesson = shipped_course().get("two-layer-batch")
     store = ProgressStore()
     record = store.lesson(lesson.id, lesson.content_hash, lesson_source(lesson.path))
     for step_id, text in BATCH.items():
@@ -206,7 +206,7 @@ async def test_ctrl_t_with_no_formulas_yet_says_which_step_to_type():
 
 
 async def test_ctrl_t_on_a_lesson_that_is_no_network_says_so():
-    course = load_course()
+    course = shipped_course()
     async with TutorApp.with_course(course, lesson=course.get("chain-rule")).run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+t")

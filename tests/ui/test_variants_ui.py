@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 
-from helpers import settle, shown, type_answer
+from helpers import settle, shipped_course, shown, type_answer
 
-from tutor.course import load_course
 from tutor.paths import progress_file
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.lesson import LessonScreen
@@ -19,7 +18,7 @@ ANSWERS = ["3", "1.5625", "-2.5", "-2.5", "2", "-5"]
 
 def chain_rule_app() -> TutorApp:
     """The tutor opening the chain-rule lesson."""
-    course = load_course()
+    course = shipped_course()
     return TutorApp.with_course(course, lesson=course.get("chain-rule"))
 
 

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 from conftest import ROOT
-from helpers import search_palette, type_answer, wait_for
+from helpers import search_palette, shipped_course, type_answer, wait_for
 from textual.widgets import Static
 
-from tutor.course import load_course, solve
+from tutor.course import solve
 from tutor.grading import show_array
 from tutor.ui.app import TutorApp, run_app
 from tutor.ui.screens.lesson import LessonScreen
@@ -49,7 +49,7 @@ async def test_watch_reloads_keeps_the_place_and_shows_errors(tmp_path):
     path = tmp_path / "mine.yaml"
     tick = [1_000_000]
     save(path, SOURCE, tick)
-    app = TutorApp.with_course(load_course(), watch=path)
+    app = TutorApp.with_course(shipped_course(), watch=path)
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_for(pilot, lambda: "introduction" in step_title_shown(app)), step_title_shown(app)
         screen = app.screen
@@ -88,7 +88,7 @@ async def test_watch_a_file_that_is_broken_from_the_start(tmp_path):
     path = tmp_path / "broken.yaml"
     tick = [2_000_000]
     save(path, SOURCE.replace("L = (y - t) ** 2", "L = (y - t ** 2"), tick)
-    app = TutorApp.with_course(load_course(), watch=path)
+    app = TutorApp.with_course(shipped_course(), watch=path)
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_for(pilot, lambda: "broken.yaml:" in problems_shown(app)), problems_shown(app)
         save(path, SOURCE, tick)
@@ -111,7 +111,7 @@ async def test_watch_shows_the_linters_warnings_and_keeps_answers_that_did_not_c
     path = tmp_path / "mine.yaml"
     tick = [3_000_000]
     save(path, SOURCE.replace("id: chain-rule", "id: my-chain"), tick)
-    app = TutorApp.with_course(load_course(), watch=path)
+    app = TutorApp.with_course(shipped_course(), watch=path)
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_for(pilot, lambda: "introduction" in step_title_shown(app))
         screen = app.screen
@@ -175,7 +175,7 @@ async def test_a_save_that_changes_only_the_files_time_does_not_reopen_the_lesso
     path = tmp_path / "mine.yaml"
     tick = [3_000_000]
     save(path, SOURCE.replace("id: chain-rule", "id: my-chain"), tick)
-    app = TutorApp.with_course(load_course(), watch=path)
+    app = TutorApp.with_course(shipped_course(), watch=path)
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
         await pilot.press("escape")
