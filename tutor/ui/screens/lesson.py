@@ -137,6 +137,7 @@ class LessonScreen(Screen[None]):
         self._shown_place: str | None = None  # the place last shown (a typed answer is kept while it stays)
         self._keep_in_view: tuple[str, ...] = ()  # the parts of the step pane just shown (see bring_into_view)
         self._mount_tries = 0  # times on_mount waited for the screen's widgets to be mounted
+        self._pane_restyle_due = False  # the step pane's classes changed and it is to be restyled (see _show_parts)
 
     @property
     def lesson(self) -> Lesson:
@@ -231,6 +232,22 @@ class LessonScreen(Screen[None]):
         """The step pane, whose classes say which parts show."""
         return self.query_one("#step-pane", VerticalScroll)
 
+    def _show_parts(self, classes: dict[str, bool]) -> None:
+        """Set the step pane's classes, which say which parts show; the pane is restyled once, right after the
+        message being handled, however many of them it changed (a restyle walks the whole pane, Markdown included,
+        and an answer graded changed up to five classes, each restyled on its own: a sixth of a Pilot test's CPU)."""
+        pane = self._pane
+        before = pane.classes
+        pane.update_classes(classes, update=False)
+        if pane.classes != before and not self._pane_restyle_due:
+            self._pane_restyle_due = True
+            self.call_next(self._restyle_pane)
+
+    def _restyle_pane(self) -> None:
+        """Apply the step pane's new classes to the pane and everything in it."""
+        self._pane_restyle_due = False
+        self._pane.update_node_styles()
+
     def watch_position(self) -> None:
         """A new place (or the same one afresh): its text and question; then its stage and hints."""
         s = self.session
@@ -250,7 +267,7 @@ class LessonScreen(Screen[None]):
             question = Text.assemble((one_line(p.question), "bold"), "    ", (p.expects, "italic"))
         pane = self._pane
         shows_text = bool(text) or step is None  # the intro and the summary always have their text
-        pane.update_classes({"-text": shows_text, "-context": bool(context)})  # one restyle of the pane, not two
+        self._show_parts({"-text": shows_text, "-context": bool(context)})
         if shows_text:
             self.query_one("#step-text", LessonMarkdown).update(text)
         if question is not None:
@@ -272,7 +289,6 @@ class LessonScreen(Screen[None]):
         """How the place stands: the step title and its mark, the graph, the placeholder, the feedback, the
         explanation of a step done."""
         s = self.session
-        pane = self._pane
         self.query_one("#step-title", PlainStatic).update(self._title())
         self.query_one(GraphPanel).graph = s.graph()
         self.pictures.draw(s)
@@ -283,10 +299,8 @@ class LessonScreen(Screen[None]):
         explained = step is not None and stage in (SOLVED, SHOWN, GIVEN) and bool(step.explain)
         tip = s.formula_tip(step) if step is not None and stage == "open" else ""
         self.query_one("#tip", PlainStatic).update(tip)
-        # the stage's classes in one batch: each class changed alone restyles the whole pane (measured: ~4 restyles
-        # of the pane per step were a fifth of a step's CPU)
         stages = {f"-{name}": name == stage for name in STAGES}
-        pane.update_classes({**stages, "-explain": explained, "-tip": bool(tip)})
+        self._show_parts({**stages, "-explain": explained, "-tip": bool(tip)})
         if step is None:
             self.feedback = Feedback()
         elif stage in (SOLVED, SHOWN, GIVEN):
@@ -311,12 +325,12 @@ class LessonScreen(Screen[None]):
         line = self.query_one("#feedback", PlainStatic)
         line.set_classes(feedback.kind)
         line.update(feedback.text)
-        self._pane.set_class(bool(feedback.text), "-feedback")
+        self._show_parts({"-feedback": bool(feedback.text)})
 
     def watch_hints(self, hints: str) -> None:
         """The hints asked for so far (and, once F2 finds none left, that there are no more)."""
         self.query_one("#hints", PlainStatic).update(hints)
-        self._pane.set_class(bool(hints), "-hints")
+        self._show_parts({"-hints": bool(hints)})
 
     def watch_hints_exhausted(self) -> None:
         """F2 found no hint left: the hints say so."""
@@ -325,7 +339,7 @@ class LessonScreen(Screen[None]):
     def watch_carried(self, line: str) -> None:
         """The line carried over from the step just solved."""
         self.query_one("#previous", PlainStatic).update(line)
-        self._pane.set_class(bool(line), "-carried")
+        self._show_parts({"-carried": bool(line)})
 
     def _title(self) -> Text:
         """The heading of the place: the lesson's title on the intro and the summary, else the step, its kind and
