@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -26,7 +27,7 @@ from tutor.reveal.run import INSTALL_HINT, TorchRun
 from tutor.ui.screens.torch_panel import TorchPanel
 
 CHAIN = next(p for p in SHIPPED if p.stem == "chain-rule")
-HAS_TORCH = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
+HAS_TORCH = importlib.util.find_spec("torch") is not None
 needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
 
 

@@ -4,9 +4,9 @@ which counts the step as shown) that runs by itself once torch is installed."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
-import subprocess
 import sys
 
 import numpy as np
@@ -21,7 +21,7 @@ from tutor.reveal.codegen import lesson_script
 from tutor.reveal.run import REPORT_MARKER, TorchWorker, compare
 from tutor.ui.screens.torch_panel import TorchPanel
 
-HAS_TORCH = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
+HAS_TORCH = importlib.util.find_spec("torch") is not None
 needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
 EMPTY_REPORT = {"torch": "x", "values": {}, "grads": {}, "steps": {}, "grad_fn": {}}
 REPORT = f"import json\nprint({REPORT_MARKER!r} + json.dumps({EMPTY_REPORT!r}))\n"

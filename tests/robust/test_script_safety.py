@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import importlib.util
 import io
 import json
 import keyword
@@ -34,7 +35,7 @@ from tutor.reveal.run import compare, run_lesson, run_script
 
 HOSTILE_DIR = Path(__file__).parent / "hostile"
 REVEAL_CORPUS = [*sorted(HOSTILE_DIR.glob("reveal-*.yaml")), HOSTILE_DIR / "title-coding-cookie.yaml"]
-HAS_TORCH = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
+HAS_TORCH = importlib.util.find_spec("torch") is not None
 needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
 
 #: text an attacker or a careless author could put in any prose field of a lesson
