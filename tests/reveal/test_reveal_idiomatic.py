@@ -40,12 +40,18 @@ def test_the_script_uses_sequential_the_logits_loss_and_the_transposed_weight():
     compile(script, "idiomatic.py", "exec")
 
 
+#: the lesson whose script runs in a fresh Python, as ``backprop-tutor torch --flavour idiomatic --run`` runs it; the
+#: others run in this test process's PyTorch worker (the same script, the same report, forked from a Python that
+#: imported torch once instead of importing it ~2 CPU-s each)
+FRESH = "two-layer-net"
+
+
 @pytest.mark.parametrize("lesson", [*NETWORKS, "idiomatic-relu-mse", "idiomatic-script-names"])
-def test_pytorch_agrees_with_the_engine_and_the_loss_goes_down(lesson):
+def test_pytorch_agrees_with_the_engine_and_the_loss_goes_down(lesson, request):
     pytest.importorskip("torch")
     path = LESSONS / f"{lesson}.yaml"
     loaded = load_lesson(path) if path.exists() else find_lesson(lesson, [])
-    result = run_idiomatic(loaded)
+    result = run_idiomatic(loaded, worker=None if lesson == FRESH else request.getfixturevalue("torch_worker"))
     assert not hasattr(result, "status"), result
     sol = solve(loaded)
     assert set(result.grads) == set(loaded.program.inputs)

@@ -23,7 +23,7 @@ from tutor.course.steps import LEARNING_RATE
 from tutor.engine import op_of
 from tutor.lang import Name
 from tutor.reveal.codegen import DTYPE, FIRST_LINES, REPORT_MARKER, comment, py_array, py_number, py_str
-from tutor.reveal.run import TIMEOUT, TorchRun, run_child
+from tutor.reveal.run import TIMEOUT, TorchRun, TorchWorker, run_child
 
 #: activation ops and their modules
 ACTIVATIONS = {"sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "relu": "nn.ReLU()"}
@@ -223,8 +223,11 @@ def engine_after_step(lesson: Lesson, rate: float) -> float:
     return float(forward(lesson.program, leaves)[lesson.program.output].value)
 
 
-def run_idiomatic(lesson: Lesson, timeout: float = TIMEOUT) -> IdiomaticRun | TorchRun:
-    """Run the idiomatic script in the isolated child and compare with the engine (a TorchRun says why not)."""
+def run_idiomatic(
+    lesson: Lesson, timeout: float = TIMEOUT, worker: TorchWorker | None = None
+) -> IdiomaticRun | TorchRun:
+    """Run the idiomatic script in the isolated child, or in ``worker`` (a PyTorch worker already running, as the
+    tests' one per process), and compare with the engine (a TorchRun says why not)."""
     script = idiomatic_script(lesson, report=True)
     if script is None:
         return TorchRun("failed", f"{lesson.id} is not a layered network (Z = X @ W + b, A = act(Z) … loss)")
@@ -241,7 +244,7 @@ def run_idiomatic(lesson: Lesson, timeout: float = TIMEOUT) -> IdiomaticRun | To
         return IdiomaticRun(loss, after, grads, max(gaps), str(report.get("torch", "")))
 
     try:
-        return run_child(script, read, timeout)
+        return run_child(script, read, timeout) if worker is None else worker.run_reading(script, read)
     except (ValueError, KeyError, TypeError) as e:
         return TorchRun("failed", f"the idiomatic script's report could not be read: {e}")
 
