@@ -5,13 +5,19 @@ from __future__ import annotations
 import gc
 import os
 import resource
+import sys
 import time
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from tutor.course import load_course, shipped_lessons_dir
+#: Keep the compiled tests (pytest's assertion rewriting, ~2 CPU-s per test process) and the tutor's modules in
+#: __pycache__ even where PYTHONDONTWRITEBYTECODE is set: every xdist worker compiled all of them again at each run.
+#: Both folders are git-ignored; the scripts the tutor runs for a learner keep ``-B`` (tutor/reveal/run.py).
+sys.dont_write_bytecode = False
+
+from tutor.course import load_course, shipped_lessons_dir  # noqa: E402 - after the line above
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
