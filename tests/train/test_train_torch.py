@@ -17,9 +17,11 @@ needs_torch = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reas
 
 @needs_torch
 @pytest.mark.parametrize("dataset", ["xor", "moons"])
-def test_pytorch_reaches_the_same_loss_as_the_learner_and_the_engine(dataset):
+def test_pytorch_reaches_the_same_loss_as_the_learner_and_the_engine(dataset, torch_worker):
+    """In this test process's PyTorch worker (the same script as the fresh Python runs, forked from a Python that
+    imported torch once); the softmax test below runs the fresh Python, as the app and the CLI do."""
     t = trained(batch_lesson(), BATCH, dataset=dataset, epochs=1000, lr=2.0, hidden=8)
-    torch = train_in_torch(t.setup, t.initial, 1000, 2.0)
+    torch = train_in_torch(t.setup, t.initial, 1000, 2.0, worker=torch_worker)
     assert torch.status == "ok", torch.message
     assert len(torch.losses) == 1001
     assert abs(torch.losses[-1] - t.curves.learner[-1]) <= 1e-9

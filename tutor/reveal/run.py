@@ -324,6 +324,14 @@ class TorchWorker:
     def run_reading(self, code: str, read: Callable[[str, str, float], T]) -> T | TorchRun:
         """Run a script in the worker; ``read`` turns its report line, what else it printed and the seconds it took
         into the result, as :func:`run_child`'s does; a TorchRun says why there is none."""
+        ran = self.run_printing(code)
+        if isinstance(ran, TorchRun):
+            return ran
+        return _result(*ran, read)
+
+    def run_printing(self, code: str) -> tuple[int, str, str, float] | TorchRun:
+        """Run a script in the worker: its exit status, what it printed (stdout, stderr) and the seconds it took,
+        or a TorchRun that says why it did not finish."""
         with self._lock:
             start = time.perf_counter()
             problem = self._start()
@@ -353,7 +361,7 @@ class TorchWorker:
                 (self._folder / f"{n}{suffix}").unlink(missing_ok=True)
             if answer.get("rc") is None:
                 return TorchRun("failed", f"PyTorch did not finish within {self.script_timeout:.0f} s", seconds=seconds)
-            return _result(int(answer["rc"]), out, err, seconds, read)
+            return int(answer["rc"]), out, err, seconds
 
     def wait_warm(self) -> float | None:
         """Wait until the running worker has imported WARM_MODULES (it does after its first script, while the

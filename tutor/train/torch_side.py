@@ -21,7 +21,7 @@ import numpy as np
 from tutor.engine import op_of
 from tutor.lang.syntax import Expr, Name
 from tutor.reveal.codegen import DTYPE, FIRST_LINES, py_array, py_number
-from tutor.reveal.run import CHILD_OPTIONS, INSTALL_HINT, INTERPRETER, child_environment
+from tutor.reveal.run import CHILD_OPTIONS, INSTALL_HINT, INTERPRETER, TorchRun, TorchWorker, child_environment
 from tutor.train.network import DATA, TARGETS, Setup
 
 REPORT = "@@backprop-tutor-train@@"
@@ -177,8 +177,11 @@ def script(setup: Setup, weights: dict[str, np.ndarray], epochs: int, lr: float)
     return "\n".join(lines)
 
 
-def train_in_torch(setup: Setup, weights: dict[str, np.ndarray], epochs: int, lr: float) -> TorchTraining:
-    """Run the script in a fresh, isolated Python and read its losses (torch is never imported here)."""
+def train_in_torch(
+    setup: Setup, weights: dict[str, np.ndarray], epochs: int, lr: float, worker: TorchWorker | None = None
+) -> TorchTraining:
+    """Run the script in a fresh, isolated Python, or in ``worker`` (a PyTorch worker already running, as the
+    tests' one per process), and read its losses (torch is never imported here)."""
     code = script(setup, weights, epochs, lr)
     if code is None:
         return TorchTraining(
@@ -186,6 +189,11 @@ def train_in_torch(setup: Setup, weights: dict[str, np.ndarray], epochs: int, lr
             "this network is not a stack of layers that nn.Sequential can mirror (each line a linear layer, an "
             "activation or the loss of the line before it)",
         )
+    if worker is not None:
+        ran = worker.run_printing(code)
+        if isinstance(ran, TorchRun):
+            return TorchTraining("missing" if ran.status == "missing" else "failed", ran.message)
+        return _read_losses(*ran[:3])
     with tempfile.TemporaryDirectory(prefix="backprop-tutor-train-") as tmp:
         path = Path(tmp) / "train_torch.py"
         path.write_text(code, encoding="utf-8")
@@ -205,11 +213,16 @@ def train_in_torch(setup: Setup, weights: dict[str, np.ndarray], epochs: int, lr
             return TorchTraining("failed", f"PyTorch did not finish within {TIMEOUT:.0f} s")
         except OSError as e:
             return TorchTraining("failed", f"could not start {INTERPRETER[0]}: {e.strerror or e}")
-    if proc.returncode == 3 and NO_TORCH in proc.stdout:
+    return _read_losses(proc.returncode, proc.stdout, proc.stderr)
+
+
+def _read_losses(returncode: int, stdout: str, stderr: str) -> TorchTraining:
+    """The losses on the script's report line, or why there are none (no torch, the script failed)."""
+    if returncode == 3 and NO_TORCH in stdout:
         return TorchTraining("missing", INSTALL_HINT)
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith(REPORT)), None)
-    if proc.returncode != 0 or line is None:
-        tail = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
+    line = next((ln for ln in stdout.splitlines() if ln.startswith(REPORT)), None)
+    if returncode != 0 or line is None:
+        tail = (stderr.strip().splitlines() or ["(no message)"])[-1]
         return TorchTraining("failed", f"the PyTorch script failed: {tail}")
     try:
         report = json.loads(line[len(REPORT) :])
