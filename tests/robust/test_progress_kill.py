@@ -11,29 +11,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
+from saving_child import save_until_killed
 
-from tutor.progress import Attempt, ProgressStore
+from tutor.progress import ProgressStore
 
 KILLS = 200
 #: Each saving process is forked from a server that has imported the tutor once (a fresh interpreter per kill
-#: spent ~0.25 s importing, 200 times); it is still a process of its own, killed with SIGKILL mid-save.
+#: spent ~0.25 s importing, 200 times); it is still a process of its own, killed with SIGKILL mid-save. Its
+#: function lives in saving_child.py, which imports no pytest.
 FORKS = multiprocessing.get_context("forkserver")
 FORKS.set_forkserver_preload(["tutor.progress"])
-
-
-def save_until_killed(path: str, out: Connection) -> None:
-    """In the child: save a growing record over and over, reporting each save's hint count once it is on disk."""
-    store = ProgressStore(Path(path))
-    assert store.warning is None, store.warning
-    record = store.lesson("chain-rule", "hash")
-    step = record.step("grad:x")
-    record.current = "grad:x"
-    while True:
-        step.hints += 1
-        # a realistically sized file: a few hundred attempts across steps
-        record.step(f"value:n{step.hints % 50}").attempts.append(Attempt("2*(y-t)", False, "sign"))
-        store.save(record)
-        out.send(step.hints)
 
 
 def reported_counts(first: int, pipe: Connection) -> list[int]:
