@@ -117,14 +117,23 @@ def braille_rows(drawing: list[str], width: int) -> list[set[int]]:
     return columns
 
 
-def stepped_loss(lesson_id: str, eta: float) -> float:
-    """The lesson's loss after every input moved by −η times its delta: the graph run again by the engine."""
+def stepped_losses(lesson_id: str, etas: list[float]) -> list[float]:
+    """The lesson's loss after every input moved by −η times its delta, for each η: the graph run again by the
+    engine (the course loaded and the lesson solved once, not once per η)."""
     lesson = load_course().get(lesson_id)
     trace = solve(lesson).trace
     program = lesson.program
-    leaves = {n: trace.values[n] for n in (*program.inputs, *program.constants)}
-    leaves.update({n: trace.values[n] - eta * trace.grads[n] for n in program.inputs})
-    return float(run(program, leaves).values[program.output].reshape(-1)[0])
+    losses = []
+    for eta in etas:
+        leaves = {n: trace.values[n] for n in (*program.inputs, *program.constants)}
+        leaves.update({n: trace.values[n] - eta * trace.grads[n] for n in program.inputs})
+        losses.append(float(run(program, leaves).values[program.output].reshape(-1)[0]))
+    return losses
+
+
+def stepped_loss(lesson_id: str, eta: float) -> float:
+    """The lesson's loss after one step of size η (see stepped_losses)."""
+    return stepped_losses(lesson_id, [eta])[0]
 
 
 def test_the_loss_along_a_step_is_drawn_where_the_engine_puts_it():
@@ -132,7 +141,7 @@ def test_the_loss_along_a_step_is_drawn_where_the_engine_puts_it():
     text = render_plots(block("step: L\nx: [0, 4]\nheight: 6\nwidth: 40"), lesson_numbers(lesson))
     rows = drawing_rows(text)
     etas = np.linspace(0, 4, 80)
-    losses = np.array([stepped_loss("torch-training-step", e) for e in etas])
+    losses = np.array(stepped_losses("torch-training-step", list(etas)))
     top, bottom = losses.max(), losses.min()
     assert rows[0].lstrip().startswith(f"{top:.3g} ┤") and rows[-1].lstrip().startswith(f"{bottom:.3g} ┤")
     assert top == losses[0]  # η = 0 is the loss before the step, and every step downhill lowers it here
