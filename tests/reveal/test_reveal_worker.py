@@ -28,10 +28,25 @@ REPORT = f"import json\nprint({REPORT_MARKER!r} + json.dumps({EMPTY_REPORT!r}))\
 
 
 @pytest.fixture
-def worker():
+def fresh_worker():
+    """A worker of its own, not started yet (for what happens before and during its warm-up, or without torch)."""
     w = TorchWorker(start_timeout=120, script_timeout=3)
     yield w
     w.stop()
+
+
+@pytest.fixture(scope="module")
+def module_worker():
+    w = TorchWorker(start_timeout=120, script_timeout=3)
+    yield w
+    w.stop()
+
+
+@pytest.fixture
+def worker(module_worker):
+    """This module's worker, with a 3 s limit per script: each test leaves it running or dead (a dead one is started
+    again by the next run), so the tests share it instead of importing torch once each (~1 CPU-s)."""
+    return module_worker
 
 
 @needs_torch
@@ -61,7 +76,8 @@ def test_once_warm_the_worker_runs_every_lessons_script_without_importing_anythi
 
 
 @needs_torch
-def test_a_request_sent_while_the_worker_warms_up_waits_for_it(worker):
+def test_a_request_sent_while_the_worker_warms_up_waits_for_it(fresh_worker):
+    worker = fresh_worker
     assert worker.run(REPORT).ok
     result = worker.run("import sys\nprint(len(sys.modules))\n" + REPORT)  # at once, no wait_warm
     assert result.ok, result.message
@@ -101,7 +117,8 @@ def test_a_worker_that_died_is_replaced(worker):
     assert worker.run(REPORT).ok and worker.alive
 
 
-def test_without_torch_the_worker_says_so(worker, monkeypatch):
+def test_without_torch_the_worker_says_so(fresh_worker, monkeypatch):
+    worker = fresh_worker
     monkeypatch.setattr(run_module, "INTERPRETER", (sys.executable, "-S"))
     result = worker.run(REPORT)
     assert result.status == "missing" and "pip install" in result.message
