@@ -365,13 +365,23 @@ def test_cli_text_output_escapes_lesson_text(tmp_path: Path, capsys) -> None:
 
 
 @needs_torch
-def test_cli_run_escapes_the_title_and_keeps_json_exact(tmp_path: Path, capsys) -> None:
+def test_cli_run_escapes_the_title_and_keeps_json_exact(tmp_path: Path, capsys, monkeypatch) -> None:
     path = tmp_path / "panel-hostile.yaml"
     path.write_text(HOSTILE_LESSON, encoding="utf-8")
+    runs: list[TorchRun] = []
+    fresh = run_module.run_lesson
+
+    def kept(lesson):  # the first run for real, in a fresh Python, kept for the second command
+        runs.append(fresh(lesson))
+        return runs[-1]
+
+    monkeypatch.setattr("tutor.cli.torch_cmd.run_lesson", kept)
     assert main(["torch", str(path), "--run"]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\u202e" not in out
     assert out.splitlines()[0].startswith("[@click=app.quit]Quit[/] [b]bold[/b] 1/[N] \\x1b[2J\\x1b]0;owned\\x07")
+    # --json reads the same PyTorch run of the same lesson (a second fresh Python would compute the same numbers)
+    monkeypatch.setattr("tutor.cli.torch_cmd.run_lesson", lambda lesson: runs[0])
     assert main(["torch", str(path), "--run", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["agree"] and {d["name"] for d in report["compared"]} >= {"__builtins__", "lambda", "grad:lambda"}
