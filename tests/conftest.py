@@ -17,7 +17,8 @@ import pytest
 #: Both folders are git-ignored; the scripts the tutor runs for a learner keep ``-B`` (tutor/reveal/run.py).
 sys.dont_write_bytecode = False
 
-from tutor.course import load_course, shipped_lessons_dir  # noqa: E402 - after the line above
+from tutor.course import Course, load_course, shipped_lessons_dir  # noqa: E402 - after the line above
+from tutor.course.index import lesson_dirs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
@@ -29,6 +30,7 @@ CPU_START_KEY = pytest.StashKey[float]()
 WALL_START_KEY = pytest.StashKey[float]()
 SESSION_START_KEY = pytest.StashKey[float]()
 SHIPPED = sorted(p for p in shipped_lessons_dir().glob("*.yaml") if p.name != "course.yaml")
+_COURSES: dict[tuple[tuple[str, int, int], ...], Course] = {}
 
 
 @pytest.fixture(autouse=True)
@@ -41,9 +43,30 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 @pytest.fixture(scope="session")
 def course():
-    c = load_course()
+    c = shipped_course()
     assert not c.problems, c.problems
     return c
+
+
+def shipped_course() -> Course:
+    """What ``load_course()`` returns, loaded once per test process while the lesson files stay the same (a load
+    parses all shipped lessons, ~80 ms, and most Pilot tests start from one). A test that wrote lessons of its own
+    (a user lessons folder, BACKPROP_TUTOR_LESSONS) gets a fresh load; each test gets its own lists."""
+    key = _shipped_files()
+    if key is None:
+        return load_course()
+    if key not in _COURSES:
+        _COURSES[key] = load_course()
+    course = _COURSES[key]
+    return Course(list(course.lessons), list(course.problems), dict(course.origins))
+
+
+def _shipped_files() -> tuple[tuple[str, int, int], ...] | None:
+    """The shipped lesson files' names, times and sizes, or None when load_course() would read other folders too."""
+    dirs = lesson_dirs()
+    if [origin for _, origin in dirs] != ["shipped"]:
+        return None
+    return tuple((p.name, (st := p.stat()).st_mtime_ns, st.st_size) for p in sorted(dirs[0][0].iterdir()))
 
 
 @pytest.fixture(scope="session")

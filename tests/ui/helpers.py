@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from conftest import shipped_course  # noqa: F401 - the Pilot tests import it from here
 from textual import events
 from textual.command import CommandInput, CommandPalette
 from textual.css.stylesheet import Stylesheet
@@ -14,11 +15,7 @@ from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_fro
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from tutor.course import Course, load_course
-from tutor.course.index import lesson_dirs
-
 _PARSED_CSS: dict[tuple[object, ...], list] = {}
-_COURSES: dict[tuple[tuple[str, int, int], ...], Course] = {}
 TYPE_LIMIT = 24  # longer answers (matrices) are pasted, as a learner would, to keep the tests quick
 SETTLE_LIMIT = 60.0  # seconds: only to turn a hang into a failure
 
@@ -133,27 +130,6 @@ def shown(pilot: Pilot, selector: str) -> str:
 def screen_text(pilot: Pilot) -> str:
     """Every line of the screen as the terminal would show it (toasts and modals included)."""
     return "\n".join(strip.text for strip in pilot.app.screen._compositor.render_strips())
-
-
-def shipped_course() -> Course:
-    """What ``load_course()`` returns, loaded once per test process while the lesson files stay the same (a load
-    parses all shipped lessons, ~80 ms, and most Pilot tests start from one). A test that wrote lessons of its own
-    (a user lessons folder, BACKPROP_TUTOR_LESSONS) gets a fresh load; each test gets its own lists."""
-    key = _shipped_files()
-    if key is None:
-        return load_course()
-    if key not in _COURSES:
-        _COURSES[key] = load_course()
-    course = _COURSES[key]
-    return Course(list(course.lessons), list(course.problems), dict(course.origins))
-
-
-def _shipped_files() -> tuple[tuple[str, int, int], ...] | None:
-    """The shipped lesson files' names, times and sizes, or None when load_course() would read other folders too."""
-    dirs = lesson_dirs()
-    if [origin for _, origin in dirs] != ["shipped"]:
-        return None
-    return tuple((p.name, (st := p.stat()).st_mtime_ns, st.st_size) for p in sorted(dirs[0][0].iterdir()))
 
 
 def share_parsed_css() -> None:
