@@ -7,8 +7,10 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -178,16 +180,21 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     item.config.stash[WALL_START_KEY] = time.perf_counter()
 
 
-def measured(terminalreporter: pytest.TerminalReporter) -> list[tuple[float, float, str]]:
-    """(CPU seconds, wall seconds, node id) of every test that reported its times at teardown."""
-    rows = []
+def timed_reports(terminalreporter: pytest.TerminalReporter) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(node id, the times it reported) of every test that reported its times at teardown."""
     for reports in terminalreporter.stats.values():
         for report in reports:
             if getattr(report, "when", None) == "teardown":
                 props = dict(getattr(report, "user_properties", ()))
                 if "cpu" in props:
-                    rows.append((props["cpu"], props.get("wall", props["cpu"]), report.nodeid))
-    return rows
+                    yield report.nodeid, props
+
+
+def measured(terminalreporter: pytest.TerminalReporter) -> list[tuple[float, float, str]]:
+    """(CPU seconds, wall seconds, node id) of every test that reported its times at teardown."""
+    return [
+        (props["cpu"], props.get("wall", props["cpu"]), nodeid) for nodeid, props in timed_reports(terminalreporter)
+    ]
 
 
 def write_table(terminalreporter: pytest.TerminalReporter, title: str, rows: list[tuple[float, float, str]]) -> None:
@@ -226,12 +233,9 @@ def write_workers(terminalreporter: pytest.TerminalReporter, config: pytest.Conf
     collection and the time it waited for the other at the end."""
     began = config.stash.get(SESSION_START_KEY, 0.0)
     workers: dict[str, list[float]] = {}
-    for reports in terminalreporter.stats.values():
-        for report in reports:
-            props = dict(getattr(report, "user_properties", ()))
-            if getattr(report, "when", None) == "teardown" and "ended" in props:
-                first, last, wall = workers.get(props["worker"], [float("inf"), 0.0, 0.0])
-                workers[props["worker"]] = [min(first, props["ended"]), max(last, props["ended"]), wall + props["wall"]]
+    for _, props in timed_reports(terminalreporter):
+        first, last, wall = workers.get(props["worker"], [float("inf"), 0.0, 0.0])
+        workers[props["worker"]] = [min(first, props["ended"]), max(last, props["ended"]), wall + props["wall"]]
     terminalreporter.write_sep("-", f"workers (the session ran {time.time() - began:.1f} s)")
     for name, (first, last, wall) in sorted(workers.items()):
         terminalreporter.write_line(
