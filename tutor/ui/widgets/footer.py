@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 
 class KeysFooter(Footer):
@@ -20,6 +22,14 @@ class KeysFooter(Footer):
             (key, b.key, b.action, b.description, b.key_display, b.show, b.group, b.tooltip, enabled, tooltip)
             for key, (_, b, enabled, tooltip) in screen.active_bindings.items()
         )
+
+    def compose(self) -> ComposeResult:
+        """Textual's keys, each with the ``-compact`` class already set when the footer is compact: Textual sets it
+        once the key is mounted, which restyled every key one by one (a no-op now)."""
+        for widget in super().compose():
+            if self.compact and isinstance(widget, FooterKey):
+                widget.add_class("-compact", update=False)
+            yield widget
 
     def bindings_changed(self, screen: Screen) -> None:
         """Rebuild after the next refresh if the keys shown change (as Textual's footer does, less often)."""
