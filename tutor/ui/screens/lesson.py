@@ -58,6 +58,8 @@ NO_MORE_HINTS = "No more hints for this step: F3 shows the answer."
 SCROLL_LINES = 3  # ctrl+↑ and ctrl+↓ scroll the text by this many lines
 WIDE_FOOTER = 100  # columns from which the footer has room for F7 and F8
 SHORT_SCREEN = 28  # rows under which the step pane drops the gap over the question (the circuit needs the room)
+#: the widgets whose app.tcss rules read the screen's ``-short`` class (tests/ui/test_restyle.py holds app.tcss to it)
+SHORT_RULES = ("#question",)
 
 
 @dataclass(frozen=True)
@@ -615,7 +617,11 @@ class LessonScreen(Screen[None]):
     def on_resize(self) -> None:
         """A new size: the text may now fit, or not, and the footer may have room for more keys; on a short screen
         the step pane is tighter."""
-        self.set_class(self.app.size.height < SHORT_SCREEN, "-short")
+        short = self.app.size.height < SHORT_SCREEN
+        if short != self.has_class("-short"):
+            self.set_class(short, "-short", update=False)
+            for widget in self.query("#question"):  # the only rule that reads it (SHORT_RULES)
+                widget.update_node_styles()
         self.call_after_refresh(self._more_below)
         self.refresh_bindings()
 

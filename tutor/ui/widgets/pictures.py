@@ -3,7 +3,8 @@
 The circuit is the default; ctrl+g goes on to the network where the lesson has layers, then to the table, then
 back. A graph too large to draw shows the table and says so. The pictures' widgets are imported and mounted
 after the screen's first paint, so they cost the start nothing. Which view is shown is a class on
-``#lesson-body`` (``-circuit``, ``-network``, ``-table``) that ``app.tcss`` turns into what is displayed.
+``#lesson-body`` (``-circuit``, ``-network``, ``-table``) that ``app.tcss`` turns into what is displayed; only
+the three pictures' rules read it (``PICTURE_RULES``), so a switch restyles them, not the whole body.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from tutor.ui.widgets.network import NetworkPanel
 
 VIEWS = ("circuit", "network", "table")
+#: the widgets whose app.tcss rules read the view classes on #lesson-body (tests/ui/test_restyle.py holds app.tcss
+#: to it): the table is #graph
+PICTURE_RULES = ("#circuit", "#network", "#graph")
 #: the share of the rows between the title bar and the answer box that the circuit takes while that is enough
 PREFERRED_SHARE = 0.55
 
@@ -94,7 +98,12 @@ class PictureSwitch:
         views = self.available()
         if view not in views:
             view = views[0]
-        self.body.update_classes({f"-{name}": name == view for name in VIEWS})  # one restyle of the body
+        before = set(self.body.classes)
+        self.body.update_classes({f"-{name}": name == view for name in VIEWS}, update=False)
+        if set(self.body.classes) != before:  # only the pictures' own rules read these classes (app.tcss)
+            for widget in (self.circuit, self.network, self.table):
+                if widget is not None:
+                    widget.update_node_styles()
         later = views[(views.index(view) + 1) % len(views)]
         shown = {"circuit": self.circuit, "network": self.network, "table": self.table}[view]
         if shown is not None:
