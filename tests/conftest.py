@@ -73,14 +73,27 @@ def _shipped_files() -> tuple[tuple[str, int, int], ...] | None:
 
 @pytest.fixture(scope="session")
 def torch_worker():
-    """This test process's PyTorch worker (tutor.reveal.run.TorchWorker, the one the app's panel uses): each script
-    runs in a fork of a Python that imported torch once (~25 ms) instead of a fresh Python that imports it (~1 s of
-    CPU). The fresh runner (run_lesson, run_script) keeps tests of its own."""
-    from tutor.reveal.run import TIMEOUT, TorchWorker
+    """This test process's PyTorch worker: the app's own (tutor.reveal.run.shared_worker, stopped when the process
+    exits), so the process starts one Python with torch (~1.2 CPU-s) for the tests and the app's panel together.
+    Each script runs in a fork of it (~25 ms) instead of a fresh Python that imports torch (~1 s of CPU). The fresh
+    runner (run_lesson, run_script) keeps tests of its own."""
+    from tutor.reveal.run import shared_worker
 
-    worker = TorchWorker(start_timeout=TIMEOUT, script_timeout=TIMEOUT)
-    yield worker
-    worker.stop()
+    return shared_worker()
+
+
+@pytest.fixture
+def scripts_without_torch(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Generated scripts run in a Python without site-packages (``-S``), so without torch, as on a machine without
+    it. The app's worker for the test is one of its own, stopped after it: the process's worker (with torch) is
+    neither stopped by this test nor started again by the next one."""
+    from tutor.reveal import run as run_module
+
+    monkeypatch.setattr(run_module, "INTERPRETER", (sys.executable, "-S"))
+    monkeypatch.setattr(run_module, "_worker", None)
+    yield
+    if run_module._worker is not None:
+        run_module._worker.stop()
 
 
 @pytest.fixture

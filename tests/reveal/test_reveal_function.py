@@ -11,7 +11,6 @@ import pytest
 from tutor.course import load_lesson
 from tutor.reveal import run as run_module
 from tutor.reveal.function import FunctionError, check_function, function_script
-from tutor.reveal.run import TorchWorker
 
 LESSON = Path(__file__).parent / "lessons" / "custom-function.yaml"
 RIGHT = "dy * (sigmoid(x) + x * sigmoid(x) * (1 - sigmoid(x)))"
@@ -66,15 +65,11 @@ def test_gradcheck_passes_the_right_backward_and_fails_the_sigmoid_habit():
     assert "gradcheck: FAILED" in wrong.message
 
 
-def test_gradcheck_runs_in_the_sessions_worker_not_a_fresh_python(monkeypatch):
+def test_gradcheck_runs_in_the_sessions_worker_not_a_fresh_python(torch_worker):
     pytest.importorskip("torch")
-    worker = TorchWorker(start_timeout=120)
-    monkeypatch.setattr(run_module, "_worker", worker)  # this test's session worker
+    assert torch_worker is run_module.shared_worker()  # the session's worker (the test process's, see conftest)
     lesson, s = step()
-    try:
-        assert check_function(lesson, s, RIGHT).passed
-        first = worker._proc.pid  # started by the first check (a fresh Python each time before: seconds per F4)
-        wrong = check_function(lesson, s, WRONG)
-        assert wrong.status == "ok" and not wrong.passed and worker._proc.pid == first
-    finally:
-        worker.stop()
+    assert check_function(lesson, s, RIGHT).passed
+    first = torch_worker._proc.pid  # running after the first check (a fresh Python each time before: seconds per F4)
+    wrong = check_function(lesson, s, WRONG)
+    assert wrong.status == "ok" and not wrong.passed and torch_worker._proc.pid == first

@@ -32,9 +32,8 @@ needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed
 
 
 @pytest.fixture
-def no_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_torch(monkeypatch: pytest.MonkeyPatch, scripts_without_torch: None) -> None:
     """The script runs in a Python without site-packages (``-S``), so without torch, as on a machine without it."""
-    monkeypatch.setattr(run_module, "INTERPRETER", (sys.executable, "-S"))
     monkeypatch.setattr(panel_module, "_RUNS", {})
 
 

@@ -35,9 +35,8 @@ KEYS = [
 
 
 @pytest.fixture(autouse=True)
-def _no_torch_runs(monkeypatch):
-    """The PyTorch panel's runs are the reveal tests' business; here torch is simply not there."""
-    monkeypatch.setattr("tutor.reveal.run.INTERPRETER", (sys.executable, "-S"))  # no site-packages, no torch
+def _no_torch_runs(scripts_without_torch):
+    """The PyTorch panel's runs are the reveal tests' business; here torch is simply not there (no site-packages)."""
 
 
 def lesson_screen(app: TutorApp) -> LessonScreen | None:

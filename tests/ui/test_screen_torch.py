@@ -3,14 +3,11 @@ PyTorch's) until the learner asks for them, which counts the step as shown; on a
 
 from __future__ import annotations
 
-import sys
-
 from helpers import screen_text, settle, shipped_course, type_answer
 from rich.console import Console
 from textual.widgets import Static
 
 import tutor.ui.screens.torch_panel as panel_module
-from tutor.reveal import run as run_module
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.screens.torch_panel import HIDDEN, TorchPanel
@@ -38,9 +35,8 @@ def chain_rule_app() -> TutorApp:
     return TutorApp.with_course(course, lesson=course.get("chain-rule"))
 
 
-async def test_f4_on_an_unanswered_step_hides_its_numbers_until_asked(monkeypatch):
-    monkeypatch.setattr(panel_module, "_RUNS", {})
-    monkeypatch.setattr(run_module, "INTERPRETER", (sys.executable, "-S"))  # no torch: quick, the same hiding
+async def test_f4_on_an_unanswered_step_hides_its_numbers_until_asked(monkeypatch, scripts_without_torch):
+    monkeypatch.setattr(panel_module, "_RUNS", {})  # no torch (scripts_without_torch): quick, the same hiding
     app = chain_rule_app()
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)
@@ -67,8 +63,7 @@ async def test_f4_on_an_unanswered_step_hides_its_numbers_until_asked(monkeypatc
     assert HIDDEN.startswith("hidden until you answer")
 
 
-async def test_f4_on_an_answered_step_shows_the_numbers(monkeypatch):
-    monkeypatch.setattr(run_module, "INTERPRETER", (sys.executable, "-S"))
+async def test_f4_on_an_answered_step_shows_the_numbers(scripts_without_torch):
     app = chain_rule_app()
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)
