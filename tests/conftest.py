@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import inspect
 import os
 import resource
 import sys
@@ -121,14 +122,49 @@ def is_slow(item: pytest.Item) -> bool:
     return folder in SLOW_FOLDERS or path.name in SLOW_FILES or (module is not None and uses_torch(module))
 
 
+#: a test that drives the app with Pilot (an async test) takes ~10 times the wall time of the others (~0.9 s
+#: against ~0.09 s with four workers on two cores), two thirds of it waiting for the app to be idle
+PILOT_WEIGHT = 10
+
+
+def expected_wall(item: pytest.Item) -> int:
+    """The test's expected wall time in units of an ordinary test's: :data:`PILOT_WEIGHT` for an async test."""
+    return PILOT_WEIGHT if inspect.iscoroutinefunction(getattr(item, "function", None)) else 1
+
+
+def spread_the_waiting(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The tests with the Pilot tests spread evenly, one by one, among the other files by their expected wall time
+    (each other file's tests stay together and in order, as do the Pilot tests of a file among themselves).
+    xdist's worksteal gives each worker a quarter of this list and lets one that is done take half of another's
+    queue: spread, every worker always has tests that keep the two cores busy while its Pilot tests wait for the
+    app. With the Pilot tests together, the last 40 s of a run left a third of the cores idle; spread file by file,
+    a file of 60 Pilot tests still did. (A file of Pilot tests with a module-scoped fixture would set it up again
+    for each test: none has one.)"""
+    files: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(Path(item.path), []).append(item)
+    units: dict[bool, list[list[pytest.Item]]] = {True: [], False: []}
+    for tests in files.values():
+        pilot = sum(map(expected_wall, tests)) >= 2 * len(tests)  # mostly Pilot tests
+        units[pilot] += [[test] for test in tests] if pilot else [tests]
+    placed: list[tuple[float, int, list[pytest.Item]]] = []
+    for kind in units.values():
+        weights = [sum(map(expected_wall, unit)) for unit in kind]
+        total, done = sum(weights) or 1, 0
+        for weight, unit in zip(weights, kind, strict=True):
+            placed.append(((done + weight / 2) / total, len(placed), unit))
+            done += weight
+    placed.sort(key=lambda p: (p[0], p[1]))
+    return [item for _, _, unit in placed for item in unit]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow tests (see is_slow), so that ``pytest -m "not slow"`` is the quick inner loop; run them first
-    (in their own order), so that the parallel workers end on quick tests instead of one waiting for the other's
-    last long test."""
+    """Mark the slow tests (see is_slow), so that ``pytest -m "not slow"`` is the quick inner loop; order the files
+    so that the Pilot tests are spread over the run (see spread_the_waiting)."""
     for item in items:
         if is_slow(item):
             item.add_marker(pytest.mark.slow)
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    items[:] = spread_the_waiting(items)
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
