@@ -1,6 +1,6 @@
 """A class that changes often restyles only the widgets whose rules read it (a restyle of the whole lesson body or
-screen cost every lesson start ~15 ms): app.tcss must keep each such class to those widgets, and no widget's own
-CSS may read them."""
+screen cost every lesson start ~15 ms, of the whole step pane ~7 ms at every answer): app.tcss must keep each such
+class to those widgets, and no widget's own CSS may read them."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import settle, shipped_course
 
 import tutor.ui
-from tutor.ui.screens.lesson import SHORT_RULES
+from tutor.ui.app import TutorApp
+from tutor.ui.screens.lesson import PANE_PARTS, SHORT_RULES
 from tutor.ui.widgets.pictures import PICTURE_RULES, VIEWS
 
 UI = Path(tutor.ui.__file__).parent
@@ -37,6 +39,36 @@ def test_the_classes_switched_in_place_are_read_only_by_the_widgets_restyled(cla
     for selector in reading:
         last = selector.split()[-1]
         assert last in targets, f"app.tcss: '{selector}' reads {classes} but styles {last}, which is not restyled"
+
+
+def pane_rules(css: str) -> list[tuple[str, str]]:
+    """Each rule of app.tcss that reads the step pane's classes: its selector and its declarations."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    rules = []
+    for head, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        for selector in (" ".join(s.split()) for s in head.split(",") if s.strip()):
+            if selector.startswith("#step-pane."):
+                rules.append((selector, body))
+    return rules
+
+
+def test_the_step_panes_classes_only_show_or_hide_its_parts():
+    rules = pane_rules(TCSS)
+    assert len(rules) >= 10, rules
+    for selector, body in rules:
+        assert selector.split()[-1] in PANE_PARTS, f"app.tcss: '{selector}' styles something not restyled"
+        names = {line.split(":")[0].strip() for line in body.split(";") if line.strip()}
+        assert names == {"display"}, f"app.tcss: '{selector}' sets {names}: the parts' contents would need a restyle"
+    assert not [s for s in selectors(TCSS) if "#step-pane." in s and not s.startswith("#step-pane.")]
+
+
+async def test_the_pane_parts_are_the_step_panes_children():
+    course = shipped_course()
+    app = TutorApp.with_course(course, lesson=course.get("chain-rule"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one("#step-pane")
+        assert tuple(f"#{child.id}" for child in pane.children) == PANE_PARTS
 
 
 def test_the_selectors_are_read_from_the_stylesheet():

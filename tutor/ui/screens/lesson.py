@@ -58,6 +58,19 @@ NO_MORE_HINTS = "No more hints for this step: F3 shows the answer."
 SCROLL_LINES = 3  # ctrl+↑ and ctrl+↓ scroll the text by this many lines
 WIDE_FOOTER = 100  # columns from which the footer has room for F7 and F8
 SHORT_SCREEN = 28  # rows under which the step pane drops the gap over the question (the circuit needs the room)
+#: the step pane's parts, the only widgets whose app.tcss rules read the pane's classes, and only to show or hide
+#: them (tests/ui/test_restyle.py holds app.tcss and the pane to it)
+PANE_PARTS = (
+    "#previous",
+    "#step-title",
+    "#step-text",
+    "#question",
+    "#context",
+    "#tip",
+    "#hints",
+    "#feedback",
+    "#explain",
+)
 #: the widgets whose app.tcss rules read the screen's ``-short`` class (tests/ui/test_restyle.py holds app.tcss to it)
 SHORT_RULES = ("#question",)
 
@@ -246,9 +259,11 @@ class LessonScreen(Screen[None]):
             self.call_next(self._restyle_pane)
 
     def _restyle_pane(self) -> None:
-        """Apply the step pane's new classes to the pane and everything in it."""
+        """Apply the step pane's new classes to its parts: the rules that read them show or hide a part of the pane
+        (PANE_PARTS) and nothing else, so the parts' own contents (a Markdown's blocks) need no restyle: that walk
+        was ~7 ms at each answer graded."""
         self._pane_restyle_due = False
-        self._pane.update_node_styles()
+        self.app.stylesheet.update_nodes(self._pane.children)
 
     def watch_position(self) -> None:
         """A new place (or the same one afresh): its text and question; then its stage and hints."""
