@@ -38,7 +38,15 @@ def check_drill(level: int, seed: int) -> None:
         assert np.allclose(g, grads[name], rtol=1e-7, atol=1e-10), f"{where}: d{name}"
 
 
+PARTS = 4  # each level's sample in four tests of 50 drills (~1-2 CPU-s each), so xdist can spread them
+
+
+@pytest.mark.parametrize("part", range(PARTS))
 @pytest.mark.parametrize("level", LEVELS)
-def test_drills_validate_grade_and_agree_with_pytorch(level):
-    for seed in SAMPLE:
+def test_drills_validate_grade_and_agree_with_pytorch(level, part):
+    for seed in SAMPLE[part::PARTS]:
         check_drill(level, seed)
+
+
+def test_the_parts_cover_the_sample():
+    assert sorted(seed for part in range(PARTS) for seed in SAMPLE[part::PARTS]) == list(SAMPLE)
