@@ -132,21 +132,30 @@ def expected_wall(item: pytest.Item) -> int:
     return PILOT_WEIGHT if inspect.iscoroutinefunction(getattr(item, "function", None)) else 1
 
 
+def shares_fixtures_across_tests(item: pytest.Item) -> bool:
+    """The test uses a fixture set up once for its class or module (kept until the next test is from elsewhere)."""
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    return any(d.scope in ("class", "module", "package") for defs in definitions.values() for d in defs)
+
+
 def spread_the_waiting(items: list[pytest.Item]) -> list[pytest.Item]:
-    """The tests with the Pilot tests spread evenly, one by one, among the other files by their expected wall time
-    (each other file's tests stay together and in order, as do the Pilot tests of a file among themselves).
+    """The tests in an order that keeps the Pilot tests (mostly waiting for the app) spread evenly, one by one, among
+    the others by their expected wall time; each file's tests keep their order among themselves, and a file whose
+    tests share a class or module fixture stays together (moving to another file's test tears that fixture down).
     xdist's worksteal gives each worker a quarter of this list and lets one that is done take half of another's
-    queue: spread, every worker always has tests that keep the two cores busy while its Pilot tests wait for the
-    app. With the Pilot tests together, the last 40 s of a run left a third of the cores idle; spread file by file,
-    a file of 60 Pilot tests still did. (A file of Pilot tests with a module-scoped fixture would set it up again
-    for each test: none has one.)"""
+    queue: spread, each worker goes from a Pilot test to a few others and back, so the two cores stay busy while
+    Pilot tests wait. With the Pilot tests together, the last 40 s of a run left a third of the cores idle; spread
+    file by file, the long stretches of one kind still left a tenth idle."""
     files: dict[Path, list[pytest.Item]] = {}
     for item in items:
         files.setdefault(Path(item.path), []).append(item)
     units: dict[bool, list[list[pytest.Item]]] = {True: [], False: []}
     for tests in files.values():
-        pilot = sum(map(expected_wall, tests)) >= 2 * len(tests)  # mostly Pilot tests
-        units[pilot] += [[test] for test in tests] if pilot else [tests]
+        if any(map(shares_fixtures_across_tests, tests)):
+            units[sum(map(expected_wall, tests)) >= 2 * len(tests)].append(tests)
+        else:
+            for test in tests:
+                units[expected_wall(test) > 1].append([test])
     placed: list[tuple[float, int, list[pytest.Item]]] = []
     for kind in units.values():
         weights = [sum(map(expected_wall, unit)) for unit in kind]
