@@ -168,7 +168,7 @@ def spread_the_waiting(items: list[pytest.Item]) -> list[pytest.Item]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow tests (see is_slow), so that ``pytest -m "not slow"`` is the quick inner loop; order the files
+    """Mark the slow tests (see is_slow), so that ``pytest -m "not slow"`` is the quick inner loop; order the tests
     so that the Pilot tests are spread over the run (see spread_the_waiting)."""
     for item in items:
         if is_slow(item):
