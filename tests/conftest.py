@@ -86,12 +86,15 @@ def torch_worker():
 @pytest.fixture
 def scripts_without_torch(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Generated scripts run in a Python without site-packages (``-S``), so without torch, as on a machine without
-    it. The app's worker for the test is one of its own, stopped after it: the process's worker (with torch) is
-    neither stopped by this test nor started again by the next one."""
+    it, and the PyTorch panel remembers no earlier run (one with torch). The app's worker for the test is one of its
+    own, stopped after it: the process's worker (with torch) is neither stopped by this test nor started again by
+    the next one."""
     from tutor.reveal import run as run_module
+    from tutor.ui.screens import torch_panel
 
     monkeypatch.setattr(run_module, "INTERPRETER", (sys.executable, "-S"))
     monkeypatch.setattr(run_module, "_worker", None)
+    monkeypatch.setattr(torch_panel, "_RUNS", {})
     yield
     if run_module._worker is not None:
         run_module._worker.stop()

@@ -31,12 +31,6 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
 
 
-@pytest.fixture
-def no_torch(monkeypatch: pytest.MonkeyPatch, scripts_without_torch: None) -> None:
-    """The script runs in a Python without site-packages (``-S``), so without torch, as on a machine without it."""
-    monkeypatch.setattr(panel_module, "_RUNS", {})
-
-
 def text_of(widget: Static) -> str:
     """What a Static shows, as plain text."""
     console = Console(width=160, color_system=None, force_terminal=False)
@@ -102,7 +96,7 @@ async def test_panel_shows_pytorch_beside_the_engine_and_the_learner(tmp_path: P
         assert not isinstance(app.screen, TorchPanel)
 
 
-async def test_panel_without_torch_shows_the_code_and_how_to_install(no_torch) -> None:
+async def test_panel_without_torch_shows_the_code_and_how_to_install(scripts_without_torch) -> None:
     app = PanelApp(CHAIN, "grad:x", None)
     async with app.run_test(size=(110, 40)) as pilot:
         await pilot.pause()
@@ -159,7 +153,7 @@ def test_cli_usage_errors(capsys) -> None:
     assert main(["torch", "chain-rule", "--json"]) == 2
 
 
-def test_cli_without_torch_exits_2_with_the_install_line(no_torch, capsys) -> None:
+def test_cli_without_torch_exits_2_with_the_install_line(scripts_without_torch, capsys) -> None:
     assert main(["torch", "chain-rule", "--run"]) == 2
     err = capsys.readouterr().err
     assert INSTALL_HINT in err
@@ -192,7 +186,7 @@ def test_cli_exits_1_on_a_disagreement(monkeypatch, capsys) -> None:
     assert '"agree": false' in capsys.readouterr().out
 
 
-def test_missing_torch_is_told_apart_from_a_failing_script(no_torch) -> None:
+def test_missing_torch_is_told_apart_from_a_failing_script(scripts_without_torch) -> None:
     assert run_module.run_script("import torch\n").status == "missing"
 
 
@@ -256,7 +250,7 @@ class HostilePanelApp(PanelApp):
         self.answered = True
 
 
-async def test_panel_shows_hostile_lesson_text_literally(no_torch) -> None:
+async def test_panel_shows_hostile_lesson_text_literally(scripts_without_torch) -> None:
     app = HostilePanelApp("value:lambda")
     async with app.run_test(size=(140, 40)) as pilot:
         await app.workers.wait_for_complete()
@@ -279,7 +273,7 @@ async def test_panel_shows_hostile_lesson_text_literally(no_torch) -> None:
         assert app.is_running and isinstance(app.screen, TorchPanel)
 
 
-async def test_saving_over_an_existing_file_asks_first(tmp_path: Path, monkeypatch, no_torch) -> None:
+async def test_saving_over_an_existing_file_asks_first(tmp_path: Path, monkeypatch, scripts_without_torch) -> None:
     monkeypatch.chdir(tmp_path)
     mine = tmp_path / "mine.py"
     mine.write_text("# the learner's own notes\n")
@@ -312,7 +306,7 @@ async def test_saving_over_an_existing_file_asks_first(tmp_path: Path, monkeypat
         assert "saved to" in text_of(saved) and not panel.has_class("-saving")
 
 
-async def test_saving_says_what_to_do_when_it_cannot(tmp_path: Path, monkeypatch, no_torch) -> None:
+async def test_saving_says_what_to_do_when_it_cannot(tmp_path: Path, monkeypatch, scripts_without_torch) -> None:
     monkeypatch.chdir(tmp_path)
     os.mkfifo(tmp_path / "pipe.py")  # opening a FIFO to write blocks until someone reads: the app would hang
     (tmp_path / "folder").mkdir()

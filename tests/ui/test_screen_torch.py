@@ -7,7 +7,6 @@ from helpers import screen_text, settle, shipped_course, type_answer
 from rich.console import Console
 from textual.widgets import Static
 
-import tutor.ui.screens.torch_panel as panel_module
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.screens.torch_panel import HIDDEN, TorchPanel
@@ -35,8 +34,7 @@ def chain_rule_app() -> TutorApp:
     return TutorApp.with_course(course, lesson=course.get("chain-rule"))
 
 
-async def test_f4_on_an_unanswered_step_hides_its_numbers_until_asked(monkeypatch, scripts_without_torch):
-    monkeypatch.setattr(panel_module, "_RUNS", {})  # no torch (scripts_without_torch): quick, the same hiding
+async def test_f4_on_an_unanswered_step_hides_its_numbers_until_asked(scripts_without_torch):  # quick: no torch
     app = chain_rule_app()
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import pytest
 from helpers import screen_text, settle, shipped_course
 
-import tutor.ui.screens.torch_panel as panel_module
 from tutor.ui.app import TutorApp
 from tutor.ui.screens.torch_panel import TorchPanel
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30)])
-async def test_every_key_of_the_pytorch_panel_is_readable(size, monkeypatch, scripts_without_torch):
-    monkeypatch.setattr(panel_module, "_RUNS", {})  # no torch (scripts_without_torch): quick, the same keys
+async def test_every_key_of_the_pytorch_panel_is_readable(size, scripts_without_torch):  # quick: no torch
     course = shipped_course()
     app = TutorApp.with_course(course, lesson=course.get("two-layer-batch"))
     async with app.run_test(size=size) as pilot:
