@@ -19,13 +19,18 @@ UI = Path(tutor.ui.__file__).parent
 TCSS = (UI / "app.tcss").read_text(encoding="utf-8")
 
 
-def selectors(css: str) -> list[str]:
-    """Every selector of a stylesheet, one per comma, comments taken out."""
+def rules(css: str) -> list[tuple[str, str]]:
+    """Every rule of a stylesheet as (selector, declarations), one per comma of its selector list, comments out."""
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     found = []
-    for head in re.findall(r"([^{}]+)\{", css):
-        found += [" ".join(s.split()) for s in head.split(",") if s.strip()]
+    for head, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        found += [(" ".join(s.split()), body) for s in head.split(",") if s.strip()]
     return found
+
+
+def selectors(css: str) -> list[str]:
+    """Every selector of a stylesheet, one per comma."""
+    return [selector for selector, _ in rules(css)]
 
 
 @pytest.mark.parametrize(
@@ -41,21 +46,10 @@ def test_the_classes_switched_in_place_are_read_only_by_the_widgets_restyled(cla
         assert last in targets, f"app.tcss: '{selector}' reads {classes} but styles {last}, which is not restyled"
 
 
-def pane_rules(css: str) -> list[tuple[str, str]]:
-    """Each rule of app.tcss that reads the step pane's classes: its selector and its declarations."""
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
-    rules = []
-    for head, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
-        for selector in (" ".join(s.split()) for s in head.split(",") if s.strip()):
-            if selector.startswith("#step-pane."):
-                rules.append((selector, body))
-    return rules
-
-
 def test_the_step_panes_classes_only_show_or_hide_its_parts():
-    rules = pane_rules(TCSS)
-    assert len(rules) >= 10, rules
-    for selector, body in rules:
+    reading = [(selector, body) for selector, body in rules(TCSS) if selector.startswith("#step-pane.")]
+    assert len(reading) >= 10, reading
+    for selector, body in reading:
         assert selector.split()[-1] in PANE_PARTS, f"app.tcss: '{selector}' styles something not restyled"
         names = {line.split(":")[0].strip() for line in body.split(";") if line.strip()}
         assert names == {"display"}, f"app.tcss: '{selector}' sets {names}: the parts' contents would need a restyle"
