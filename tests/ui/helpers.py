@@ -9,15 +9,28 @@ from contextlib import contextmanager
 
 from conftest import shipped_course  # noqa: F401 - the Pilot tests import it from here
 from textual import events
+from textual.app import App
 from textual.command import CommandInput, CommandPalette
 from textual.css.stylesheet import Stylesheet
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from tutor.ui.screens.lesson import LessonScreen
+
 _PARSED_CSS: dict[tuple[object, ...], list] = {}
 TYPE_LIMIT = 24  # longer answers (matrices) are pasted, as a learner would, to keep the tests quick
 SETTLE_LIMIT = 60.0  # seconds: only to turn a hang into a failure
+
+
+def opening(app: App) -> bool:
+    """Whether the app is still at work on what it shows: background work (opening a lesson, grading) under way, or
+    its screen not yet shown (pushed but not mounted; or a lesson screen whose ``on_mount`` waits for its widgets,
+    which has no ``pictures`` until it has shown the lesson)."""
+    screen = app.screen
+    if getattr(app, "busy", False) or not screen.is_mounted:
+        return True
+    return isinstance(screen, LessonScreen) and not hasattr(screen, "pictures")
 
 
 async def settle(pilot: Pilot) -> None:
@@ -25,8 +38,10 @@ async def settle(pilot: Pilot) -> None:
     app = pilot.app
     waited = 0.0
     await pilot.pause()
-    while getattr(app, "busy", False):
-        assert waited < SETTLE_LIMIT, f"background work still running after {SETTLE_LIMIT:.0f} s: {app.working!r}"
+    while opening(app):
+        assert waited < SETTLE_LIMIT, (
+            f"the app still at work after {SETTLE_LIMIT:.0f} s: {getattr(app, 'working', '')!r}"
+        )
         await asyncio.sleep(0.01)
         waited += 0.01
         await pilot.pause()
