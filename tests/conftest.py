@@ -136,8 +136,8 @@ def is_slow(item: pytest.Item) -> bool:
     return folder in SLOW_FOLDERS or path.name in SLOW_FILES or (module is not None and uses_torch(module))
 
 
-#: a test that drives the app with Pilot (an async test) takes ~10 times the wall time of the others (~0.9 s
-#: against ~0.09 s with four workers on two cores), two thirds of it waiting for the app to be idle
+#: a test that drives the app with Pilot (an async test) takes ~10 times the wall time of the others (~1.2 s
+#: against ~0.1 s with four workers on two cores and 5 ms idle steps: 199 tests against 3,160), much of it waiting
 PILOT_WEIGHT = 10
 
 
@@ -192,10 +192,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto``: two workers more than there are cores. The Pilot tests spend more than half their wall time
-    waiting for the app to be idle (Pilot sleeps in 20 ms steps until the process is quiet), so with one worker per
-    core the cores were idle about half the time (the lead's quiet run: 370 CPU-s in 332 s on 2 cores). A worker
-    that waits leaves its core to the extra ones. Quiet machine, 2 cores, the same tree one run after the other:
-    3 workers 174 s wall, 4 workers 149 s, 5 workers 160 s. PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set."""
+    waiting for the app to be idle (Pilot sleeps in steps until the process is quiet; see IDLE_STEP), so with one
+    worker per core the cores were idle about half the time (the lead's quiet run: 370 CPU-s in 332 s on 2 cores). A
+    worker that waits leaves its core to the extra ones. Quiet machine, 2 cores, the same tree one run after the
+    other: 3 workers 174 s wall, 4 workers 149 s, 5 workers 160 s; with 5 ms idle steps, 3 workers 144.5 s and 4
+    workers 145-146 s (fewer CPU-s, more idle). PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
