@@ -248,9 +248,15 @@ class TorchPanel(ModalScreen[None]):
         """Without torch: look again now and then, and run as soon as it is installed."""
         if torch_installed():
             try:
-                self.app.call_from_thread(self.action_rerun)
+                self.app.call_from_thread(self._torch_found)
             except RuntimeError:
                 pass
+
+    def _torch_found(self) -> None:
+        """Run once torch is there, unless an earlier look already did: two looks a timer tick apart can both find it
+        before the first one's run stops the timer (a test saw the script run twice)."""
+        if self._retry is not None:
+            self.action_rerun()
 
     def _show(self, result: TorchRun, comparison: Comparison | None = None) -> None:
         """Fill in PyTorch's numbers, the grad_fn tree and the verdict."""
